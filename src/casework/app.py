@@ -1,0 +1,78 @@
+"""create_app(): the one place where routers, plugins and middleware meet."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import swagger_ui_bundle
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.cors import CORSConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+
+from casework.access.auth import build_jwt_auth
+from casework.access.controller import AuthController, UserController
+from casework.cases.controller import CaseController
+from casework.db import pool_lifespan
+from casework.errors import problem_details_plugin
+from casework.health import health, ready
+from casework.logging import configure_logging
+from casework.middleware import RequestContextMiddleware
+from casework.reference.controller import ReferenceController
+from casework.routing.controller import RoutingController
+from casework.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    jwt_auth = build_jwt_auth()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with pool_lifespan(app):
+            yield
+
+    openapi = OpenAPIConfig(
+        title="casework",
+        version="0.1.0",
+        description="Petition and dispute-resolution case tracker. Errors are RFC 9457 problem+json.",
+        path="/schema",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                js_url="/static/swagger/swagger-ui-bundle.js",
+                css_url="/static/swagger/swagger-ui.css",
+                standalone_preset_js_url="/static/swagger/swagger-ui-standalone-preset.js",
+            )
+        ],
+        components=Components(
+            security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+        ),
+        security=[{"BearerToken": []}],
+    )
+    app = Litestar(
+        route_handlers=[
+            health, ready,
+            AuthController, UserController, CaseController, RoutingController, ReferenceController,
+            create_static_files_router(
+                path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
+                include_in_schema=False, opt={"exclude_from_auth": True},
+            ),
+        ],
+        on_app_init=[jwt_auth.on_app_init],
+        plugins=[problem_details_plugin()],
+        middleware=[RequestContextMiddleware],
+        lifespan=[lifespan],
+        openapi_config=openapi,
+        cors_config=CORSConfig(allow_origins=[], allow_methods=["GET", "POST", "PUT", "PATCH"]),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
+        request_max_body_size=settings.max_request_body_bytes,
+        debug=False,
+    )
+    app.state.jwt_auth = jwt_auth
+    app.state.settings = settings
+    return app

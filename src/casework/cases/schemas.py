@@ -1,0 +1,64 @@
+"""API shapes for cases: what a client sends (Create) and gets back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+Kind = Literal["petition", "dispute"]
+Channel = Literal[
+    "visit", "letter", "phone", "online", "mobile_app", "station", "grid_worker", "referral", "hotline",
+]
+PetitionType = Literal["suggestion", "accusation", "appeal"]
+RiskLevel = Literal["low", "medium", "high", "critical"]
+PartyRole = Literal["applicant", "respondent", "third_party", "agent"]
+PartyKind = Literal["person", "organization", "agency"]
+Track = Literal[
+    "petition", "petition_review", "petition_re_review", "people_mediation",
+    "administrative_mediation", "judicial_mediation", "reconsideration", "litigation",
+    "legal_aid", "triage",
+]
+
+Name = Annotated[str, Meta(min_length=1, max_length=100)]
+ShortText = Annotated[str, Meta(max_length=200)]
+
+
+class PartyCreate(Struct, forbid_unknown_fields=True):
+    role: PartyRole
+    kind: PartyKind
+    name: Name
+    id_number: Annotated[str, Meta(max_length=32)] | None = None
+    phone: Annotated[str, Meta(max_length=32)] | None = None
+    address: ShortText | None = None
+
+
+class CaseCreate(Struct, forbid_unknown_fields=True):
+    kind: Kind
+    channel: Channel
+    category: Annotated[str, Meta(min_length=1, max_length=64)]
+    summary: Annotated[str, Meta(max_length=200)]
+    division_code: Annotated[str, Meta(max_length=12)]
+    parties: Annotated[list[PartyCreate], Meta(min_length=1, max_length=100)]
+    petition_type: PetitionType | None = None
+    description: Annotated[str, Meta(max_length=10000)] = ""
+    occurred_on: dt.date | None = None
+    received_at: dt.datetime | None = None
+    headcount: Annotated[int, Meta(ge=1, le=1_000_000)] = 1
+    amount_in_dispute: Decimal | None = None  # yuan; range checked in validate_draft
+    act_known_on: dt.date | None = None
+    pending_litigation: bool = False
+    risk_level: RiskLevel = "low"
+    requested_track: Track | None = None
+    override_reason: Annotated[str, Meta(max_length=1000)] | None = None
+
+
+class RoutingPreview(CaseCreate, forbid_unknown_fields=True):
+    pass
+
+
+def request_fingerprint(data: CaseCreate) -> bytes:
+    return msgspec.json.encode(data, order="deterministic")

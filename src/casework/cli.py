@@ -1,0 +1,155 @@
+"""The ``casework`` command: serve, migrate, seed, users, sweep.
+
+With no ``CASEWORK_DATABASE_URL`` every command first starts the embedded
+PostgreSQL (see ``casework.db``), so ``casework serve --demo`` works on a
+machine with Python and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+os.environ.setdefault("PICCOLO_CONF", "casework.piccolo_conf")
+
+DEMO_PASSWORD = "casework-demo"
+DEMO_USERS = [
+    # username, role, jurisdiction, body code
+    ("clerk", "clerk", "140403", "140403-ROL"),
+    ("clerk_shangdang", "clerk", "140404", "140404-ROL"),
+    ("mediator", "mediator", "140403", "140403-PMC"),
+    ("officer", "officer", "140403", "140403-PB"),
+    ("reconsideration", "officer", "140403", "140403-RO"),
+    ("supervisor", "supervisor", "140403", "140403-PB"),
+    ("bureau", "supervisor", "1404", "CZ-PB"),
+    ("admin", "admin", "14", None),
+    ("auditor", "auditor", "1404", None),
+]
+
+
+async def _with_pool(coro_factory):
+    from casework.db import engine
+
+    db = engine()
+    await db.start_connection_pool(min_size=1, max_size=4)
+    try:
+        return await coro_factory()
+    finally:
+        await db.close_connection_pool()
+
+
+async def migrate_and_seed() -> None:
+    """Apply migrations and seed reference data, one process at a time."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from casework.db import engine
+    from casework.reference.seed import seed_reference_data
+
+    db = engine()
+    lock = await db.get_new_connection()
+    try:
+        # Two instances starting together must not both migrate.
+        await lock.execute("SELECT pg_advisory_lock(72140400)")
+        result = await run_forwards(app_name="casework")
+        if not result.success:
+            raise SystemExit(f"migrations failed: {result.message}")
+        await _with_pool(seed_reference_data)
+    finally:
+        await lock.close()
+
+
+async def seed_demo() -> None:
+    from casework.access.service import UserError, create_user
+
+    async def run() -> None:
+        for username, role, jurisdiction, body in DEMO_USERS:
+            try:
+                await create_user(username=username, password=DEMO_PASSWORD, role=role,
+                                  jurisdiction=jurisdiction, body_code=body, display_name=f"demo {role}")
+            except UserError:
+                pass  # already there from an earlier start
+
+    await _with_pool(run)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from casework.db import ensure_database_url
+    from casework.settings import get_settings
+
+    ensure_database_url()
+    asyncio.run(migrate_and_seed())
+    if args.demo:
+        asyncio.run(seed_demo())
+        print(f"demo users (password {DEMO_PASSWORD}): " + ", ".join(u[0] for u in DEMO_USERS), flush=True)
+    settings = get_settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    print(f"casework serving on http://{host}:{port} (API docs at /schema)", flush=True)
+    uvicorn.run(
+        "casework.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level="warning", access_log=False, lifespan="on",
+    )
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    from casework.db import ensure_database_url
+
+    ensure_database_url()
+    asyncio.run(migrate_and_seed())
+    print("migrations applied, reference data seeded")
+
+
+def cmd_users_create(args: argparse.Namespace) -> None:
+    from casework.access.service import UserError, create_user
+    from casework.db import ensure_database_url
+
+    ensure_database_url()
+
+    async def run() -> int:
+        return await create_user(username=args.username, password=args.password, role=args.role,
+                                 jurisdiction=args.jurisdiction, body_code=args.body,
+                                 display_name=args.display_name or "")
+
+    try:
+        user_id = asyncio.run(_with_pool(run))
+    except UserError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(f"user {args.username} created (id {user_id})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="casework", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP service (embedded PostgreSQL if none configured)")
+    serve.add_argument("--demo", action="store_true", help="also create one demo user per role")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply migrations and seed reference data")
+    migrate.set_defaults(func=cmd_migrate)
+
+    users = sub.add_parser("users", help="manage users")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    create = users_sub.add_parser("create", help="create a user")
+    create.add_argument("--username", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--role", required=True)
+    create.add_argument("--jurisdiction", required=True, help="division-code prefix, e.g. 140403")
+    create.add_argument("--body", help="body code, e.g. 140403-PB")
+    create.add_argument("--display-name")
+    create.set_defaults(func=cmd_users_create)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

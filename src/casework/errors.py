@@ -1,0 +1,96 @@
+"""Turning every exception into RFC 9457 problem+json.
+
+- Litestar's validation errors (bad JSON, wrong types, unknown fields,
+  out-of-range values) become 400 with ``errors: [{field, message}]``.
+- Other HTTP exceptions keep their status.
+- The database being unreachable becomes 503 with Retry-After.
+- Anything else is a 500 that is logged with its traceback and tells the
+  client only the request id: no stack traces leave the service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import structlog
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+
+from casework.problems import TYPE_BASE
+
+log = structlog.get_logger(__name__)
+
+_STATUS_KIND = {
+    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+    409: "conflict", 412: "precondition-failed", 413: "request-too-large", 415: "unsupported-media-type",
+    428: "precondition-required", 429: "too-many-requests", 503: "unavailable",
+}
+
+
+def _field_of(key: str | None) -> str:
+    if not key:
+        return "body"
+    return key.removeprefix("$.").removeprefix("$") or "body"
+
+
+def validation_problem(exc: ValidationException) -> ProblemDetailsException:
+    errors: list[dict[str, str]] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if isinstance(item, dict):
+            errors.append({"field": _field_of(item.get("key")), "message": str(item.get("message", ""))})
+    detail = exc.detail or "invalid request"
+    if errors:
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return ProblemDetailsException(
+        status_code=400, type_=TYPE_BASE + "validation", title="Invalid request",
+        detail=detail, extra={"errors": errors or [{"field": "body", "message": detail}]},
+    )
+
+
+def http_problem(exc: HTTPException) -> ProblemDetailsException:
+    status = exc.status_code
+    kind = _STATUS_KIND.get(status, "error")
+    detail = exc.detail
+    if isinstance(exc, NotAuthorizedException):
+        detail = "a valid bearer token is required"
+    return ProblemDetailsException(
+        status_code=status, type_=TYPE_BASE + kind, title=kind.replace("-", " ").capitalize(),
+        detail=detail, headers=exc.headers,
+    )
+
+
+DB_DOWN = (
+    OSError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+def unexpected_problem(exc: Exception) -> ProblemDetailsException:
+    if isinstance(exc, DB_DOWN) or isinstance(exc, asyncpg.exceptions.PostgresConnectionError):
+        log.warning("database_unavailable", error=type(exc).__name__)
+        return ProblemDetailsException(
+            status_code=503, type_=TYPE_BASE + "unavailable", title="Service unavailable",
+            detail="the database is unavailable; retry shortly", headers={"Retry-After": "5"},
+        )
+    log.exception("unhandled_error", error=type(exc).__name__)
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    return ProblemDetailsException(
+        status_code=500, type_=TYPE_BASE + "internal", title="Internal error",
+        detail=f"an unexpected error occurred; quote request id {request_id}",
+        extra={"request_id": request_id},
+    )
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    mapping: dict[type[Exception], Any] = {
+        ValidationException: validation_problem,
+        HTTPException: http_problem,
+        Exception: unexpected_problem,
+    }
+    return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=mapping))

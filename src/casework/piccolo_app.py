@@ -1,0 +1,32 @@
+"""The Piccolo app: its tables and the migrations folder at the top level."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from casework.access.tables import AppUser
+from casework.cases.tables import CaseEvent, CaseFile, Outbox, Party, ReferenceCounter
+from casework.deadlines.tables import CalendarDay, CalendarYear, Clock, TimeLimit
+from casework.proceedings.tables import Proceeding
+from casework.reference.tables import Body, Category, Division
+from casework.routing.tables import RoutingDecision, RoutingRule
+
+
+def _migrations_folder() -> str:
+    # Top-level migrations/ of the repository (the package is installed
+    # editable; see README). Fall back to a copy inside the package.
+    repo = Path(__file__).resolve().parents[2] / "migrations" / "casework"
+    return str(repo if repo.exists() else Path(__file__).parent / "_migrations")
+
+
+APP_CONFIG = AppConfig(
+    app_name="casework",
+    migrations_folder_path=_migrations_folder(),
+    table_classes=[
+        Division, Body, Category, RoutingRule, TimeLimit, CalendarYear, CalendarDay,
+        AppUser, CaseFile, Party, CaseEvent, Outbox, ReferenceCounter,
+        Proceeding, Clock, RoutingDecision,
+    ],
+    migration_dependencies=[],
+    commands=[],
+)

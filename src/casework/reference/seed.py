@@ -1,0 +1,115 @@
+"""Idempotent seeding of reference data from the JSON files in ``data/``.
+
+Rows that already exist are left alone, so an administrator's correction is
+never overwritten by a later seed; missing rows are added. Holidays come from
+the ``chinese-calendar`` package for every year it carries.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from importlib.metadata import version
+
+import structlog
+
+from casework.db import connection, transaction
+
+log = structlog.get_logger(__name__)
+
+
+def load_data(name: str) -> dict:
+    return json.loads(resources.files("casework.reference").joinpath("data", name).read_text("utf-8"))
+
+
+_PREFIX_LEN = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
+
+
+async def seed_reference_data() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    async with transaction():
+        async with connection() as conn:
+            divisions = load_data("divisions.json")["divisions"]
+            result = await conn.executemany(
+                """INSERT INTO division (code, name_zh, name_en, level, parent_code, prefix)
+                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING""",
+                [
+                    (d["code"], d["name_zh"], d["name_en"], d["level"], d["parent_code"],
+                     d["code"][: _PREFIX_LEN[d["level"]]])
+                    for d in divisions
+                ],
+            )
+            counts["divisions"] = len(divisions)
+            categories = load_data("categories.json")
+            await conn.executemany(
+                """INSERT INTO category (code, label_zh, label_en, civil, law_related, position, source)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO NOTHING""",
+                [
+                    (c["code"], c["label_zh"], c["label_en"], c["civil"], c["law_related"],
+                     c["position"], categories["source"])
+                    for c in categories["categories"]
+                ],
+            )
+            counts["categories"] = len(categories["categories"])
+            bodies = load_data("bodies.json")["bodies"]
+            await conn.executemany(
+                """INSERT INTO body (code, name_zh, name_en, kind, division_code, level, remit)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO NOTHING""",
+                [
+                    (b["code"], b["name_zh"], b["name_en"], b["kind"], b["division_code"],
+                     b["level"], b["remit"])
+                    for b in bodies
+                ],
+            )
+            counts["bodies"] = len(bodies)
+            rules = load_data("routing_rules.json")["routing_rules"]
+            await conn.executemany(
+                """INSERT INTO routing_rule (code, position, conditions, track, body_kind,
+                                             reason_zh, reason_en, source)
+                   VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8) ON CONFLICT (code) DO NOTHING""",
+                [
+                    (r["code"], r["position"], json.dumps(r["conditions"]), r["track"],
+                     r["body_kind"], r["reason_zh"], r["reason_en"], r["source"])
+                    for r in rules
+                ],
+            )
+            counts["routing_rules"] = len(rules)
+            limits = load_data("time_limits.json")["time_limits"]
+            await conn.executemany(
+                """INSERT INTO time_limit (code, track, step_zh, step_en, length, unit, start_event,
+                       starts_on, stops_on, pausable, extendable, extension_length, extension_unit,
+                       extension_approver, party_window, source, verify, note)
+                   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)
+                   ON CONFLICT (code) DO NOTHING""",
+                [
+                    (t["code"], t["track"], t["step_zh"], t["step_en"], t["length"], t["unit"],
+                     t["start_event"], t["starts_on"], t["stops_on"], t["pausable"],
+                     t["extendable"], t["extension_length"], t["extension_unit"],
+                     t["extension_approver"], t["party_window"], t["source"], t["verify"], t["note"])
+                    for t in limits
+                ],
+            )
+            counts["time_limits"] = len(limits)
+            counts["holidays"] = await _seed_holidays(conn)
+    log.info("reference_data_seeded", **counts)
+    return counts
+
+
+async def _seed_holidays(conn) -> int:
+    from chinese_calendar import constants
+
+    source = f"chinese-calendar {version('chinese-calendar')} (State Council holiday notices)"
+    years = sorted({d.year for d in constants.holidays} | {d.year for d in constants.workdays})
+    rows = [(d, "holiday", str(getattr(name, "value", name) or ""), source) for d, name in constants.holidays.items()]
+    rows += [(d, "workday", str(getattr(name, "value", name) or ""), source) for d, name in constants.workdays.items()]
+    await conn.executemany(
+        """INSERT INTO calendar_day (day, kind, name, source) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (day) DO NOTHING""",
+        rows,
+    )
+    await conn.executemany(
+        "INSERT INTO calendar_year (year, source, complete) VALUES ($1, $2, true) ON CONFLICT (year) DO NOTHING",
+        [(y, source) for y in years],
+    )
+    return len(rows)
+

@@ -1,0 +1,74 @@
+"""Reading and correcting reference data (divisions, bodies, categories)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casework.cache import cached, invalidate
+from casework.db import connection
+
+
+async def _load_categories() -> dict[str, dict[str, Any]]:
+    async with connection() as conn:
+        rows = await conn.fetch("SELECT * FROM category ORDER BY position, code")
+    return {r["code"]: dict(r) for r in rows}
+
+
+async def categories() -> dict[str, dict[str, Any]]:
+    return await cached("categories", _load_categories)
+
+
+async def _load_division_codes() -> frozenset[str]:
+    async with connection() as conn:
+        rows = await conn.fetch("SELECT code FROM division")
+    return frozenset(r["code"] for r in rows)
+
+
+async def division_exists(code: str) -> bool:
+    if code in await cached("division_codes", _load_division_codes):
+        return True
+    async with connection() as conn:  # added since the cache was filled?
+        return bool(await conn.fetchval("SELECT true FROM division WHERE code = $1", code))
+
+
+async def divisions(prefix: str | None = None) -> list[dict[str, Any]]:
+    async with connection() as conn:
+        rows = await conn.fetch(
+            """SELECT code, name_zh, name_en, level, parent_code, prefix FROM division
+               WHERE ($1::text IS NULL OR starts_with(code, $1)) ORDER BY code""",
+            prefix,
+        )
+    return [dict(r) for r in rows]
+
+
+async def division(code: str) -> dict[str, Any] | None:
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT code, name_zh, name_en, level, parent_code, prefix FROM division WHERE code = $1", code
+        )
+    return dict(row) if row else None
+
+
+async def bodies(kind: str | None = None, division_prefix: str | None = None) -> list[dict[str, Any]]:
+    async with connection() as conn:
+        rows = await conn.fetch(
+            """SELECT id, code, name_zh, name_en, kind, division_code, level, remit, active FROM body
+               WHERE ($1::text IS NULL OR kind = $1)
+                 AND ($2::text IS NULL OR starts_with(division_code, $2))
+               ORDER BY division_code, kind, code""",
+            kind, division_prefix,
+        )
+    return [dict(r) for r in rows]
+
+
+async def body_by_id(body_id: int) -> dict[str, Any] | None:
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, code, name_zh, name_en, kind, division_code, level, remit, active FROM body WHERE id = $1",
+            body_id,
+        )
+    return dict(row) if row else None
+
+
+def reference_changed() -> None:
+    invalidate()

@@ -1,0 +1,62 @@
+"""Builders for test data: valid identity numbers, phones, case drafts."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+from stdnum.cn import ric
+
+_counter = itertools.count(1)
+
+
+def id_number(region: str = "140403", birth: str = "19800101", seq: int | None = None) -> str:
+    """A valid 18-character resident identity number (right check character)."""
+    body = f"{region}{birth}{(seq if seq is not None else next(_counter) % 1000):03d}"
+    return body + ric.calc_check_digit(body + "0")  # it ignores the last character
+
+
+def phone() -> str:
+    return "138" + f"{random.randrange(10**8):08d}"
+
+
+def person(role: str = "applicant", **extra) -> dict:
+    data = {"role": role, "kind": "person", "name": extra.pop("name", f"张{next(_counter)}"),
+            "id_number": id_number(), "phone": phone(), "address": "长治市潞州区东街1号"}
+    data.update(extra)
+    return data
+
+
+def dispute(**overrides) -> dict:
+    """A neighbour dispute between two villagers of Guancun, Luzhou district."""
+    data = {
+        "kind": "dispute",
+        "channel": "station",
+        "category": "neighbour",
+        "summary": "宅基地边界排水纠纷",
+        "description": "雨季排水流入邻居院内，双方多次争执。",
+        "division_code": "140403100201",
+        "occurred_on": "2026-11-01",
+        "headcount": 1,
+        "risk_level": "low",
+        "parties": [person("applicant"), person("respondent")],
+    }
+    data.update(overrides)
+    return data
+
+
+def petition(**overrides) -> dict:
+    data = {
+        "kind": "petition",
+        "petition_type": "appeal",
+        "channel": "visit",
+        "category": "social_security",
+        "summary": "养老保险待遇核定有误",
+        "division_code": "140403001001",
+        "headcount": 1,
+        "risk_level": "low",
+        "parties": [person("applicant"),
+                    {"role": "respondent", "kind": "organization", "name": "某社区居委会"}],
+    }
+    data.update(overrides)
+    return data
