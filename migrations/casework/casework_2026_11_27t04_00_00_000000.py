@@ -57,6 +57,8 @@ CREATE TABLE routing_rule (
     conditions  jsonb NOT NULL DEFAULT '{}',
     track       text NOT NULL,
     body_kind   text NOT NULL,
+    -- the deepest level the body may be at (4: township or above), or any
+    body_max_level smallint CHECK (body_max_level BETWEEN 1 AND 5),
     reason_zh   text NOT NULL,
     reason_en   text NOT NULL,
     source      text NOT NULL DEFAULT '',

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -34,12 +35,32 @@ def _field_of(key: str | None) -> str:
     return key.removeprefix("$.").removeprefix("$") or "body"
 
 
+_AT_PATH = re.compile(r"^(?P<message>.*?) - at `\$(?P<path>[^`]*)`$")
+_UNKNOWN_FIELD = re.compile(r"unknown field `(?P<name>[^`]+)`")
+
+
+def _located(key: str | None, message: str) -> dict[str, str]:
+    """msgspec names the place in its message (``... - at `$.parties[0].name```);
+    Litestar reports the parameter (``data``). Name the field itself."""
+    field = _field_of(key)
+    if field == "data":
+        field = "body"
+    found = _AT_PATH.match(message)
+    if found:
+        message = found["message"]
+        field = found["path"].lstrip(".") or field
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown:
+        field = f"{field}.{unknown['name']}" if field not in ("body", "") else unknown["name"]
+    return {"field": field, "message": message}
+
+
 def validation_problem(exc: ValidationException) -> ProblemDetailsException:
     errors: list[dict[str, str]] = []
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
         if isinstance(item, dict):
-            errors.append({"field": _field_of(item.get("key")), "message": str(item.get("message", ""))})
+            errors.append(_located(item.get("key"), str(item.get("message", ""))))
     detail = exc.detail or "invalid request"
     if errors:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)

@@ -65,11 +65,11 @@ async def seed_reference_data() -> dict[str, int]:
             rules = load_data("routing_rules.json")["routing_rules"]
             await conn.executemany(
                 """INSERT INTO routing_rule (code, position, conditions, track, body_kind,
-                                             reason_zh, reason_en, source)
-                   VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8) ON CONFLICT (code) DO NOTHING""",
+                                             body_max_level, reason_zh, reason_en, source)
+                   VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9) ON CONFLICT (code) DO NOTHING""",
                 [
                     (r["code"], r["position"], json.dumps(r["conditions"]), r["track"],
-                     r["body_kind"], r["reason_zh"], r["reason_en"], r["source"])
+                     r["body_kind"], r.get("body_max_level"), r["reason_zh"], r["reason_en"], r["source"])
                     for r in rules
                 ],
             )

@@ -31,9 +31,12 @@ class RoutingRuleWrite(Struct, forbid_unknown_fields=True):
     reason_en: Annotated[str, Meta(min_length=1, max_length=500)]
     source: Annotated[str, Meta(max_length=500)] = ""
     active: bool = True
+    body_max_level: Annotated[int, Meta(ge=1, le=5)] | None = None
 
 
-_RULE_COLUMNS = "id, code, position, conditions, track, body_kind, reason_zh, reason_en, source, active"
+_RULE_COLUMNS = (
+    "id, code, position, conditions, track, body_kind, body_max_level, reason_zh, reason_en, source, active"
+)
 
 
 def _rule(row: Any) -> dict[str, Any]:
@@ -73,15 +76,16 @@ class RoutingController(Controller):
                 before = await conn.fetchrow(f"SELECT {_RULE_COLUMNS} FROM routing_rule WHERE code = $1", code)
                 row = await conn.fetchrow(
                     f"""INSERT INTO routing_rule (code, position, conditions, track, body_kind, reason_zh,
-                                                 reason_en, source, active)
-                        VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9)
+                                                 reason_en, source, active, body_max_level)
+                        VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10)
                         ON CONFLICT (code) DO UPDATE SET position = EXCLUDED.position,
                             conditions = EXCLUDED.conditions, track = EXCLUDED.track,
-                            body_kind = EXCLUDED.body_kind, reason_zh = EXCLUDED.reason_zh,
+                            body_kind = EXCLUDED.body_kind, body_max_level = EXCLUDED.body_max_level,
+                            reason_zh = EXCLUDED.reason_zh,
                             reason_en = EXCLUDED.reason_en, source = EXCLUDED.source, active = EXCLUDED.active
                         RETURNING {_RULE_COLUMNS}""",
                     code, data.position, json.dumps(data.conditions), data.track, data.body_kind,
-                    data.reason_zh, data.reason_en, data.source, data.active,
+                    data.reason_zh, data.reason_en, data.source, data.active, data.body_max_level,
                 )
                 await record_admin_change(
                     conn, actor=request.user, entity="routing_rule", key=code,

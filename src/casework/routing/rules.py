@@ -47,6 +47,7 @@ class Rule:
     conditions: dict[str, Any]
     track: str
     body_kind: str
+    body_max_level: int | None
     reason_zh: str
     reason_en: str
     source: str

@@ -62,7 +62,7 @@ class Decision:
 async def _load_rules() -> list[Rule]:
     async with connection() as conn:
         rows = await conn.fetch(
-            """SELECT id, code, position, conditions, track, body_kind, reason_zh, reason_en, source
+            """SELECT id, code, position, conditions, track, body_kind, body_max_level, reason_zh, reason_en, source
                FROM routing_rule WHERE active ORDER BY position"""
         )
     return [Rule(**{**dict(r), "conditions": json.loads(r["conditions"])}) for r in rows]
@@ -72,7 +72,9 @@ async def active_rules() -> list[Rule]:
     return await cached("routing_rules", _load_rules)
 
 
-async def find_body(kind: str, division_code: str, category: str) -> dict[str, Any] | None:
+async def find_body(
+    kind: str, division_code: str, category: str, max_level: int | None = None,
+) -> dict[str, Any] | None:
     """The active body of ``kind`` covering the division, nearest level first;
     among equals, one whose remit names the category before one with no remit."""
     async with connection() as conn:
@@ -81,9 +83,10 @@ async def find_body(kind: str, division_code: str, category: str) -> dict[str, A
                FROM body b JOIN division d ON d.code = b.division_code
                WHERE b.kind = $1 AND b.active AND starts_with($2, d.prefix)
                  AND (cardinality(b.remit) = 0 OR $3 = ANY(b.remit))
+                 AND ($4::smallint IS NULL OR d.level <= $4)
                ORDER BY d.level DESC, cardinality(b.remit) > 0 DESC, b.id
                LIMIT 1""",
-            kind, division_code, category,
+            kind, division_code, category, max_level,
         )
     return dict(row) if row else None
 
@@ -105,7 +108,9 @@ async def decide(draft: Draft) -> Decision:
             reason="no routing rule matched: sent to the triage queue of the rule-of-law service centre",
             reason_zh="未匹配分流规则，转入法治服务中心分流队列", matched=[],
         )
-    body = await find_body(match.rule.body_kind, draft.division_code, draft.category)
+    body = await find_body(
+        match.rule.body_kind, draft.division_code, draft.category, match.rule.body_max_level
+    )
     reason = f"{match.rule.reason_en} (rule {match.rule.code}: {'; '.join(match.explained)})"
     if body is None:
         reason += f"; no active {match.rule.body_kind} covers division {draft.division_code}"

@@ -1,4 +1,4 @@
-from piccolo.columns import JSONB, BigInt, BigSerial, Boolean, ForeignKey, Integer, Text, Timestamptz
+from piccolo.columns import JSONB, BigInt, BigSerial, Boolean, ForeignKey, Integer, SmallInt, Text, Timestamptz
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -15,6 +15,7 @@ class RoutingRule(Table):
     conditions = JSONB(default={})
     track = Text()
     body_kind = Text()
+    body_max_level = SmallInt(null=True)
     reason_zh = Text()
     reason_en = Text()
     source = Text(default="")
