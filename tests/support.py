@@ -60,3 +60,11 @@ def petition(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+async def act(client, reference: str, action: str, body: dict | None = None, *, etag: str | None = None):
+    """Take an action with the case's current ETag (read first unless given)."""
+    if etag is None:
+        etag = (await client.get(f"/api/v1/cases/{reference}")).headers["etag"]
+    return await client.post(f"/api/v1/cases/{reference}/actions/{action}", json=body or {},
+                             headers={"If-Match": etag})

@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from casework.access.auth import build_jwt_auth
 from casework.access.controller import AuthController, UserController
 from casework.cases.controller import CaseController
+from casework.proceedings.controller import ActionController
 from casework.db import pool_lifespan
 from casework.errors import problem_details_plugin
 from casework.health import health, ready
@@ -58,7 +59,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             health, ready,
-            AuthController, UserController, CaseController, RoutingController, ReferenceController,
+            AuthController, UserController, CaseController, ActionController, RoutingController,
+            ReferenceController,
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                 include_in_schema=False, opt={"exclude_from_auth": True},

@@ -336,6 +336,17 @@ async def intake(
                           "explanation": "the same matter was terminated after re-review and is not accepted again"},
                 )
             else:
+                if decision.track == "reconsideration" and data.act_known_on is not None:
+                    from casework.proceedings.service import late_application
+
+                    late = await late_application(data.act_known_on, received_on)
+                    if late:
+                        await conn.execute("UPDATE proceeding SET details = $2::jsonb WHERE id = $1",
+                                           proceeding_id, json.dumps(late))
+                        await log_case_event(
+                            conn, case_id=case_id, reference=reference_no, type="late_application_flagged",
+                            actor=actor, proceeding_id=proceeding_id, data=late,
+                        )
                 clocks = await start_clocks(
                     conn, case_id=case_id, proceeding_id=proceeding_id, track=decision.track,
                     action="open", on=received_on,
@@ -480,9 +491,12 @@ async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, An
         related_reference = await conn.fetchval(
             "SELECT reference FROM case_file WHERE id = $1", case["related_case_id"]
         )
+    from casework.proceedings.transitions import allowed_actions
+
     return {
         "id": case["id"],
         "reference": case["reference"],
+        "allowed_actions": allowed_actions(current["track"], current["state"], actor.role) if current else [],
         "kind": case["kind"],
         "channel": case["channel"],
         "petition_type": case["petition_type"],
@@ -535,15 +549,26 @@ async def get_case(reference_no: str, actor: Principal) -> dict[str, Any]:
         return await case_detail(conn, case["id"], actor)
 
 
+def encode_cursor_text(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor_text(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise invalid([{"field": "cursor", "message": "is not a cursor this service issued"}]) from None
+
+
 def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+    return encode_cursor_text(str(last_id))
 
 
 def decode_cursor(cursor: str) -> int:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, UnicodeDecodeError):
+        return int(decode_cursor_text(cursor))
+    except ValueError:
         raise invalid([{"field": "cursor", "message": "is not a cursor this service issued"}]) from None
 
 

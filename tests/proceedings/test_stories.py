@@ -1,0 +1,151 @@
+"""The stories of issue 3, end to end through the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from casework.deadlines.calendar import compute_due
+from casework.deadlines.service import holiday_calendar
+from tests.support import act, dispute, person, petition
+
+AGENCY = {"role": "respondent", "kind": "agency", "name": "潞州区某街道办事处"}
+
+
+@pytest.fixture(scope="module")
+async def umb_mediator(users):
+    if "umb_mediator" not in users.clients:
+        await users.make("umb_mediator", "mediator", "140403", "140403-UMB")
+    return users["umb_mediator"]
+
+
+async def test_a_failed_mediation_escalates_to_reconsideration_and_the_clocks_follow(users, umb_mediator, db):
+    created = await users["clerk"].post("/api/v1/cases", json=dispute(
+        category="urban_management", summary="占道经营处罚争议", parties=[person(), AGENCY]))
+    case = created.json()
+    ref = case["reference"]
+    assert case["track"] == "administrative_mediation"
+    assert case["routing"]["body"]["code"] == "140403-UMB"
+
+    queue = (await umb_mediator.get("/api/v1/queue")).json()["items"]
+    assert ref in [c["reference"] for c in queue]
+    dues = [c["next_due_on"] or "9999" for c in queue]
+    assert dues == sorted(dues)
+
+    accepted = await act(umb_mediator, ref, "accept")
+    assert accepted.status_code == 200, accepted.text
+    clocks = accepted.json()["proceeding"]["clocks"]
+    assert {c["time_limit"]: c["state"] for c in clocks} == {
+        "administrative_mediation.accept": "stopped", "administrative_mediation.target": "running"}
+
+    escalated = await act(umb_mediator, ref, "escalate", {
+        "track": "reconsideration", "reason": "调解不成，申请人对处罚决定申请复议",
+        "outcome": "failed", "channels_notified": ["administrative_reconsideration", "litigation"]})
+    assert escalated.status_code == 200, escalated.text
+    after = escalated.json()
+    assert after["track"] == "reconsideration" and after["stage"] == "pending_acceptance"
+    first, second = after["proceedings"]
+    assert (first["state"], first["outcome"]) == ("escalated", "failed")
+    assert first["details"]["channels_notified"] == ["administrative_reconsideration", "litigation"]
+    assert second["previous_id"] == first["id"] and second["body"]["code"] == "140403-RO"
+    acceptance = second["clocks"][0]
+    assert (acceptance["time_limit"], acceptance["unit"], acceptance["length"]) == (
+        "reconsideration.acceptance_review", "working_days", 5)
+
+    office_queue = (await users["reconsideration"].get("/api/v1/queue")).json()["items"]
+    assert ref in [c["reference"] for c in office_queue]
+    decided = await act(users["reconsideration"], ref, "accept")
+    assert decided.status_code == 200, decided.text
+    clocks = {c["time_limit"]: c for c in decided.json()["proceeding"]["clocks"]}
+    assert clocks["reconsideration.acceptance_review"]["state"] == "stopped"
+    decision = clocks["reconsideration.decision"]
+    today = dt.date.fromisoformat(decision["started_on"])
+    expected = compute_due(await holiday_calendar(), today, 60, "days").due_on
+    assert decision["due_on"] == expected.isoformat()
+
+    types = [e["type"] for e in (await users["clerk"].get(f"/api/v1/cases/{ref}/events")).json()["items"]]
+    for needed in ("accepted", "concluded", "escalated", "clock_started", "clock_stopped"):
+        assert needed in types
+
+
+async def test_a_petition_goes_through_review_and_re_review_to_termination_and_a_repeat_is_refused(users, db):
+    applicant = person()
+    body = petition(category="social_security", parties=[applicant, {"role": "respondent", "kind": "agency",
+                                                                      "name": "潞州区社会保险中心"}])
+    case = (await users["clerk"].post("/api/v1/cases", json=body)).json()
+    ref = case["reference"]
+    officer = users["officer"]
+    assert (await act(officer, ref, "assign", {"body_code": "140403-PB", "assignee": "officer"})).status_code == 200
+    detail = (await officer.get(f"/api/v1/cases/{ref}")).json()
+    assert detail["stage"] == "forwarded"
+    assert "petition.notify_acceptance" in [c["time_limit"] for c in detail["proceeding"]["clocks"]]
+    assert (await act(officer, ref, "accept")).status_code == 200
+    opinion = await act(officer, ref, "conclude", {"outcome": "opinion_issued", "opinion": "not_supported"})
+    assert opinion.status_code == 200, opinion.text
+    window = [c for c in opinion.json()["proceeding"]["clocks"] if c["time_limit"] == "petition.request_review"]
+    assert window and window[0]["state"] == "running"
+
+    review = await act(users["clerk"], ref, "request_review", {"reason": "信访人不服，请求复查"})
+    assert review.status_code == 200, review.text
+    reviewed = review.json()
+    assert reviewed["track"] == "petition_review"
+    assert reviewed["proceeding"]["body"]["code"] == "CZ-PB"  # one level above the county bureau
+    # The county clerk may not conclude the city's review.
+    assert (await act(users["clerk"], ref, "conclude", {"outcome": "opinion_issued"})).status_code == 403
+    await users.make("city_officer", "officer", "1404", "CZ-PB") if "city_officer" not in users.clients else None
+    city_officer = users["city_officer"]
+    assert (await act(city_officer, ref, "conclude", {"outcome": "opinion_issued"})).status_code == 200
+    re_review = await act(users["clerk"], ref, "request_re_review", {"reason": "请求复核"})
+    assert re_review.status_code == 200, re_review.text
+    assert re_review.json()["proceeding"]["body"]["code"] == "SX-PB"
+    await users.make("province_officer", "officer", "14", "SX-PB") if "province_officer" not in users.clients else None
+    final = await act(users["province_officer"], ref, "conclude", {"outcome": "opinion_issued"})
+    assert final.status_code == 200, final.text
+    ended = final.json()
+    assert ended["status"] == "terminated" and ended["terminated"] is True
+    assert [p["track"] for p in ended["proceedings"]] == ["petition", "petition_review", "petition_re_review"]
+
+    again = await users["clerk"].post("/api/v1/cases", json=petition(
+        category="social_security", summary="同一事项再次信访",
+        parties=[applicant, {"role": "respondent", "kind": "agency", "name": "潞州区社会保险中心"}]))
+    assert again.status_code == 201, again.text
+    repeat = again.json()
+    assert repeat["status"] == "not_accepted" and repeat["not_accepted_reason"] == "terminated_matter"
+    assert repeat["related_case"] == ref
+    assert ref in repeat["receipt_note"]
+    assert repeat["proceeding"]["clocks"] == []
+
+
+async def test_a_late_review_request_is_refused_unless_an_officer_justifies_it(users, db):
+    case = (await users["clerk"].post("/api/v1/cases", json=petition())).json()
+    ref = case["reference"]
+    await act(users["officer"], ref, "accept")
+    await act(users["officer"], ref, "conclude", {"outcome": "opinion_issued"})
+    # Time passing, set up directly: the 30-day review window ran out yesterday.
+    await db.execute(
+        "UPDATE clock SET due_on = current_date - 1 WHERE case_id = $1 AND time_limit_code = 'petition.request_review'",
+        case["id"])
+    refused = await act(users["clerk"], ref, "request_review")
+    assert refused.status_code == 422 and refused.json()["type"].endswith("window-closed")
+    clerk_try = await act(users["clerk"], ref, "request_review", {"late_justification": "住院"})
+    assert clerk_try.status_code == 403
+    accepted = await act(users["officer"], ref, "request_review", {"late_justification": "信访人住院，有证明"})
+    assert accepted.status_code == 200, accepted.text
+    events = (await users["officer"].get(f"/api/v1/cases/{ref}/events")).json()["items"]
+    requested = next(e for e in events if e["type"] == "review_requested")
+    assert requested["data"]["late"]["justification"] == "信访人住院，有证明"
+
+
+async def test_a_reconsideration_applied_for_after_60_days_is_flagged_at_intake_and_on_acceptance(users):
+    long_ago = (dt.date.today() - dt.timedelta(days=200)).isoformat()
+    draft = dispute(category="urban_management", parties=[person(), AGENCY], act_known_on=long_ago,
+                    requested_track="reconsideration", override_reason="申请人坚持申请复议")
+    case = (await users["officer"].post("/api/v1/cases", json=draft)).json()
+    assert case["track"] == "reconsideration"
+    accepted = await act(users["reconsideration"], case["reference"], "accept")
+    assert accepted.status_code == 200
+    events = (await users["officer"].get(f"/api/v1/cases/{case['reference']}/events")).json()["items"]
+    flagged = [e for e in events if e["type"] == "late_application_flagged"]
+    assert len(flagged) == 2 and flagged[0]["data"]["act_known_on"] == long_ago  # intake, acceptance
+    assert next(e for e in events if e["type"] == "accepted")["data"]["late_application"] is True
