@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -19,6 +20,8 @@ from casework.access.controller import AuthController, UserController
 from casework.cases.controller import CaseController
 from casework.proceedings.controller import ActionController
 from casework.db import pool_lifespan
+from casework.deadlines.controller import CalendarController
+from casework.deadlines.sweep import run_periodically
 from casework.errors import problem_details_plugin
 from casework.health import health, ready
 from casework.logging import configure_logging
@@ -36,7 +39,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with pool_lifespan(app):
-            yield
+            tasks = []
+            if settings.run_background_tasks:
+                tasks.append(asyncio.create_task(run_periodically(settings.sweep_interval_seconds)))
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     openapi = OpenAPIConfig(
         title="casework",
@@ -60,7 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health, ready,
             AuthController, UserController, CaseController, ActionController, RoutingController,
-            ReferenceController,
+            ReferenceController, CalendarController,
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                 include_in_schema=False, opt={"exclude_from_auth": True},

@@ -122,6 +122,16 @@ def cmd_users_create(args: argparse.Namespace) -> None:
     print(f"user {args.username} created (id {user_id})")
 
 
+def cmd_sweep(_args: argparse.Namespace) -> None:
+    import json
+
+    from casework.db import ensure_database_url
+    from casework.deadlines.sweep import sweep
+
+    ensure_database_url()
+    print(json.dumps(asyncio.run(_with_pool(sweep)), ensure_ascii=False, indent=1))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="casework", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +156,9 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--body", help="body code, e.g. 140403-PB")
     create.add_argument("--display-name")
     create.set_defaults(func=cmd_users_create)
+
+    sweep = sub.add_parser("sweep", help="mark clocks due soon and breached once, open supervision items")
+    sweep.set_defaults(func=cmd_sweep)
 
     args = parser.parse_args(argv)
     args.func(args)
