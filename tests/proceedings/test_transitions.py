@@ -104,10 +104,11 @@ async def test_decline_records_where_the_party_was_directed(users):
 
 
 @pytest.mark.parametrize("who, expected", [
-    ("village_mediator", {"accept", "decline", "pause_clock", "resume_clock"}),
+    # The acceptance clock of people's mediation may not be paused: no pause button.
+    ("village_mediator", {"accept", "decline"}),
     ("clerk", set()),
     ("auditor", set()),
-    ("supervisor", {"accept", "decline", "assign", "pause_clock", "resume_clock", "supervise"}),
+    ("supervisor", {"accept", "decline", "assign", "supervise"}),
 ])
 async def test_allowed_actions_show_only_the_buttons_that_work(users, who, expected):
     case = await _mediation_case(users)
@@ -151,3 +152,47 @@ async def test_the_queue_pages_with_a_cursor(users):
             break
     keys = [(c["next_due_on"] or "9999-12-31", c["id"]) for c in seen]
     assert keys == sorted(keys) and len({c["id"] for c in seen}) == len(seen) >= 5
+
+
+async def test_clock_buttons_appear_when_a_clock_can_take_them(users):
+    case = await _mediation_case(users)
+    ref = case["reference"]
+    mediator = users["village_mediator"]
+    accepted = (await act(mediator, ref, "accept")).json()
+    assert {"pause_clock", "extend_deadline", "record_session", "conclude"} <= set(accepted["allowed_actions"])
+    assert "resume_clock" not in accepted["allowed_actions"]
+    paused = await act(mediator, ref, "pause_clock", {"reason": "等待鉴定结果"})
+    assert paused.status_code == 200, paused.text
+    actions = paused.json()["allowed_actions"]
+    assert "resume_clock" in actions and "pause_clock" not in actions
+    clock = paused.json()["proceeding"]["clocks"][-1]
+    assert clock["state"] == "paused"
+    resumed = await act(mediator, ref, "resume_clock", {"reason": "鉴定完成"})
+    assert resumed.status_code == 200
+    extended = await act(mediator, ref, "extend_deadline", {
+        "clock": "people_mediation.target", "days": 30, "approver": "双方当事人", "reason": "双方同意延长",
+        "party_informed": True})
+    assert extended.status_code == 200, extended.text
+    target = next(c for c in extended.json()["proceeding"]["clocks"] if c["time_limit"] == "people_mediation.target")
+    assert target["extended_by"] == 30 and target["extension"]["approver"] == "双方当事人"
+    assert "extend_deadline" not in extended.json()["allowed_actions"]
+    twice = await act(mediator, ref, "extend_deadline", {
+        "clock": "people_mediation.target", "days": 5, "approver": "x", "reason": "y", "party_informed": True})
+    assert twice.status_code == 409
+    too_long = await act(users["village_mediator"], (await _accepted(users))["reference"], "extend_deadline", {
+        "clock": "people_mediation.target", "days": 31, "approver": "x", "reason": "y", "party_informed": True})
+    assert too_long.status_code == 422
+
+
+async def _accepted(users):
+    case = await _mediation_case(users)
+    await act(users["village_mediator"], case["reference"], "accept")
+    return case
+
+
+async def test_an_extension_requires_that_the_party_was_told(users):
+    case = await _accepted(users)
+    response = await act(users["village_mediator"], case["reference"], "extend_deadline", {
+        "clock": "people_mediation.target", "days": 10, "approver": "双方", "reason": "延长",
+        "party_informed": False})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "party_informed"

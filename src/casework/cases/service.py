@@ -491,12 +491,11 @@ async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, An
         related_reference = await conn.fetchval(
             "SELECT reference FROM case_file WHERE id = $1", case["related_case_id"]
         )
-    from casework.proceedings.transitions import allowed_actions
-
+    actions = await _actions_that_work(current, actor) if current else []
     return {
         "id": case["id"],
         "reference": case["reference"],
-        "allowed_actions": allowed_actions(current["track"], current["state"], actor.role) if current else [],
+        "allowed_actions": actions,
         "kind": case["kind"],
         "channel": case["channel"],
         "petition_type": case["petition_type"],
@@ -541,6 +540,23 @@ async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, An
         "closed_at": case["closed_at"],
         "version": case["version"],
     }
+
+
+async def _actions_that_work(current: dict[str, Any], actor: Principal) -> list[str]:
+    """The transition table's actions for this role and state, less the clock
+    actions that would find no clock to act on."""
+    from casework.deadlines.service import time_limits
+    from casework.proceedings.transitions import allowed_actions
+
+    limits = await time_limits()
+    clocks = current["clocks"]
+    can = {
+        "pause_clock": any(c["state"] == "running" and limits[c["time_limit"]].pausable for c in clocks),
+        "resume_clock": any(c["state"] == "paused" for c in clocks),
+        "extend_deadline": any(c["state"] != "stopped" and limits[c["time_limit"]].extendable
+                               and not c["extended_by"] for c in clocks),
+    }
+    return [a for a in allowed_actions(current["track"], current["state"], actor.role) if can.get(a, True)]
 
 
 async def get_case(reference_no: str, actor: Principal) -> dict[str, Any]:

@@ -346,8 +346,9 @@ async def do_extend_deadline(conn, case, proceeding, data: ActionRequest, actor,
     extension = {"days": data.days, "approver": data.approver, "reason": data.reason, "party_informed": True,
                  "granted_on": str(today), "granted_by": actor.username, "required_approver": limit.extension_approver}
     await conn.execute(
-        """UPDATE clock SET extended_by = $2, extension = $3::jsonb, due_on = $4, calendar_incomplete = $5,
-               due_soon_marked_at = NULL, breached_marked_at = CASE WHEN $4 >= $6 THEN NULL ELSE breached_marked_at END
+        """UPDATE clock SET extended_by = $2, extension = $3::jsonb, due_on = $4::date, calendar_incomplete = $5,
+               due_soon_marked_at = NULL,
+               breached_marked_at = CASE WHEN $4::date >= $6::date THEN NULL ELSE breached_marked_at END
            WHERE id = $1""",
         clock["id"], data.days, json.dumps(extension), new["due_on"], new["calendar_incomplete"], today,
     )
