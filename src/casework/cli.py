@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 
 os.environ.setdefault("PICCOLO_CONF", "casework.piccolo_conf")
@@ -77,7 +78,7 @@ async def seed_demo() -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from casework.db import ensure_database_url
+    from casework.db import ensure_database_url, stop_embedded_server
     from casework.settings import get_settings
 
     ensure_database_url()
@@ -90,10 +91,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
     port = args.port or settings.port
     workers = args.workers or settings.workers
     print(f"casework serving on http://{host}:{port} (API docs at /schema)", flush=True)
-    uvicorn.run(
-        "casework.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level="warning", access_log=False, lifespan="on",
-    )
+    # uvicorn shuts down on SIGTERM, restores the previous handler and raises
+    # the signal again; with the default handler the process would die there
+    # and never stop the embedded PostgreSQL. Exiting through SystemExit runs
+    # the finally block (and atexit) instead.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        uvicorn.run(
+            "casework.app:create_app", factory=True, host=host, port=port, workers=workers,
+            log_level="warning", access_log=False, lifespan="on",
+        )
+    finally:
+        stop_embedded_server()
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:

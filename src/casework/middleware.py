@@ -63,10 +63,6 @@ class RequestContextMiddleware:
 
 
 def _route_of(scope: Scope) -> str:
-    # The route template, not the concrete path: a reference number in a
-    # path is not personal data, but keep the log's cardinality low anyway.
-    handler = scope.get("route_handler")
-    paths = getattr(handler, "paths", None)
-    if paths:
-        return sorted(paths)[0]
-    return scope.get("path", "")
+    # The route template (/api/v1/cases/{reference:str}), set by Litestar's
+    # router: low cardinality, and nothing of the request's own values.
+    return scope.get("path_template") or scope.get("path", "")
