@@ -166,3 +166,17 @@ def allowed_actions(track: str, state: str, role: str) -> list[str]:
         if row is not None and role in row.roles:
             result.append(action)
     return result
+
+
+def markdown_table() -> str:
+    """The transition tables as Markdown (docs/proceedings.md embeds this; a
+    test keeps the two equal)."""
+    lines = ["| track | action | from states | to state | roles | required fields |",
+             "|---|---|---|---|---|---|"]
+    for track in TABLES:
+        for row in table(track):
+            lines.append(
+                f"| {track} | {row.action} | {', '.join(sorted(row.from_states))} | {row.to_state or '(same)'} "
+                f"| {', '.join(sorted(row.roles))} | {', '.join(row.required) or '—'} |"
+            )
+    return "\n".join(lines)
