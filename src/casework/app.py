@@ -25,6 +25,8 @@ from casework.middleware import RequestContextMiddleware
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
 from casework.settings import Settings, get_settings
+from casework.webhooks import dispatcher as webhook_dispatcher
+from casework.webhooks.controller import WebhookController
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -35,7 +37,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with pool_lifespan(app):
-            yield
+            async with webhook_dispatcher.background(settings):
+                yield
 
     openapi = OpenAPIConfig(
         title="casework",
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health, ready,
             AuthController, UserController, CaseController, RoutingController, ReferenceController,
+            WebhookController,
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                 include_in_schema=False, opt={"exclude_from_auth": True},
