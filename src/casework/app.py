@@ -29,6 +29,8 @@ from casework.middleware import RequestContextMiddleware
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
 from casework.settings import Settings, get_settings
+from casework.webhooks import dispatcher as webhook_dispatcher
+from casework.webhooks.controller import WebhookController
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -43,7 +45,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if settings.run_background_tasks:
                 tasks.append(asyncio.create_task(run_periodically(settings.sweep_interval_seconds)))
             try:
-                yield
+                async with webhook_dispatcher.background(settings):
+                    yield
             finally:
                 for task in tasks:
                     task.cancel()
@@ -71,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health, ready,
             AuthController, UserController, CaseController, ActionController, RoutingController,
-            ReferenceController, CalendarController,
+            ReferenceController, CalendarController, WebhookController,
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                 include_in_schema=False, opt={"exclude_from_auth": True},

@@ -1,4 +1,4 @@
-"""The ``casework`` command: serve, migrate, seed, users, sweep.
+"""The ``casework`` command: serve, migrate, seed, users, sweep, dispatch.
 
 With no ``CASEWORK_DATABASE_URL`` every command first starts the embedded
 PostgreSQL (see ``casework.db``), so ``casework serve --demo`` works on a
@@ -141,6 +141,29 @@ def cmd_sweep(_args: argparse.Namespace) -> None:
     print(json.dumps(asyncio.run(_with_pool(sweep)), ensure_ascii=False, indent=1))
 
 
+def cmd_dispatch(args: argparse.Namespace) -> None:
+    """Deliver outbox events to webhook subscribers (what `serve` does in the background)."""
+    import signal
+
+    from casework.db import ensure_database_url
+    from casework.webhooks import dispatcher
+
+    ensure_database_url()
+
+    async def run() -> None:
+        if args.once:
+            counts = await dispatcher.dispatch_once()
+            print(" ".join(f"{k}={v}" for k, v in counts.items()))
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await dispatcher.run(stop)
+
+    asyncio.run(_with_pool(run))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="casework", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +191,10 @@ def main(argv: list[str] | None = None) -> None:
 
     sweep = sub.add_parser("sweep", help="mark clocks due soon and breached once, open supervision items")
     sweep.set_defaults(func=cmd_sweep)
+
+    dispatch = sub.add_parser("dispatch", help="deliver webhook events (a loop; --once for one round)")
+    dispatch.add_argument("--once", action="store_true", help="one round, then exit")
+    dispatch.set_defaults(func=cmd_dispatch)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -10,6 +10,7 @@ from casework.deadlines.tables import CalendarDay, CalendarYear, Clock, TimeLimi
 from casework.proceedings.tables import Proceeding
 from casework.reference.tables import Body, Category, Division
 from casework.routing.tables import RoutingDecision, RoutingRule
+from casework.webhooks.tables import WebhookDelivery, WebhookSubscription
 
 
 def _migrations_folder() -> str:
@@ -26,6 +27,7 @@ APP_CONFIG = AppConfig(
         Division, Body, Category, RoutingRule, TimeLimit, CalendarYear, CalendarDay,
         AppUser, CaseFile, Party, CaseEvent, Outbox, ReferenceCounter,
         Proceeding, Clock, RoutingDecision,
+        WebhookSubscription, WebhookDelivery,
     ],
     migration_dependencies=[],
     commands=[],

@@ -34,6 +34,42 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+EXTERNAL_SYSTEMS = ("court", "legal_aid")
+
+
+@dataclass(frozen=True)
+class ExternalSystem:
+    """How to reach one outside system (``CASEWORK_<NAME>_*``); see integrations/connector.py."""
+
+    name: str
+    base_url: str = ""
+    token: str = ""  # bearer token; wins over username/password
+    username: str = ""
+    password: str = ""
+    timeout_seconds: float = 10.0
+    max_attempts: int = 3
+    backoff_base_seconds: float = 0.5
+
+
+def _external_system(name: str) -> ExternalSystem:
+    prefix = f"CASEWORK_{name.upper()}_"
+    return ExternalSystem(
+        name=name,
+        base_url=os.environ.get(prefix + "BASE_URL", ""),
+        token=os.environ.get(prefix + "TOKEN", ""),
+        username=os.environ.get(prefix + "USERNAME", ""),
+        password=os.environ.get(prefix + "PASSWORD", ""),
+        timeout_seconds=_float(prefix + "TIMEOUT_SECONDS", 10.0),
+        max_attempts=_int(prefix + "MAX_ATTEMPTS", 3),
+        backoff_base_seconds=_float(prefix + "BACKOFF_BASE_SECONDS", 0.5),
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
@@ -54,6 +90,16 @@ class Settings:
     max_request_body_bytes: int = 256 * 1024
     personal_data_key: str = ""
     personal_data_old_keys: tuple[str, ...] = ()
+    # Outbound webhooks (casework.webhooks.dispatcher).
+    webhook_max_attempts: int = 12
+    webhook_backoff_base_seconds: float = 5.0
+    webhook_backoff_max_seconds: float = 3600.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_lease_seconds: float = 60.0
+    webhook_poll_interval_seconds: float = 2.0
+    webhook_batch_size: int = 50
+    # Outbound connector to court and legal-aid systems.
+    external_systems: tuple[ExternalSystem, ...] = ()
 
     @property
     def pgdata(self) -> Path:
@@ -89,6 +135,14 @@ def load_settings() -> Settings:
         personal_data_old_keys=tuple(
             k for k in env.get("CASEWORK_PERSONAL_DATA_OLD_KEYS", "").split(",") if k
         ),
+        webhook_max_attempts=_int("CASEWORK_WEBHOOK_MAX_ATTEMPTS", 12),
+        webhook_backoff_base_seconds=_float("CASEWORK_WEBHOOK_BACKOFF_BASE_SECONDS", 5.0),
+        webhook_backoff_max_seconds=_float("CASEWORK_WEBHOOK_BACKOFF_MAX_SECONDS", 3600.0),
+        webhook_timeout_seconds=_float("CASEWORK_WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        webhook_lease_seconds=_float("CASEWORK_WEBHOOK_LEASE_SECONDS", 60.0),
+        webhook_poll_interval_seconds=_float("CASEWORK_WEBHOOK_POLL_INTERVAL_SECONDS", 2.0),
+        webhook_batch_size=_int("CASEWORK_WEBHOOK_BATCH_SIZE", 50),
+        external_systems=tuple(_external_system(name) for name in EXTERNAL_SYSTEMS),
     )
 
 

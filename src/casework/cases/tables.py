@@ -94,3 +94,4 @@ class Outbox(Table):
     type = Text()
     payload = JSONB()
     created_at = Timestamptz(default=TimestamptzNow())
+    dispatched_at = Timestamptz(null=True)  # fanned out to webhook deliveries

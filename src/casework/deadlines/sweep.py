@@ -78,6 +78,17 @@ async def sweep(today: dt.date | None = None) -> dict[str, Any]:
         async with connection() as conn:
             if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", SWEEP_LOCK):
                 return {"skipped": "another sweep is running"}
+            # Lock the cases first, in id order, as every other writer of a
+            # case's events does (case row, then clocks): events of one case
+            # then commit in id order, which the webhook dispatcher relies on.
+            await conn.execute(
+                """SELECT c.id FROM case_file c
+                   WHERE c.id IN (SELECT k.case_id FROM clock k WHERE k.state = 'running' AND (
+                       (k.due_soon_marked_at IS NULL AND k.due_on >= $1 AND k.due_on <= $2)
+                       OR (k.breached_marked_at IS NULL AND k.due_on < $1)))
+                   ORDER BY c.id FOR UPDATE OF c""",
+                today, soon_until,
+            )
             due_soon = await conn.fetchval(
                 _MARK.format(column="due_soon_marked_at", event="clock_due_soon", extra="",
                              condition="k.due_on >= $1 AND k.due_on <= $2"),

@@ -1,0 +1,1 @@
+"""Outbound webhooks: admin-managed subscriptions and the outbox dispatcher."""
