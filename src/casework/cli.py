@@ -20,7 +20,7 @@ DEMO_USERS = [
     # username, role, jurisdiction, body code
     ("clerk", "clerk", "140403", "140403-ROL"),
     ("clerk_shangdang", "clerk", "140404", "140404-ROL"),
-    ("mediator", "mediator", "140403", "140403-PMC"),
+    ("mediator", "mediator", "140403", "140403100201-PMC"),
     ("officer", "officer", "140403", "140403-PB"),
     ("reconsideration", "officer", "140403", "140403-RO"),
     ("supervisor", "supervisor", "140403", "140403-PB"),
@@ -73,6 +73,11 @@ async def seed_demo() -> None:
                 pass  # already there from an earlier start
 
     await _with_pool(run)
+    from casework.demo.cases import seed_demo_cases
+
+    made = await _with_pool(lambda: seed_demo_cases(DEMO_PASSWORD))
+    if made:
+        print(f"{made} demo cases created", flush=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
