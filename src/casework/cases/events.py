@@ -4,9 +4,46 @@ in the same transaction (the webhook dispatcher reads the outbox)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterable
 
 from casework.access.service import Principal
+
+_INSERT_EVENTS = """
+WITH e AS (
+    INSERT INTO case_event (case_id, proceeding_id, actor_id, actor_role, type, data)
+    SELECT $1, x.proceeding_id, $2, $3, x.type, x.data::jsonb
+    FROM unnest($4::bigint[], $5::text[], $6::text[]) WITH ORDINALITY AS x(proceeding_id, type, data, n)
+    ORDER BY x.n
+    RETURNING id, type, at, data
+), o AS (
+    INSERT INTO outbox (event_id, case_id, type, payload)
+    SELECT e.id, $1, e.type,
+           jsonb_build_object('event_id', e.id, 'type', e.type, 'case', $7::text, 'at', e.at, 'data', e.data)
+    FROM e ORDER BY e.id
+)
+SELECT id FROM e ORDER BY id
+"""
+
+
+async def log_case_events(
+    conn: Any,
+    *,
+    case_id: int,
+    reference: str,
+    actor: Principal | None,
+    events: Iterable[tuple[str, dict[str, Any], int | None]],
+) -> list[int]:
+    """Append events (type, data, proceeding id) and their outbox rows in one
+    round trip, in the order given; returns the event ids."""
+    rows = list(events)
+    if not rows:
+        return []
+    ids = await conn.fetch(
+        _INSERT_EVENTS, case_id, actor.id if actor else None, actor.role if actor else None,
+        [proceeding_id for _, _, proceeding_id in rows], [type_ for type_, _, _ in rows],
+        [json.dumps(data, default=str, ensure_ascii=False) for _, data, _ in rows], reference,
+    )
+    return [r["id"] for r in ids]
 
 
 async def log_case_event(
@@ -20,19 +57,6 @@ async def log_case_event(
     proceeding_id: int | None = None,
 ) -> int:
     """Append one event and its outbox row; returns the event id."""
-    return await conn.fetchval(
-        """WITH e AS (
-               INSERT INTO case_event (case_id, proceeding_id, actor_id, actor_role, type, data)
-               VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-               RETURNING id, at
-           ), o AS (
-               INSERT INTO outbox (event_id, case_id, type, payload)
-               SELECT e.id, $1, $5,
-                      jsonb_build_object('event_id', e.id, 'type', $5::text, 'case', $7::text,
-                                         'at', e.at, 'data', $6::jsonb)
-               FROM e
-           )
-           SELECT id FROM e""",
-        case_id, proceeding_id, actor.id if actor else None, actor.role if actor else None,
-        type, json.dumps(data, default=str, ensure_ascii=False), reference,
-    )
+    ids = await log_case_events(conn, case_id=case_id, reference=reference, actor=actor,
+                                events=[(type, data, proceeding_id)])
+    return ids[0]

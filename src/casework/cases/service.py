@@ -20,7 +20,7 @@ import msgspec
 from casework import timeutil
 from casework.access.policy import allowed
 from casework.access.service import Principal
-from casework.cases.events import log_case_event
+from casework.cases.events import log_case_events
 from casework.cases.identity import (
     id_number_problem, mask_id_number, mask_phone, normalize_id_number, normalize_phone, phone_problem,
 )
@@ -232,7 +232,15 @@ class IdempotencyConflict(Problem):
 async def intake(
     data: CaseCreate, *, actor: Principal, idempotency_key: str | None,
 ) -> tuple[dict[str, Any], bool]:
-    """Register a case. Returns (response, created); a replay has created=False."""
+    """Register a case. Returns (response, created); a replay has created=False.
+
+    The per-county reference counter is a row lock held until commit, so it
+    is taken last: everything else (case under a provisional reference,
+    parties, proceeding, routing decision, clocks, the response) is written
+    first, then the counter, the final reference and the events (one
+    statement) follow. Concurrent intakes in one county serialise only on
+    those last few statements.
+    """
     if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
         raise invalid([{"field": "Idempotency-Key", "message": "must have 1 to 200 characters"}])
     request_hash = hashlib.sha256(request_fingerprint(data)).hexdigest()
@@ -243,6 +251,9 @@ async def intake(
     decision, draft = await route(data, actor)
     received_at = data.received_at or timeutil.now()
     received_on = timeutil.local_date(received_at)
+    county = data.division_code[:6]
+    receipt_code = new_receipt_code()
+    body_id = decision.body["id"] if decision.body else None
 
     async with transaction():
         async with connection() as conn:
@@ -254,22 +265,11 @@ async def intake(
                 )
                 if not claimed:  # a concurrent twin committed first: replay it
                     raise _ReplayNeeded()
-            county = data.division_code[:6]
-            seq = await conn.fetchval(
-                """INSERT INTO reference_counter (county_code, year, last_seq) VALUES ($1, $2, 1)
-                   ON CONFLICT (county_code, year)
-                   DO UPDATE SET last_seq = reference_counter.last_seq + 1
-                   RETURNING last_seq""",
-                county, received_on.year,
-            )
-            reference_no = f"{county}-{received_on.year}-{seq:06d}"
-            receipt_code = new_receipt_code()
             # Repeats are searched everywhere (a terminated matter is refused
             # wherever it was decided) but shown only within the jurisdiction.
             repeats_all = await find_repeats(conn, data, received_at=received_at, exclude_id=None)
             terminated_of = next((r for r in repeats_all if r["terminated"]), None) if data.kind == "petition" else None
             repeats = [r for r in repeats_all if actor.covers(r["division_code"])]
-            body_id = decision.body["id"] if decision.body else None
             state = "not_accepted" if terminated_of else initial_state(decision.track)
             status = "not_accepted" if terminated_of else "open"
             related_id = None
@@ -277,22 +277,25 @@ async def intake(
                 related_id = await conn.fetchval(
                     "SELECT id FROM case_file WHERE reference = $1", terminated_of["reference"]
                 )
+            # A provisional reference and seq (-id) until the counter is taken.
             case_id = await conn.fetchval(
-                """INSERT INTO case_file (reference, county_code, year, seq, kind, channel, petition_type,
+                """WITH new_id AS (SELECT nextval(pg_get_serial_sequence('case_file', 'id')) AS id)
+                   INSERT INTO case_file (id, reference, county_code, year, seq, kind, channel, petition_type,
                        category_code, summary, description, division_code, occurred_on, received_at,
                        headcount, collective, amount_in_dispute, act_known_on, pending_litigation,
                        risk_level, status, track, stage, body_id, receipt_code_hash, created_by,
                        related_case_id, not_accepted_reason, possible_repeats, closed_at)
-                   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,
-                           $21,$22,$23,$24,$25,$26,$27,$28::jsonb,$29)
+                   SELECT new_id.id, 'pending-' || new_id.id, $1, $2, -new_id.id, $3, $4, $5, $6, $7, $8,
+                          $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 'pending', $22,
+                          $23, $24, $25::jsonb, $26
+                   FROM new_id
                    RETURNING id""",
-                reference_no, county, received_on.year, seq, data.kind, data.channel,
+                county, received_on.year, data.kind, data.channel,
                 data.petition_type, data.category, data.summary.strip(), data.description,
                 data.division_code, data.occurred_on, received_at, data.headcount,
                 data.headcount >= 5, data.amount_in_dispute, data.act_known_on,
                 data.pending_litigation, data.risk_level, status, decision.track, state, body_id,
-                receipt_hash(reference_no, receipt_code), actor.id, related_id,
-                "terminated_matter" if terminated_of else None,
+                actor.id, related_id, "terminated_matter" if terminated_of else None,
                 json.dumps(repeats, default=str), received_at if terminated_of else None,
             )
             await _insert_parties(conn, case_id, data)
@@ -312,29 +315,22 @@ async def intake(
                 decision.reason, decision.suggested_track, decision.overridden,
                 decision.override_reason, actor.id,
             )
-            await log_case_event(
-                conn, case_id=case_id, reference=reference_no, type="case_registered", actor=actor,
-                proceeding_id=proceeding_id,
-                data={
+            events: list[tuple[str, dict[str, Any], int | None]] = [
+                ("case_registered", {
                     "kind": data.kind, "channel": data.channel, "category": data.category,
                     "division_code": data.division_code, "headcount": data.headcount,
                     "risk_level": data.risk_level, "received_at": received_at.isoformat(),
                     "parties": [{"role": p.role, "kind": p.kind} for p in data.parties],
                     "possible_repeats": [r["reference"] for r in repeats],
-                },
-            )
-            await log_case_event(
-                conn, case_id=case_id, reference=reference_no, type="routing_decided", actor=actor,
-                proceeding_id=proceeding_id, data={**decision.as_dict(), "body": _body_ref(decision.body)},
-            )
+                }, proceeding_id),
+                ("routing_decided", {**decision.as_dict(), "body": _body_ref(decision.body)}, proceeding_id),
+            ]
             next_due = None
             if terminated_of:
-                await log_case_event(
-                    conn, case_id=case_id, reference=reference_no, type="not_accepted", actor=actor,
-                    proceeding_id=proceeding_id,
-                    data={"reason": "terminated_matter", "related_case": terminated_of["reference"],
-                          "explanation": "the same matter was terminated after re-review and is not accepted again"},
-                )
+                events.append(("not_accepted", {
+                    "reason": "terminated_matter", "related_case": terminated_of["reference"],
+                    "explanation": "the same matter was terminated after re-review and is not accepted again",
+                }, proceeding_id))
             else:
                 if decision.track == "reconsideration" and data.act_known_on is not None:
                     from casework.proceedings.service import late_application
@@ -343,29 +339,41 @@ async def intake(
                     if late:
                         await conn.execute("UPDATE proceeding SET details = $2::jsonb WHERE id = $1",
                                            proceeding_id, json.dumps(late))
-                        await log_case_event(
-                            conn, case_id=case_id, reference=reference_no, type="late_application_flagged",
-                            actor=actor, proceeding_id=proceeding_id, data=late,
-                        )
+                        events.append(("late_application_flagged", late, proceeding_id))
                 clocks = await start_clocks(
                     conn, case_id=case_id, proceeding_id=proceeding_id, track=decision.track,
                     action="open", on=received_on,
                 )
                 for clock in clocks:
-                    await log_case_event(
-                        conn, case_id=case_id, reference=reference_no, type="clock_started", actor=actor,
-                        proceeding_id=proceeding_id,
-                        data={"time_limit": clock["time_limit_code"], "started_on": str(clock["started_on"]),
-                              "due_on": str(clock["due_on"]),
-                              "calendar_incomplete": clock["calendar_incomplete"]},
-                    )
+                    events.append(("clock_started", {
+                        "time_limit": clock["time_limit_code"], "started_on": str(clock["started_on"]),
+                        "due_on": str(clock["due_on"]), "calendar_incomplete": clock["calendar_incomplete"],
+                    }, proceeding_id))
                 next_due = min((c["due_on"] for c in clocks), default=None)
+
             await conn.execute(
                 "UPDATE case_file SET current_proceeding_id = $2, next_due_on = $3 WHERE id = $1",
                 case_id, proceeding_id, next_due,
             )
+            # The response is read before the counter is taken (it holds
+            # the county's row lock until commit); only the reference changes.
             detail = await case_detail(conn, case_id, actor)
-            response = {**detail, "receipt_code": receipt_code}
+            # Last: the county's counter (a row lock until commit), the final
+            # reference, and the events that carry it.
+            seq = await conn.fetchval(
+                """INSERT INTO reference_counter (county_code, year, last_seq) VALUES ($1, $2, 1)
+                   ON CONFLICT (county_code, year)
+                   DO UPDATE SET last_seq = reference_counter.last_seq + 1
+                   RETURNING last_seq""",
+                county, received_on.year,
+            )
+            reference_no = f"{county}-{received_on.year}-{seq:06d}"
+            await conn.execute(
+                "UPDATE case_file SET reference = $2, seq = $3, receipt_code_hash = $4 WHERE id = $1",
+                case_id, reference_no, seq, receipt_hash(reference_no, receipt_code),
+            )
+            await log_case_events(conn, case_id=case_id, reference=reference_no, actor=actor, events=events)
+            response = {**detail, "reference": reference_no, "receipt_code": receipt_code}
             if terminated_of:
                 response["receipt_note"] = (
                     f"not accepted: the same matter was terminated after re-review "

@@ -13,7 +13,7 @@ import msgspec
 from casework import timeutil
 from casework.access.service import Principal
 from casework.cases import service as cases
-from casework.cases.events import log_case_event
+from casework.cases.events import log_case_events
 from casework.db import connection, transaction
 from casework.deadlines.calendar import compute_due, units_between
 from casework.deadlines.service import holiday_calendar, start_clocks, stop_clocks, time_limits
@@ -88,9 +88,9 @@ async def perform(
             if target_state and target_state != state and outcome.proceeding_id is None:
                 await conn.execute("UPDATE proceeding SET state = $2 WHERE id = $1", proceeding["id"], target_state)
             await sync_case(conn, case["id"], outcome.proceeding_id or proceeding["id"])
-            for type_, event_data, proceeding_id in outcome.events:
-                await log_case_event(conn, case_id=case["id"], reference=reference, type=type_, actor=actor,
-                                     proceeding_id=proceeding_id or proceeding["id"], data=event_data)
+            await log_case_events(conn, case_id=case["id"], reference=reference, actor=actor, events=[
+                (type_, event_data, proceeding_id or proceeding["id"])
+                for type_, event_data, proceeding_id in outcome.events])
             return await cases.case_detail(conn, case["id"], actor)
 
 

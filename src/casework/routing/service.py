@@ -76,7 +76,16 @@ async def find_body(
     kind: str, division_code: str, category: str, max_level: int | None = None,
 ) -> dict[str, Any] | None:
     """The active body of ``kind`` covering the division, nearest level first;
-    among equals, one whose remit names the category before one with no remit."""
+    among equals, one whose remit names the category before one with no remit.
+    Cached with the other reference data (cleared when an admin changes it)."""
+
+    async def load() -> dict[str, Any] | None:
+        return await _find_body(kind, division_code, category, max_level)
+
+    return await cached(f"body:{kind}:{division_code}:{category}:{max_level}", load)
+
+
+async def _find_body(kind: str, division_code: str, category: str, max_level: int | None) -> dict[str, Any] | None:
     async with connection() as conn:
         row = await conn.fetchrow(
             """SELECT b.id, b.code, b.name_zh, b.name_en, b.kind, b.division_code
