@@ -1,0 +1,1 @@
+"""Links to outside systems: courts and legal-aid centres."""
