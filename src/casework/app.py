@@ -24,8 +24,10 @@ from casework.deadlines.controller import CalendarController
 from casework.deadlines.sweep import run_periodically
 from casework.errors import problem_details_plugin
 from casework.health import health, ready
+from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
 from casework.middleware import RequestContextMiddleware
+from casework.records.controller import LitigationRecordController, OutcomeRecordController
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
 from casework.settings import Settings, get_settings
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health, ready,
             AuthController, UserController, CaseController, ActionController, RoutingController,
             ReferenceController, CalendarController, WebhookController,
+            OutcomeRecordController, LitigationRecordController, InboundEventController,
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                 include_in_schema=False, opt={"exclude_from_auth": True},

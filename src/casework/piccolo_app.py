@@ -8,6 +8,10 @@ from casework.access.tables import AppUser
 from casework.cases.tables import CaseEvent, CaseFile, Outbox, Party, ReferenceCounter
 from casework.deadlines.tables import CalendarDay, CalendarYear, Clock, TimeLimit
 from casework.proceedings.tables import Proceeding
+from casework.records.tables import (
+    InboundEvent, JudicialConfirmation, Lawsuit, LawsuitCase, LawsuitHearing, LegalAidRecord, MediationAgreement,
+    ReconsiderationDecision,
+)
 from casework.reference.tables import Body, Category, Division
 from casework.routing.tables import RoutingDecision, RoutingRule
 from casework.webhooks.tables import WebhookDelivery, WebhookSubscription
@@ -28,6 +32,8 @@ APP_CONFIG = AppConfig(
         AppUser, CaseFile, Party, CaseEvent, Outbox, ReferenceCounter,
         Proceeding, Clock, RoutingDecision,
         WebhookSubscription, WebhookDelivery,
+        MediationAgreement, JudicialConfirmation, ReconsiderationDecision, Lawsuit, LawsuitCase, LawsuitHearing,
+        LegalAidRecord, InboundEvent,
     ],
     migration_dependencies=[],
     commands=[],

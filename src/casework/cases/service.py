@@ -543,11 +543,18 @@ async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, An
         "proceeding": current,
         "proceedings": proceeding_list,
         "possible_repeats": json.loads(case["possible_repeats"]),
+        **await _records(conn, case_id, actor),
         "created_at": case["created_at"],
         "updated_at": case["updated_at"],
         "closed_at": case["closed_at"],
         "version": case["version"],
     }
+
+
+async def _records(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
+    from casework.records.service import records_for_case  # records builds on cases
+
+    return await records_for_case(conn, case_id, actor)
 
 
 async def _actions_that_work(current: dict[str, Any], actor: Principal) -> list[str]:

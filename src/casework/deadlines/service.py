@@ -69,24 +69,28 @@ async def limits_started_by(track: str, action: str) -> list[Limit]:
 
 async def start_clocks(
     conn: Any, *, case_id: int, proceeding_id: int, track: str, action: str, on: dt.date,
+    record_kind: str | None = None, record_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Start every clock that ``action`` on ``track`` starts, counting from ``on``."""
+    """Start every clock that ``action`` on ``track`` starts, counting from ``on``.
+
+    A record's clocks (``record_kind``/``record_id``, casework.records) hang
+    on the case's current proceeding but answer only that record's steps."""
     cal = await holiday_calendar()
     started = []
     for limit in await limits_started_by(track, action):
         due = compute_due(cal, on, limit.length, limit.unit)
         row = await conn.fetchrow(
             """INSERT INTO clock (case_id, proceeding_id, time_limit_code, started_on, due_on,
-                                  state, calendar_incomplete)
-               VALUES ($1, $2, $3, $4, $5, 'running', $6) RETURNING *""",
-            case_id, proceeding_id, limit.code, on, due.due_on, due.calendar_incomplete,
+                                  state, calendar_incomplete, record_kind, record_id)
+               VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8) RETURNING *""",
+            case_id, proceeding_id, limit.code, on, due.due_on, due.calendar_incomplete, record_kind, record_id,
         )
         started.append(dict(row))
     return started
 
 
 async def stop_clocks(conn: Any, *, proceeding_id: int, action: str, on: dt.date) -> list[dict[str, Any]]:
-    """Stop the running clocks of a proceeding that ``action`` answers."""
+    """Stop the running clocks of a proceeding that ``action`` answers (not its records' clocks)."""
     limits = await time_limits()
     codes = [code for code, lim in limits.items() if action in lim.stops_on]
     if not codes:
@@ -94,6 +98,7 @@ async def stop_clocks(conn: Any, *, proceeding_id: int, action: str, on: dt.date
     rows = await conn.fetch(
         """UPDATE clock SET state = 'stopped', stopped_on = $3, met = ($3 <= due_on), paused_since = NULL
            WHERE proceeding_id = $1 AND state <> 'stopped' AND time_limit_code = ANY($2::text[])
+             AND record_kind IS NULL
            RETURNING *""",
         proceeding_id, codes, on,
     )

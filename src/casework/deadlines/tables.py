@@ -57,3 +57,5 @@ class Clock(Table):
     met = Boolean(null=True)
     due_soon_marked_at = Timestamptz(null=True)
     breached_marked_at = Timestamptz(null=True)
+    record_kind = Text(null=True)  # a record's clock (casework.records), else the proceeding's
+    record_id = BigInt(null=True)

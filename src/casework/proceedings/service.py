@@ -55,43 +55,60 @@ async def perform(
 ) -> dict[str, Any]:
     if action not in tt.ACTIONS:
         raise not_found("action")
-    if not if_match:
-        raise precondition_required()
     today = timeutil.today()
     async with transaction():
         async with connection() as conn:
-            case = await conn.fetchrow("SELECT * FROM case_file WHERE reference = $1 FOR UPDATE", reference)
-            if case is None or not actor.covers(case["division_code"]):
-                raise not_found()
-            case = dict(case)
-            current = cases.etag(case["id"], case["version"])
-            if if_match.strip().removeprefix("W/") != current:
-                raise Problem(412, "precondition-failed", "Precondition failed",
-                              "the case changed since you read it; reload and retry", etag=current)
-            proceeding = dict(await conn.fetchrow(
-                "SELECT * FROM proceeding WHERE id = $1", case["current_proceeding_id"]
-            ))
-            track, state = proceeding["track"], proceeding["state"]
-            row = tt.find(track, state, action)
-            if row is None:
-                raise conflict_state(action, track, state)
-            if actor.role not in row.roles:
-                raise Problem(403, "forbidden", "Forbidden", f"role {actor.role} may not {action} here")
-            payload = msgspec.to_builtins(data)
-            missing = [f for f in row.required if payload.get(f) in (None, "", [])]
-            if missing:
-                raise invalid([{"field": f, "message": f"is required for {action}"} for f in missing])
-            handler = HANDLERS[action]
-            outcome = Outcome()
-            new_state = await handler(conn, case, proceeding, data, actor, today, outcome)
-            target_state = new_state or row.to_state
-            if target_state and target_state != state and outcome.proceeding_id is None:
-                await conn.execute("UPDATE proceeding SET state = $2 WHERE id = $1", proceeding["id"], target_state)
-            await sync_case(conn, case["id"], outcome.proceeding_id or proceeding["id"])
-            await log_case_events(conn, case_id=case["id"], reference=reference, actor=actor, events=[
-                (type_, event_data, proceeding_id or proceeding["id"])
-                for type_, event_data, proceeding_id in outcome.events])
+            case = await lock_case(conn, reference, actor, if_match)
+            await apply_action(conn, case, action, data, actor=actor, today=today)
             return await cases.case_detail(conn, case["id"], actor)
+
+
+async def lock_case(conn: Any, reference: str, actor: Principal, if_match: str | None) -> dict[str, Any]:
+    """Lock the case row for a write: 428 without If-Match, 404 outside the
+    caller's jurisdiction, 412 when the ETag is stale. Every write to a case
+    (actions, records) goes through here inside its transaction."""
+    if not if_match:
+        raise precondition_required()
+    case = await conn.fetchrow("SELECT * FROM case_file WHERE reference = $1 FOR UPDATE", reference)
+    if case is None or not actor.covers(case["division_code"]):
+        raise not_found()
+    case = dict(case)
+    current = cases.etag(case["id"], case["version"])
+    if if_match.strip().removeprefix("W/") != current:
+        raise Problem(412, "precondition-failed", "Precondition failed",
+                      "the case changed since you read it; reload and retry", etag=current)
+    return case
+
+
+async def apply_action(
+    conn: Any, case: dict[str, Any], action: str, data: ActionRequest, *, actor: Principal, today: dt.date,
+) -> None:
+    """Check ``action`` against the track's transition table and apply it to
+    the (locked) case's current proceeding, with its events; bumps the version.
+    ``today`` is the day the action counts from (a record may give an earlier one)."""
+    proceeding = dict(await conn.fetchrow(
+        "SELECT * FROM proceeding WHERE id = $1", case["current_proceeding_id"]
+    ))
+    track, state = proceeding["track"], proceeding["state"]
+    row = tt.find(track, state, action)
+    if row is None:
+        raise conflict_state(action, track, state)
+    if actor.role not in row.roles:
+        raise Problem(403, "forbidden", "Forbidden", f"role {actor.role} may not {action} here")
+    payload = msgspec.to_builtins(data)
+    missing = [f for f in row.required if payload.get(f) in (None, "", [])]
+    if missing:
+        raise invalid([{"field": f, "message": f"is required for {action}"} for f in missing])
+    handler = HANDLERS[action]
+    outcome = Outcome()
+    new_state = await handler(conn, case, proceeding, data, actor, today, outcome)
+    target_state = new_state or row.to_state
+    if target_state and target_state != state and outcome.proceeding_id is None:
+        await conn.execute("UPDATE proceeding SET state = $2 WHERE id = $1", proceeding["id"], target_state)
+    await sync_case(conn, case["id"], outcome.proceeding_id or proceeding["id"])
+    await log_case_events(conn, case_id=case["id"], reference=case["reference"], actor=actor, events=[
+        (type_, event_data, proceeding_id or proceeding["id"])
+        for type_, event_data, proceeding_id in outcome.events])
 
 
 async def sync_case(conn: Any, case_id: int, proceeding_id: int) -> None:

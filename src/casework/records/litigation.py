@@ -1,0 +1,183 @@
+"""Litigation records: lawsuits linked to cases by their court case number.
+
+A lawsuit is shared: one suit can concern several cases and a case can have
+several suits (``lawsuit_case``). A change to a suit (stage, result,
+hearing), whether entered by a clerk or pushed by the court's system
+(integrations.inbound), goes through ``apply_progress``/``add_hearing``,
+which bump every linked case and write each its event.
+
+Linking a suit answers the litigation window a reconsideration decision
+opened (Administrative Litigation Law art. 45): the window's clock stops,
+met when the suit was filed by its due date.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casework import timeutil
+from casework.access.service import Principal
+from casework.problems import invalid, not_found
+from casework.records import numbers
+from casework.records import schemas as s
+from casework.records import service as records
+from casework.records.service import case_write, check_not_future, conflict
+
+# Windows for bringing a suit that a linked suit answers (seeded time-limit codes).
+LITIGATION_WINDOWS = ("litigation.after_reconsideration",)
+
+
+def parse_number(raw: str, case_type: str | None = None) -> numbers.CaseNumber:
+    try:
+        number = numbers.parse(raw, max_year=timeutil.today().year)
+    except ValueError as exc:
+        raise invalid([{"field": "case_number", "message": str(exc)}]) from None
+    if case_type is not None and number.case_type != case_type:
+        raise invalid([{"field": "case_type", "message": f"the case number's type code {number.type_code} is "
+                                                         f"a {number.case_type} case"}])
+    return number
+
+
+async def link_lawsuit(reference: str, data: s.LawsuitCreate, *, actor: Principal, if_match: str | None):
+    today = timeutil.today()
+    number = parse_number(data.case_number, data.case_type)
+    check_not_future("filed_on", data.filed_on, today)
+    if data.head_appeared is not None and data.case_type != "administrative":
+        raise invalid([{"field": "head_appeared", "message": "only for administrative suits"}])
+    async with case_write(reference, actor, if_match) as (conn, case):
+        suit = await conn.fetchrow("SELECT * FROM lawsuit WHERE case_number = $1 FOR UPDATE", number.text)
+        if suit is None:
+            lawsuit_id = await conn.fetchval(
+                """INSERT INTO lawsuit (court, case_number, case_type, cause, stage, filed_on, head_appeared)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_number) DO NOTHING RETURNING id""",
+                data.court.strip(), number.text, data.case_type, data.cause.strip(), data.stage, data.filed_on,
+                data.head_appeared,
+            )
+            if lawsuit_id is None:  # linked concurrently from another case: retry reads it
+                raise conflict("retry", "the suit was just recorded from another case; retry")
+            created = True
+        else:
+            lawsuit_id, created = suit["id"], False
+            if suit["court"] != data.court.strip() or suit["case_type"] != data.case_type:
+                raise conflict("lawsuit-mismatch", f"{number.text} is already recorded as a {suit['case_type']} suit "
+                                                   f"at {suit['court']}")
+            if await conn.fetchval("SELECT true FROM lawsuit_case WHERE lawsuit_id = $1 AND case_id = $2",
+                                   lawsuit_id, case["id"]):
+                raise conflict("already-linked", f"{number.text} is already linked to this case")
+        await conn.execute("INSERT INTO lawsuit_case (lawsuit_id, case_id, linked_by) VALUES ($1, $2, $3)",
+                           lawsuit_id, case["id"], actor.id)
+        await records.log(conn, case, "litigation_linked", {
+            "lawsuit_id": lawsuit_id, "case_number": number.text, "court": data.court.strip(),
+            "case_type": data.case_type, "filed_on": str(data.filed_on), "new_record": created}, actor)
+        await _answer_windows(conn, case, data.filed_on, actor)
+        etag = await records.touch(conn, case)
+        return (await records.lawsuits(conn, case["id"], actor, lawsuit_id))[0], etag
+
+
+async def _answer_windows(conn: Any, case: dict[str, Any], filed_on, actor: Principal) -> None:
+    rows = await conn.fetch(
+        """UPDATE clock SET state = 'stopped', stopped_on = $3, met = ($3 <= due_on), paused_since = NULL
+           WHERE case_id = $1 AND state <> 'stopped' AND time_limit_code = ANY($2::text[]) RETURNING *""",
+        case["id"], list(LITIGATION_WINDOWS), filed_on,
+    )
+    for clock in rows:
+        await records.log(conn, case, "clock_stopped", {
+            "time_limit": clock["time_limit_code"], "due_on": str(clock["due_on"]), "stopped_on": str(filed_on),
+            "met": clock["met"], "by": "lawsuit_linked"}, actor)
+
+
+async def _linked_suit(conn: Any, case: dict[str, Any], lawsuit_id: int) -> None:
+    if not await conn.fetchval("SELECT true FROM lawsuit_case WHERE lawsuit_id = $1 AND case_id = $2",
+                               lawsuit_id, case["id"]):
+        raise not_found("lawsuit")
+
+
+async def _lock_suit_and_cases(conn: Any, lawsuit_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Lock the linked cases (by id, the one order every writer uses), then the suit."""
+    case_ids = [r["case_id"] for r in await conn.fetch(
+        "SELECT case_id FROM lawsuit_case WHERE lawsuit_id = $1 ORDER BY case_id", lawsuit_id)]
+    linked = [await records.lock_case_by_id(conn, case_id) for case_id in case_ids]
+    suit = await conn.fetchrow("SELECT * FROM lawsuit WHERE id = $1 FOR UPDATE", lawsuit_id)
+    return dict(suit), linked
+
+
+async def apply_progress(
+    conn: Any, lawsuit_id: int, data: s.LawsuitProgress, *, actor: Principal | None, source: str,
+) -> dict[str, Any]:
+    """Change a suit's stage, result or head_appeared; every linked case gets
+    its event and a new version. Returns the changes ({field: [before, after]})."""
+    suit, linked = await _lock_suit_and_cases(conn, lawsuit_id)
+    today = timeutil.today()
+    if data.result is not None and data.result_on is None:
+        raise invalid([{"field": "result_on", "message": "is required with result"}])
+    if data.result_on is not None:
+        if data.result is None and suit["result"] is None:
+            raise invalid([{"field": "result", "message": "is required with result_on"}])
+        check_not_future("result_on", data.result_on, today)
+        if data.result_on < suit["filed_on"]:
+            raise invalid([{"field": "result_on", "message": "must not be before the suit was filed"}])
+    if data.head_appeared is not None and suit["case_type"] != "administrative":
+        raise invalid([{"field": "head_appeared", "message": "only for administrative suits"}])
+    wanted = {"stage": data.stage, "result": data.result, "result_on": data.result_on,
+              "head_appeared": data.head_appeared}
+    changes = {k: [suit[k], v] for k, v in wanted.items() if v is not None and v != suit[k]}
+    if not changes:
+        return {}
+    after = {k: v[1] for k, v in changes.items()}
+    await conn.execute(
+        """UPDATE lawsuit SET stage = coalesce($2, stage), result = coalesce($3, result),
+               result_on = coalesce($4, result_on), head_appeared = coalesce($5, head_appeared), updated_at = now()
+           WHERE id = $1""",
+        lawsuit_id, after.get("stage"), after.get("result"), after.get("result_on"), after.get("head_appeared"),
+    )
+    event = {"lawsuit_id": lawsuit_id, "case_number": suit["case_number"], "source": source,
+             "changes": {k: {"before": _str(v[0]), "after": _str(v[1])} for k, v in changes.items()}}
+    for case in linked:
+        await records.log(conn, case, "litigation_updated", event, actor)
+        await records.touch(conn, case)
+    return changes
+
+
+async def add_hearing(
+    conn: Any, lawsuit_id: int, data: s.HearingCreate, *, actor: Principal | None, source: str,
+) -> int:
+    suit, linked = await _lock_suit_and_cases(conn, lawsuit_id)
+    if data.held_on < suit["filed_on"]:
+        raise invalid([{"field": "held_on", "message": "must not be before the suit was filed"}])
+    hearing_id = await conn.fetchval(
+        "INSERT INTO lawsuit_hearing (lawsuit_id, held_on, kind, notes) VALUES ($1, $2, $3, $4) RETURNING id",
+        lawsuit_id, data.held_on, data.kind, data.notes or "")
+    await conn.execute("UPDATE lawsuit SET updated_at = now() WHERE id = $1", lawsuit_id)
+    for case in linked:
+        await records.log(conn, case, "hearing_recorded", {
+            "lawsuit_id": lawsuit_id, "case_number": suit["case_number"], "hearing_id": hearing_id,
+            "held_on": str(data.held_on), "kind": data.kind, "source": source}, actor)
+        await records.touch(conn, case)
+    return hearing_id
+
+
+def _str(value: Any) -> Any:
+    return str(value) if value is not None and not isinstance(value, (bool, str)) else value
+
+
+async def record_progress(
+    reference: str, lawsuit_id: int, data: s.LawsuitProgress, *, actor: Principal, if_match: str | None,
+):
+    async with case_write(reference, actor, if_match) as (conn, case):
+        await _linked_suit(conn, case, lawsuit_id)
+        changes = await apply_progress(conn, lawsuit_id, data, actor=actor, source="user")
+        if not changes:
+            raise invalid([{"field": "body", "message": "changes nothing"}])
+        etag = await records.etag_of(conn, case["id"])
+        return (await records.lawsuits(conn, case["id"], actor, lawsuit_id))[0], etag
+
+
+async def record_hearing(
+    reference: str, lawsuit_id: int, data: s.HearingCreate, *, actor: Principal, if_match: str | None,
+):
+    check_not_future("held_on", data.held_on, timeutil.today())
+    async with case_write(reference, actor, if_match) as (conn, case):
+        await _linked_suit(conn, case, lawsuit_id)
+        await add_hearing(conn, lawsuit_id, data, actor=actor, source="user")
+        etag = await records.etag_of(conn, case["id"])
+        return (await records.lawsuits(conn, case["id"], actor, lawsuit_id))[0], etag

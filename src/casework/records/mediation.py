@@ -1,0 +1,186 @@
+"""Mediation records: sessions, the signed agreement and its judicial confirmation.
+
+Sessions are recorded by the proceeding action ``record_session`` (one code
+path); ``POST .../sessions`` performs that action. Recording an agreement
+while the mediation is still open concludes it with outcome ``agreement``
+through the transition table; an agreement may also be attached after the
+mediation was concluded that way. The agreement starts the seeded
+``judicial_confirmation.apply`` window from the day it takes effect
+(People's Mediation Law art. 33); the court's acceptance starts
+``judicial_confirmation.ruling``; the ruling stops it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casework import timeutil
+from casework.access.service import Principal
+from casework.problems import Problem, invalid, not_found
+from casework.proceedings import service as proceedings
+from casework.proceedings import transitions as tt
+from casework.proceedings.schemas import ActionRequest
+from casework.records import schemas as s
+from casework.records import service as records
+from casework.records.service import case_write, check_not_future, conflict
+
+# Agreements a court may confirm (People's Mediation Law art. 33; a judicial
+# mediation ends in the court's own mediation document instead).
+CONFIRMABLE_TRACKS = frozenset({"people_mediation", "administrative_mediation"})
+PERFORMANCE_STEPS = {"performing": {"performed", "breached"}, "breached": {"performed"}, "performed": set()}
+
+
+async def record_session(reference: str, data: s.SessionCreate, *, actor: Principal, if_match: str | None):
+    today = timeutil.today()
+    async with case_write(reference, actor, if_match) as (conn, case):
+        action = ActionRequest(held_on=data.held_on, location=data.location, participants=data.participants,
+                               notes=data.notes)
+        await proceedings.apply_action(conn, case, "record_session", action, actor=actor, today=today)
+        session_id = await conn.fetchval(
+            "SELECT max(id) FROM mediation_session WHERE proceeding_id = $1", case["current_proceeding_id"])
+        session = (await records.sessions(conn, case["id"], session_id))[0]
+        return session, await records.etag_of(conn, case["id"])
+
+
+async def record_agreement(reference: str, data: s.AgreementCreate, *, actor: Principal, if_match: str | None):
+    today = timeutil.today()
+    check_not_future("signed_on", data.signed_on, today)
+    effective_on = data.effective_on or data.signed_on
+    if effective_on < data.signed_on:
+        raise invalid([{"field": "effective_on", "message": "must not be before signed_on"}])
+    if not data.terms.strip():
+        raise invalid([{"field": "terms", "message": "must not be empty"}])
+    async with case_write(reference, actor, if_match) as (conn, case):
+        proceeding = await records.current_proceeding(conn, case)
+        track = proceeding["track"]
+        if track not in tt.MEDIATION_TRACKS:
+            raise conflict("not-a-mediation", f"the current proceeding is on track {track}, not a mediation")
+        if proceeding["state"] == "accepted":
+            await proceedings.apply_action(conn, case, "conclude", ActionRequest(outcome="agreement"), actor=actor,
+                                           today=data.signed_on)
+        elif not (proceeding["state"] == "concluded" and proceeding["outcome"] == "agreement"):
+            raise conflict("no-open-mediation", f"an agreement is recorded on an accepted mediation, or one concluded "
+                                                f"with an agreement (state {proceeding['state']})")
+        agreement_id = await conn.fetchval(
+            """INSERT INTO mediation_agreement (case_id, proceeding_id, terms, signed_on, effective_on, recorded_by)
+               VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+            case["id"], proceeding["id"], data.terms.strip(), data.signed_on, effective_on, actor.id,
+        )
+        await records.log(conn, case, "agreement_recorded", {
+            "agreement_id": agreement_id, "signed_on": str(data.signed_on), "effective_on": str(effective_on),
+            "track": track}, actor)
+        if track in CONFIRMABLE_TRACKS:
+            await records.start_record_clocks(conn, case, track="judicial_confirmation", action="agreement",
+                                              on=effective_on, record_kind="agreement", record_id=agreement_id,
+                                              actor=actor)
+        etag = await records.touch(conn, case)
+        return (await records.agreements(conn, case["id"], agreement_id))[0], etag
+
+
+async def update_performance(
+    reference: str, agreement_id: int, data: s.PerformanceUpdate, *, actor: Principal, if_match: str | None,
+):
+    async with case_write(reference, actor, if_match) as (conn, case):
+        row = await conn.fetchrow(
+            "SELECT * FROM mediation_agreement WHERE id = $1 AND case_id = $2 FOR UPDATE", agreement_id, case["id"])
+        if row is None:
+            raise not_found("agreement")
+        if data.performance not in PERFORMANCE_STEPS[row["performance"]]:
+            raise conflict("invalid-transition", f"an agreement that is {row['performance']} cannot become "
+                                                 f"{data.performance}")
+        await conn.execute("UPDATE mediation_agreement SET performance = $2 WHERE id = $1", agreement_id,
+                           data.performance)
+        await records.log(conn, case, "agreement_performance_updated", {
+            "agreement_id": agreement_id, "before": row["performance"], "after": data.performance}, actor)
+        etag = await records.touch(conn, case)
+        return (await records.agreements(conn, case["id"], agreement_id))[0], etag
+
+
+async def apply_for_confirmation(
+    reference: str, data: s.ConfirmationCreate, *, actor: Principal, if_match: str | None,
+):
+    today = timeutil.today()
+    check_not_future("applied_on", data.applied_on, today)
+    async with case_write(reference, actor, if_match) as (conn, case):
+        agreement = await conn.fetchrow(
+            """SELECT a.*, p.track FROM mediation_agreement a JOIN proceeding p ON p.id = a.proceeding_id
+               WHERE a.id = $1 AND a.case_id = $2""", data.agreement_id, case["id"])
+        if agreement is None:
+            raise invalid([{"field": "agreement_id", "message": "no such agreement on this case"}])
+        if agreement["track"] not in CONFIRMABLE_TRACKS:
+            raise conflict("not-confirmable", "only people's and administrative mediation agreements are confirmed")
+        if data.applied_on < agreement["effective_on"]:
+            raise invalid([{"field": "applied_on", "message": "must not be before the agreement takes effect"}])
+        if await conn.fetchval("SELECT true FROM judicial_confirmation WHERE agreement_id = $1", data.agreement_id):
+            raise conflict("already-applied", "judicial confirmation was already applied for on this agreement")
+        window = await conn.fetchrow(
+            """SELECT due_on FROM clock WHERE record_kind = 'agreement' AND record_id = $1
+               AND time_limit_code = 'judicial_confirmation.apply' ORDER BY id DESC LIMIT 1""", data.agreement_id)
+        late = window is not None and data.applied_on > window["due_on"]
+        if late and not data.late_justification:
+            raise Problem(422, "window-closed", "Application out of time",
+                          f"the 30-day window to apply closed on {window['due_on']} (People's Mediation Law art. 33)",
+                          errors=[{"field": "late_justification", "message": "required after the window closed"}])
+        confirmation_id = await conn.fetchval(
+            """INSERT INTO judicial_confirmation (case_id, agreement_id, court, applied_on, late, recorded_by)
+               VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+            case["id"], data.agreement_id, data.court.strip(), data.applied_on, late, actor.id,
+        )
+        await records.log(conn, case, "confirmation_applied", {
+            "confirmation_id": confirmation_id, "agreement_id": data.agreement_id, "court": data.court.strip(),
+            "applied_on": str(data.applied_on), "late": late}, actor)
+        await records.stop_record_clocks(conn, case, record_kind="agreement", record_id=data.agreement_id,
+                                         action="apply_confirmation", on=data.applied_on, actor=actor)
+        etag = await records.touch(conn, case)
+        return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag
+
+
+async def _confirmation(conn: Any, case: dict[str, Any], confirmation_id: int) -> dict[str, Any]:
+    row = await conn.fetchrow("SELECT * FROM judicial_confirmation WHERE id = $1 AND case_id = $2 FOR UPDATE",
+                              confirmation_id, case["id"])
+    if row is None:
+        raise not_found("judicial confirmation")
+    return dict(row)
+
+
+async def confirmation_accepted(
+    reference: str, confirmation_id: int, data: s.ConfirmationAccepted, *, actor: Principal, if_match: str | None,
+):
+    check_not_future("accepted_on", data.accepted_on, timeutil.today())
+    async with case_write(reference, actor, if_match) as (conn, case):
+        row = await _confirmation(conn, case, confirmation_id)
+        if row["accepted_on"] is not None or row["result"] is not None:
+            raise conflict("already-accepted", "the court's acceptance is already recorded")
+        if data.accepted_on < row["applied_on"]:
+            raise invalid([{"field": "accepted_on", "message": "must not be before applied_on"}])
+        await conn.execute("UPDATE judicial_confirmation SET accepted_on = $2 WHERE id = $1", confirmation_id,
+                           data.accepted_on)
+        await records.log(conn, case, "confirmation_accepted", {
+            "confirmation_id": confirmation_id, "accepted_on": str(data.accepted_on)}, actor)
+        await records.start_record_clocks(conn, case, track="judicial_confirmation", action="confirmation_accepted",
+                                          on=data.accepted_on, record_kind="judicial_confirmation",
+                                          record_id=confirmation_id, actor=actor)
+        etag = await records.touch(conn, case)
+        return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag
+
+
+async def confirmation_ruled(
+    reference: str, confirmation_id: int, data: s.ConfirmationRuling, *, actor: Principal, if_match: str | None,
+):
+    check_not_future("ruled_on", data.ruled_on, timeutil.today())
+    async with case_write(reference, actor, if_match) as (conn, case):
+        row = await _confirmation(conn, case, confirmation_id)
+        if row["result"] is not None:
+            raise conflict("already-ruled", "the court's ruling is already recorded")
+        if data.ruled_on < (row["accepted_on"] or row["applied_on"]):
+            raise invalid([{"field": "ruled_on", "message": "must not be before the application was accepted"}])
+        await conn.execute(
+            "UPDATE judicial_confirmation SET ruling_number = $2, ruled_on = $3, result = $4 WHERE id = $1",
+            confirmation_id, data.ruling_number.strip(), data.ruled_on, data.result)
+        await records.log(conn, case, "confirmation_ruled", {
+            "confirmation_id": confirmation_id, "ruling_number": data.ruling_number.strip(),
+            "ruled_on": str(data.ruled_on), "result": data.result}, actor)
+        await records.stop_record_clocks(conn, case, record_kind="judicial_confirmation", record_id=confirmation_id,
+                                         action="confirmation_ruled", on=data.ruled_on, actor=actor)
+        etag = await records.touch(conn, case)
+        return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag

@@ -1,0 +1,212 @@
+"""Request and response shapes for the records (Create and Read kept apart)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, Struct
+
+Text = Annotated[str, Meta(min_length=1, max_length=4000)]
+Short = Annotated[str, Meta(min_length=1, max_length=200)]
+Notes = Annotated[str, Meta(max_length=4000)]
+
+Performance = Literal["performing", "performed", "breached"]
+DecisionType = Literal["upheld", "revoked", "modified", "confirmed_unlawful", "ordered_to_act", "dismissed",
+                       "settled", "withdrawn"]
+CaseType = Literal["civil", "administrative", "enforcement", "criminal"]
+Stage = Literal["filed", "first_instance", "second_instance", "retrial", "enforcement"]
+LitigationResult = Literal["judgment", "mediation", "withdrawal", "dismissed"]
+HearingKind = Literal["hearing", "pre_trial", "mediation", "pronouncement"]
+AidType = Literal["legal_advice", "document_drafting", "litigation_representation", "non_litigation_representation",
+                  "arbitration_representation", "criminal_defence", "duty_lawyer"]
+AidDecision = Literal["granted", "refused"]
+AidOutcome = Literal["concluded", "terminated", "withdrawn"]
+
+
+# ---------------------------------------------------------------- mediation
+
+class SessionCreate(Struct, forbid_unknown_fields=True):
+    held_on: dt.date
+    location: Annotated[str, Meta(max_length=200)] | None = None
+    participants: Annotated[list[Short], Meta(max_length=100)] | None = None
+    notes: Notes | None = None
+
+
+class SessionRead(Struct):
+    id: int
+    proceeding_id: int
+    held_on: dt.date
+    location: str
+    mediator: str | None
+    participants: list[str]
+    notes: str
+    recorded_at: dt.datetime
+
+
+class AgreementCreate(Struct, forbid_unknown_fields=True):
+    terms: Text
+    signed_on: dt.date
+    effective_on: dt.date | None = None  # defaults to signed_on
+
+
+class PerformanceUpdate(Struct, forbid_unknown_fields=True):
+    performance: Performance
+    notes: Notes | None = None
+
+
+class AgreementRead(Struct):
+    id: int
+    proceeding_id: int
+    terms: str
+    signed_on: dt.date
+    effective_on: dt.date
+    performance: str
+    recorded_at: dt.datetime
+    clocks: list[dict[str, Any]]
+
+
+class ConfirmationCreate(Struct, forbid_unknown_fields=True):
+    agreement_id: int
+    court: Short
+    applied_on: dt.date
+    late_justification: Notes | None = None
+
+
+class ConfirmationAccepted(Struct, forbid_unknown_fields=True):
+    accepted_on: dt.date
+
+
+class ConfirmationRuling(Struct, forbid_unknown_fields=True):
+    ruling_number: Annotated[str, Meta(min_length=1, max_length=100)]
+    ruled_on: dt.date
+    result: Literal["confirmed", "rejected"]
+
+
+class ConfirmationRead(Struct):
+    id: int
+    agreement_id: int
+    court: str
+    applied_on: dt.date
+    late: bool
+    accepted_on: dt.date | None
+    ruling_number: str | None
+    ruled_on: dt.date | None
+    result: str | None
+    recorded_at: dt.datetime
+    clocks: list[dict[str, Any]]
+
+
+# ---------------------------------------------------------------- reconsideration
+
+class DecisionCreate(Struct, forbid_unknown_fields=True):
+    decision_type: DecisionType
+    decision_number: Annotated[str, Meta(min_length=1, max_length=100)]
+    decided_on: dt.date
+    received_on: dt.date  # the 15-day litigation window counts from here
+    reason: Notes | None = None
+
+
+class DecisionRead(Struct):
+    id: int
+    proceeding_id: int
+    decision_type: str  # the reconsideration proceeding's outcome
+    decision_number: str
+    decided_on: dt.date
+    received_on: dt.date
+    recorded_at: dt.datetime
+    litigation_window: dict[str, Any] | None
+
+
+# ---------------------------------------------------------------- litigation
+
+class LawsuitCreate(Struct, forbid_unknown_fields=True):
+    case_number: Annotated[str, Meta(min_length=1, max_length=60)]
+    court: Short
+    case_type: CaseType
+    filed_on: dt.date
+    stage: Stage = "filed"
+    cause: Annotated[str, Meta(max_length=200)] = ""
+    head_appeared: bool | None = None
+
+
+class LawsuitProgress(Struct, forbid_unknown_fields=True):
+    stage: Stage | None = None
+    result: LitigationResult | None = None
+    result_on: dt.date | None = None
+    head_appeared: bool | None = None
+
+
+class HearingCreate(Struct, forbid_unknown_fields=True):
+    held_on: dt.date
+    kind: HearingKind = "hearing"
+    notes: Notes | None = None
+
+
+class HearingRead(Struct):
+    id: int
+    held_on: dt.date
+    kind: str
+    notes: str
+
+
+class LawsuitRead(Struct):
+    id: int
+    case_number: str
+    court: str
+    case_type: str
+    cause: str
+    stage: str
+    filed_on: dt.date
+    result: str | None
+    result_on: dt.date | None
+    head_appeared: bool | None
+    linked_cases: list[str]  # references within the caller's jurisdiction
+    hearings: list[HearingRead]
+    updated_at: dt.datetime
+
+
+# ---------------------------------------------------------------- legal aid
+
+class LegalAidCreate(Struct, forbid_unknown_fields=True):
+    party_position: Annotated[int, Meta(ge=1, le=10000)]
+    centre: Short
+    applied_on: dt.date
+    aid_type: AidType
+    lawsuit_id: int | None = None
+    external_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+
+
+class LegalAidDecision(Struct, forbid_unknown_fields=True):
+    decision: AidDecision
+    decided_on: dt.date
+    refusal_reason: Notes | None = None
+
+
+class LawyerAssignment(Struct, forbid_unknown_fields=True):
+    lawyer_name: Short
+    assigned_on: dt.date
+    law_firm: Annotated[str, Meta(max_length=200)] | None = None
+
+
+class LegalAidOutcome(Struct, forbid_unknown_fields=True):
+    outcome: AidOutcome
+
+
+class LegalAidRead(Struct):
+    id: int
+    party_position: int
+    centre: str
+    external_id: str | None
+    applied_on: dt.date
+    aid_type: str
+    lawsuit_id: int | None
+    decision: str | None
+    decided_on: dt.date | None
+    refusal_reason: str | None
+    lawyer_name: str | None
+    law_firm: str | None
+    assigned_on: dt.date | None
+    outcome: str | None
+    recorded_at: dt.datetime
+    clocks: list[dict[str, Any]]

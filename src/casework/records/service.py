@@ -1,0 +1,267 @@
+"""What every record write shares, and reading the records of a case.
+
+A record write locks the case and checks its ETag (proceedings.service
+``lock_case``), changes the record, starts or stops the record's clocks,
+writes its case event and bumps the case version, all in one transaction.
+
+Record clocks are ordinary ``clock`` rows on the case's current proceeding
+(so the sweep, the case's ``next_due_on`` and the clock views see them) with
+``record_kind``/``record_id`` set: proceeding actions do not stop them, the
+record's own steps do. They still end with their proceeding when it is
+escalated, declined or closed (``_stop_all``): a record's deadline belongs
+to the handling it was started under.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from casework import timeutil
+from casework.access.service import Principal
+from casework.cases import service as cases
+from casework.cases.events import log_case_event
+from casework.db import connection, transaction
+from casework.deadlines.service import clock_view, start_clocks, time_limits
+from casework.problems import Problem, invalid, not_found
+from casework.proceedings import service as proceedings
+from casework.records import schemas as s
+
+
+def conflict(kind: str, detail: str) -> Problem:
+    return Problem(409, kind, "Conflict", detail)
+
+
+def check_not_future(field: str, value: dt.date, today: dt.date) -> None:
+    if value > today:
+        raise invalid([{"field": field, "message": "must not be in the future"}])
+    if value.year < 1990:
+        raise invalid([{"field": field, "message": "is implausibly old"}])
+
+
+@asynccontextmanager
+async def case_write(reference: str, actor: Principal, if_match: str | None) -> AsyncIterator[tuple[Any, dict]]:
+    """One transaction with the case row locked and its ETag checked."""
+    async with transaction():
+        async with connection() as conn:
+            case = await proceedings.lock_case(conn, reference, actor, if_match)
+            yield conn, case
+
+
+async def current_proceeding(conn: Any, case: dict[str, Any]) -> dict[str, Any]:
+    return dict(await conn.fetchrow("SELECT * FROM proceeding WHERE id = $1", case["current_proceeding_id"]))
+
+
+async def log(conn: Any, case: dict[str, Any], type_: str, data: dict[str, Any], actor: Principal | None) -> None:
+    """A record's case event. ``data`` carries codes, dates and ids only:
+    the outbox feeds webhooks, so no names, terms or notes go in it."""
+    await log_case_event(conn, case_id=case["id"], reference=case["reference"], type=type_, data=data,
+                         actor=actor, proceeding_id=case["current_proceeding_id"])
+
+
+async def touch(conn: Any, case: dict[str, Any]) -> str:
+    """Bump the case version (and recompute next_due_on); the new ETag."""
+    await proceedings.sync_case(conn, case["id"], case["current_proceeding_id"])
+    version = await conn.fetchval("SELECT version FROM case_file WHERE id = $1", case["id"])
+    return cases.etag(case["id"], version)
+
+
+async def etag_of(conn: Any, case_id: int) -> str:
+    return cases.etag(case_id, await conn.fetchval("SELECT version FROM case_file WHERE id = $1", case_id))
+
+
+async def lock_case_by_id(conn: Any, case_id: int) -> dict[str, Any]:
+    """Lock a case that a pushed event or a shared lawsuit touches (no ETag: the
+    writer did not read it)."""
+    return dict(await conn.fetchrow("SELECT * FROM case_file WHERE id = $1 FOR UPDATE", case_id))
+
+
+def _clock_data(clock: dict[str, Any], record_kind: str, record_id: int) -> dict[str, Any]:
+    return {"time_limit": clock["time_limit_code"], "started_on": str(clock["started_on"]),
+            "due_on": str(clock["due_on"]), "calendar_incomplete": clock["calendar_incomplete"],
+            "record": record_kind, "record_id": record_id}
+
+
+async def start_record_clocks(
+    conn: Any, case: dict[str, Any], *, track: str, action: str, on: dt.date, record_kind: str, record_id: int,
+    actor: Principal | None,
+) -> list[dict[str, Any]]:
+    """Start the seeded time limits ``action`` on ``track`` starts, owned by the record."""
+    clocks = await start_clocks(conn, case_id=case["id"], proceeding_id=case["current_proceeding_id"],
+                                track=track, action=action, on=on, record_kind=record_kind, record_id=record_id)
+    for clock in clocks:
+        await log(conn, case, "clock_started", _clock_data(clock, record_kind, record_id), actor)
+    return clocks
+
+
+async def stop_record_clocks(
+    conn: Any, case: dict[str, Any], *, record_kind: str, record_id: int, action: str, on: dt.date,
+    actor: Principal | None,
+) -> list[dict[str, Any]]:
+    """Stop the record's running clocks whose time limit ``action`` answers (stops_on)."""
+    codes = [code for code, limit in (await time_limits()).items() if action in limit.stops_on]
+    rows = await conn.fetch(
+        """UPDATE clock SET state = 'stopped', stopped_on = $4, met = ($4 <= due_on), paused_since = NULL
+           WHERE record_kind = $1 AND record_id = $2 AND state <> 'stopped' AND time_limit_code = ANY($3::text[])
+           RETURNING *""",
+        record_kind, record_id, codes, on,
+    )
+    for clock in rows:
+        await log(conn, case, "clock_stopped", {
+            "time_limit": clock["time_limit_code"], "due_on": str(clock["due_on"]), "stopped_on": str(on),
+            "met": clock["met"], "by": action, "record": record_kind, "record_id": record_id}, actor)
+    return [dict(r) for r in rows]
+
+
+# ---------------------------------------------------------------- reading
+
+async def _record_clocks(conn: Any, case_id: int, kinds: tuple[str, ...]) -> dict[tuple[str, int], list[dict]]:
+    rows = await conn.fetch(
+        "SELECT * FROM clock WHERE case_id = $1 AND record_kind = ANY($2::text[]) ORDER BY id", case_id, list(kinds)
+    )
+    today = timeutil.today()
+    views: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for row in rows:
+        views.setdefault((row["record_kind"], row["record_id"]), []).append(await clock_view(dict(row), today))
+    return views
+
+
+async def sessions(conn: Any, case_id: int, session_id: int | None = None) -> list[s.SessionRead]:
+    rows = await conn.fetch(
+        """SELECT m.*, u.username AS mediator FROM mediation_session m LEFT JOIN app_user u ON u.id = m.mediator_id
+           WHERE m.case_id = $1 AND ($2::bigint IS NULL OR m.id = $2) ORDER BY m.held_on, m.id""",
+        case_id, session_id,
+    )
+    return [s.SessionRead(id=r["id"], proceeding_id=r["proceeding_id"], held_on=r["held_on"], location=r["location"],
+                          mediator=r["mediator"], participants=list(r["participants"]), notes=r["notes"],
+                          recorded_at=r["recorded_at"]) for r in rows]
+
+
+async def agreements(conn: Any, case_id: int, agreement_id: int | None = None) -> list[s.AgreementRead]:
+    rows = await conn.fetch(
+        "SELECT * FROM mediation_agreement WHERE case_id = $1 AND ($2::bigint IS NULL OR id = $2) ORDER BY id",
+        case_id, agreement_id,
+    )
+    clocks = await _record_clocks(conn, case_id, ("agreement",)) if rows else {}
+    return [s.AgreementRead(id=r["id"], proceeding_id=r["proceeding_id"], terms=r["terms"], signed_on=r["signed_on"],
+                            effective_on=r["effective_on"], performance=r["performance"],
+                            recorded_at=r["recorded_at"], clocks=clocks.get(("agreement", r["id"]), []))
+            for r in rows]
+
+
+async def confirmations(conn: Any, case_id: int, confirmation_id: int | None = None) -> list[s.ConfirmationRead]:
+    rows = await conn.fetch(
+        "SELECT * FROM judicial_confirmation WHERE case_id = $1 AND ($2::bigint IS NULL OR id = $2) ORDER BY id",
+        case_id, confirmation_id,
+    )
+    clocks = await _record_clocks(conn, case_id, ("judicial_confirmation",)) if rows else {}
+    return [s.ConfirmationRead(id=r["id"], agreement_id=r["agreement_id"], court=r["court"],
+                               applied_on=r["applied_on"], late=r["late"], accepted_on=r["accepted_on"],
+                               ruling_number=r["ruling_number"], ruled_on=r["ruled_on"], result=r["result"],
+                               recorded_at=r["recorded_at"],
+                               clocks=clocks.get(("judicial_confirmation", r["id"]), []))
+            for r in rows]
+
+
+async def decisions(conn: Any, case_id: int, decision_id: int | None = None) -> list[s.DecisionRead]:
+    from casework.records.reconsideration import litigation_window_codes
+
+    rows = await conn.fetch(
+        """SELECT d.*, p.outcome AS decision_type,
+                  (SELECT k.id FROM clock k WHERE k.proceeding_id = d.proceeding_id AND k.record_kind IS NULL
+                     AND k.time_limit_code = ANY($3::text[]) ORDER BY k.id DESC LIMIT 1) AS window_id
+           FROM reconsideration_decision d JOIN proceeding p ON p.id = d.proceeding_id
+           WHERE d.case_id = $1 AND ($2::bigint IS NULL OR d.id = $2) ORDER BY d.id""",
+        case_id, decision_id, await litigation_window_codes(),
+    )
+    windows: dict[int, dict[str, Any]] = {}
+    ids = [r["window_id"] for r in rows if r["window_id"]]
+    if ids:
+        today = timeutil.today()
+        for clock in await conn.fetch("SELECT * FROM clock WHERE id = ANY($1::bigint[])", ids):
+            windows[clock["id"]] = await clock_view(dict(clock), today)
+    return [s.DecisionRead(id=r["id"], proceeding_id=r["proceeding_id"], decision_type=r["decision_type"],
+                           decision_number=r["decision_number"], decided_on=r["decided_on"],
+                           received_on=r["received_on"], recorded_at=r["recorded_at"],
+                           litigation_window=windows.get(r["window_id"]))
+            for r in rows]
+
+
+async def lawsuits(conn: Any, case_id: int, actor: Principal, lawsuit_id: int | None = None) -> list[s.LawsuitRead]:
+    rows = await conn.fetch(
+        """SELECT l.*,
+                  (SELECT coalesce(jsonb_agg(jsonb_build_object('reference', c.reference, 'division', c.division_code)
+                                             ORDER BY c.id), '[]')
+                   FROM lawsuit_case x JOIN case_file c ON c.id = x.case_id WHERE x.lawsuit_id = l.id) AS cases,
+                  (SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'held_on', h.held_on, 'kind', h.kind,
+                                                                'notes', h.notes) ORDER BY h.held_on, h.id), '[]')
+                   FROM lawsuit_hearing h WHERE h.lawsuit_id = l.id) AS hearings
+           FROM lawsuit l JOIN lawsuit_case lc ON lc.lawsuit_id = l.id
+           WHERE lc.case_id = $1 AND ($2::bigint IS NULL OR l.id = $2) ORDER BY l.filed_on, l.id""",
+        case_id, lawsuit_id,
+    )
+    result = []
+    for r in rows:
+        linked = json.loads(r["cases"])
+        hearings = json.loads(r["hearings"])
+        result.append(s.LawsuitRead(
+            id=r["id"], case_number=r["case_number"], court=r["court"], case_type=r["case_type"], cause=r["cause"],
+            stage=r["stage"], filed_on=r["filed_on"], result=r["result"], result_on=r["result_on"],
+            head_appeared=r["head_appeared"],
+            linked_cases=[c["reference"] for c in linked if actor.covers(c["division"])],
+            hearings=[s.HearingRead(id=h["id"], held_on=dt.date.fromisoformat(h["held_on"]), kind=h["kind"],
+                                    notes=h["notes"]) for h in hearings],
+            updated_at=r["updated_at"],
+        ))
+    return result
+
+
+async def legal_aid(conn: Any, case_id: int, record_id: int | None = None) -> list[s.LegalAidRead]:
+    rows = await conn.fetch(
+        """SELECT a.*, p.position AS party_position FROM legal_aid_record a JOIN party p ON p.id = a.party_id
+           WHERE a.case_id = $1 AND ($2::bigint IS NULL OR a.id = $2) ORDER BY a.id""",
+        case_id, record_id,
+    )
+    clocks = await _record_clocks(conn, case_id, ("legal_aid",)) if rows else {}
+    return [s.LegalAidRead(
+        id=r["id"], party_position=r["party_position"], centre=r["centre"], external_id=r["external_id"],
+        applied_on=r["applied_on"], aid_type=r["aid_type"], lawsuit_id=r["lawsuit_id"], decision=r["decision"],
+        decided_on=r["decided_on"], refusal_reason=r["refusal_reason"], lawyer_name=r["lawyer_name"],
+        law_firm=r["law_firm"], assigned_on=r["assigned_on"], outcome=r["outcome"], recorded_at=r["recorded_at"],
+        clocks=clocks.get(("legal_aid", r["id"]), []),
+    ) for r in rows]
+
+
+async def records_for_case(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
+    """The records block of the case detail: one query per kind."""
+    return {
+        "sessions": await sessions(conn, case_id),
+        "agreements": await agreements(conn, case_id),
+        "judicial_confirmations": await confirmations(conn, case_id),
+        "reconsideration_decisions": await decisions(conn, case_id),
+        "lawsuits": await lawsuits(conn, case_id, actor),
+        "legal_aid": await legal_aid(conn, case_id),
+    }
+
+
+READERS = {
+    "sessions": sessions, "agreements": agreements, "judicial_confirmations": confirmations,
+    "reconsideration_decisions": decisions, "legal_aid": legal_aid,
+}
+
+
+async def read(reference: str, kind: str, actor: Principal, record_id: int | None = None) -> Any:
+    """List a case's records of one kind, or one of them (404 when not this case's)."""
+    async with connection() as conn:
+        case = await cases.case_by_reference(conn, reference, actor)
+        if kind == "lawsuits":
+            items = await lawsuits(conn, case["id"], actor, record_id)
+        else:
+            items = await READERS[kind](conn, case["id"], record_id)
+    if record_id is None:
+        return {"items": items}
+    if not items:
+        raise not_found(kind.rstrip("s").replace("_", " "))
+    return items[0]

@@ -1,0 +1,110 @@
+"""Piccolo tables for the records. Case, party, proceeding and lawsuit
+references are plain BigInt columns; their foreign keys (ON DELETE RESTRICT)
+are declared in migration 2026-11-27T05:30 (Piccolo's ForeignKey would
+default to cascade)."""
+
+from piccolo.columns import JSONB, BigInt, BigSerial, Boolean, Date, Integer, Text, Timestamptz
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class MediationAgreement(Table):
+    id = BigSerial(primary_key=True)
+    case_id = BigInt()
+    proceeding_id = BigInt()
+    terms = Text()
+    signed_on = Date()
+    effective_on = Date()
+    performance = Text(default="performing")  # performing | performed | breached
+    recorded_by = Integer(null=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class JudicialConfirmation(Table):
+    id = BigSerial(primary_key=True)
+    case_id = BigInt()
+    agreement_id = BigInt()
+    court = Text()
+    applied_on = Date()
+    late = Boolean(default=False)
+    accepted_on = Date(null=True)
+    ruling_number = Text(null=True)
+    ruled_on = Date(null=True)
+    result = Text(null=True)  # confirmed | rejected
+    recorded_by = Integer(null=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReconsiderationDecision(Table):
+    """Number and dates of a decision; its type is the proceeding's outcome."""
+
+    id = BigSerial(primary_key=True)
+    case_id = BigInt()
+    proceeding_id = BigInt(unique=True)
+    decision_number = Text()
+    decided_on = Date()
+    received_on = Date()
+    recorded_by = Integer(null=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class Lawsuit(Table):
+    id = BigSerial(primary_key=True)
+    court = Text()
+    case_number = Text(unique=True)
+    case_type = Text()
+    cause = Text(default="")
+    stage = Text()
+    filed_on = Date()
+    result = Text(null=True)
+    result_on = Date(null=True)
+    head_appeared = Boolean(null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class LawsuitCase(Table):
+    lawsuit_id = BigInt()
+    case_id = BigInt()
+    linked_by = Integer(null=True)
+    linked_at = Timestamptz(default=TimestamptzNow())
+
+
+class LawsuitHearing(Table):
+    id = BigSerial(primary_key=True)
+    lawsuit_id = BigInt()
+    held_on = Date()
+    kind = Text(default="hearing")
+    notes = Text(default="")
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class LegalAidRecord(Table):
+    id = BigSerial(primary_key=True)
+    case_id = BigInt()
+    proceeding_id = BigInt()
+    party_id = BigInt()
+    lawsuit_id = BigInt(null=True)
+    centre = Text()
+    external_id = Text(null=True, unique=True)
+    applied_on = Date()
+    aid_type = Text()
+    decision = Text(null=True)  # granted | refused
+    decided_on = Date(null=True)
+    refusal_reason = Text(null=True)
+    lawyer_name = Text(null=True)
+    law_firm = Text(null=True)
+    assigned_on = Date(null=True)
+    outcome = Text(null=True)
+    recorded_by = Integer(null=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class InboundEvent(Table):
+    id = BigSerial(primary_key=True)
+    system = Text()
+    event_id = Text()
+    type = Text()
+    received_at = Timestamptz(default=TimestamptzNow())
+    payload = JSONB()
+    applied = JSONB(default={})

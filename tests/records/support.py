@@ -1,0 +1,54 @@
+"""Helpers for the record tests: write a record with the case's ETag."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+
+from tests.support import dispute, person
+
+AGENCY = {"role": "respondent", "kind": "agency", "name": "潞州区某街道办事处"}
+_serial = itertools.count(random.randrange(1000, 9000) * 100)
+
+
+def case_number(kind: str = "民初") -> str:
+    """A fresh court case number of this year, e.g. (2026)晋0403民初123号."""
+    return f"({dt.date.today().year})晋0403{kind}{next(_serial)}号"
+
+
+def days_ago(n: int) -> str:
+    return (dt.date.today() - dt.timedelta(days=n)).isoformat()
+
+
+async def etag(client, reference: str) -> str:
+    return (await client.get(f"/api/v1/cases/{reference}")).headers["etag"]
+
+
+async def write(client, reference: str, path: str, body: dict, *, if_match: str | None = None):
+    """POST to a record route of the case with its current ETag."""
+    tag = if_match if if_match is not None else await etag(client, reference)
+    return await client.post(f"/api/v1/cases/{reference}/{path}", json=body, headers={"If-Match": tag})
+
+
+async def new_dispute(client, **overrides) -> dict:
+    response = await client.post("/api/v1/cases", json=dispute(**overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def agency_reconsideration(users) -> dict:
+    """A reconsideration against a district agency, accepted by the office."""
+    from tests.support import act
+
+    draft = dispute(category="urban_management", summary="占道经营处罚争议", parties=[person(), AGENCY],
+                    requested_track="reconsideration", override_reason="申请人申请行政复议")
+    case = (await users["officer"].post("/api/v1/cases", json=draft)).json()
+    assert case["track"] == "reconsideration", case
+    accepted = await act(users["reconsideration"], case["reference"], "accept")
+    assert accepted.status_code == 200, accepted.text
+    return accepted.json()
+
+
+def clocks_by_limit(record: dict) -> dict[str, dict]:
+    return {c["time_limit"]: c for c in record["clocks"]}
