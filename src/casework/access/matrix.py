@@ -27,6 +27,7 @@ class RouteRule:
     path: str  # Litestar's template, e.g. /api/v1/cases/{reference:str}
     permissions: tuple[str, ...]
     open: bool
+    path_params: tuple[tuple[str, type], ...] = ()
 
     @property
     def case_scoped(self) -> bool:
@@ -53,8 +54,9 @@ def api_routes(app: Litestar) -> list[RouteRule]:
             for method in sorted(handler.http_methods):
                 if method in ("OPTIONS", "HEAD"):
                     continue
+                params = tuple((name, p.type) for name, p in route.path_parameters.items())
                 rules.append(RouteRule(method, route.path_format, tuple(dict.fromkeys(permissions)),
-                                       is_open(route.path_format)))
+                                       is_open(route.path_format), params))
     return sorted(rules, key=lambda r: (r.path, r.method))
 
 
