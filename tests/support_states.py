@@ -75,3 +75,23 @@ async def conclude(db: asyncpg.Connection, case_id: int, at: dt.datetime, outcom
         case_id,
     )
     await _event(db, case_id, p["id"], "concluded", at, {"outcome": outcome})
+
+
+async def escalate_to_concluded_reconsideration(db: asyncpg.Connection, case_id: int, at: dt.datetime,
+                                                outcome: str = "settled") -> int:
+    """The current proceeding -> escalated; a second one on reconsideration, already concluded."""
+    first = await _current(db, case_id)
+    second_id = await db.fetchval(
+        """INSERT INTO proceeding (case_id, seq, track, body_id, state, previous_id, opened_reason,
+                                   accepted_at, concluded_at, outcome)
+           VALUES ($1, $2, 'reconsideration', $3, 'concluded', $4, 'escalation', $5, $6, $7) RETURNING id""",
+        case_id, first["seq"] + 1, first["body_id"], first["id"], at - dt.timedelta(days=1), at, outcome,
+    )
+    await db.execute("UPDATE proceeding SET state = 'escalated' WHERE id = $1", first["id"])
+    await db.execute(
+        "UPDATE case_file SET current_proceeding_id = $2, track = 'reconsideration', version = version + 1 WHERE id = $1",
+        case_id, second_id,
+    )
+    await _event(db, case_id, first["id"], "escalated", at - dt.timedelta(days=1), {"to": "reconsideration"})
+    await _event(db, case_id, second_id, "concluded", at, {"outcome": outcome})
+    return second_id

@@ -65,19 +65,24 @@ async def events(
             p = param(value)
             case_where.append(f"{column_case} {op} {p}")
             admin_where.append(f"{column_admin} {op} {p}")
-    parts = []
-    if source in (None, "case"):
-        parts.append(f"""SELECT 1 AS rank, e.id, e.at, e.type AS action, u.username AS actor, e.actor_role,
+    # Both halves are always built, so every parameter is referenced; a
+    # source filter turns one off with a constant false the planner prunes.
+    if source == "admin":
+        case_where.append("false")
+    if source == "case":
+        admin_where.append("false")
+    parts = [
+        f"""SELECT 1 AS rank, e.id, e.at, e.type AS action, u.username AS actor, e.actor_role,
                                 c.reference AS case_reference, NULL::text AS entity, NULL::text AS entity_key,
                                 e.data, NULL::jsonb AS before, NULL::jsonb AS after
                          FROM case_event e JOIN case_file c ON c.id = e.case_id
                          LEFT JOIN app_user u ON u.id = e.actor_id
-                         WHERE {' AND '.join(case_where)}""")
-    if source in (None, "admin"):
-        parts.append(f"""SELECT 0 AS rank, a.id, a.at, a.entity || '.' || a.action AS action, u.username AS actor,
+                         WHERE {' AND '.join(case_where)}""",
+        f"""SELECT 0 AS rank, a.id, a.at, a.entity || '.' || a.action AS action, u.username AS actor,
                                 a.actor_role, NULL::text, a.entity, a.key, NULL::jsonb, a.before, a.after
                          FROM admin_event a LEFT JOIN app_user u ON u.id = a.actor_id
-                         WHERE {' AND '.join(admin_where)}""")
+                         WHERE {' AND '.join(admin_where)}""",
+    ]
     where = ""
     if cursor:
         at, rank, row_id = decode_cursor(cursor)
