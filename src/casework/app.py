@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 
 from casework.access.auth import build_jwt_auth
 from casework.access.controller import AuthController, UserController
+from casework.audit.controller import AuditController
 from casework.cases.controller import CaseController
 from casework.proceedings.controller import ActionController
 from casework.db import pool_lifespan
@@ -27,6 +28,8 @@ from casework.health import health, ready
 from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
 from casework.middleware import RequestContextMiddleware
+from casework.personal.controller import PersonalDataController
+from casework.public.controller import PublicController
 from casework.records.controller import LitigationRecordController, OutcomeRecordController
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController, UserController, CaseController, ActionController, RoutingController,
             ReferenceController, CalendarController, WebhookController,
             OutcomeRecordController, LitigationRecordController, InboundEventController,
+            PersonalDataController, AuditController, PublicController,
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                 include_in_schema=False, opt={"exclude_from_auth": True},

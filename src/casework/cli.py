@@ -1,4 +1,4 @@
-"""The ``casework`` command: serve, migrate, seed, users, sweep, dispatch.
+"""The ``casework`` command: serve, migrate, users, sweep, dispatch, rotate-keys, access-matrix.
 
 With no ``CASEWORK_DATABASE_URL`` every command first starts the embedded
 PostgreSQL (see ``casework.db``), so ``casework serve --demo`` works on a
@@ -169,6 +169,30 @@ def cmd_dispatch(args: argparse.Namespace) -> None:
     asyncio.run(_with_pool(run))
 
 
+def cmd_rotate_keys(_args: argparse.Namespace) -> None:
+    from casework.db import ensure_database_url
+    from casework.personal.rotation import rotate_keys
+    from casework.settings import get_settings
+
+    ensure_database_url()
+    if not get_settings().personal_data_old_keys:
+        print("note: CASEWORK_PERSONAL_DATA_OLD_KEYS is empty; re-encrypting under the current key only")
+    report = asyncio.run(_with_pool(rotate_keys))
+    print(f"re-encrypted and re-hashed {report.parties} parties, {report.idempotency_records} idempotency records")
+    if report.unreadable:
+        raise SystemExit(f"error: no configured key opens {len(report.unreadable)} rows: "
+                         + ", ".join(report.unreadable[:20]))
+
+
+def cmd_access_matrix(_args: argparse.Namespace) -> None:
+    from casework.access.matrix import role_table_markdown, route_table_markdown
+    from casework.app import create_app
+
+    print(role_table_markdown())
+    print()
+    print(route_table_markdown(create_app()))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="casework", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -200,6 +224,12 @@ def main(argv: list[str] | None = None) -> None:
     dispatch = sub.add_parser("dispatch", help="deliver webhook events (a loop; --once for one round)")
     dispatch.add_argument("--once", action="store_true", help="one round, then exit")
     dispatch.set_defaults(func=cmd_dispatch)
+
+    rotate = sub.add_parser("rotate-keys", help="re-encrypt and re-hash personal data under the current key")
+    rotate.set_defaults(func=cmd_rotate_keys)
+
+    access_matrix = sub.add_parser("access-matrix", help="print the role and route tables of docs/access.md")
+    access_matrix.set_defaults(func=cmd_access_matrix)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -11,6 +11,8 @@ import sys
 
 import structlog
 
+from casework.personal.outbound import redact_log_event
+
 
 def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     processors = [
@@ -18,6 +20,7 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
+        redact_log_event,
     ]
     renderer = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
     structlog.configure(

@@ -100,6 +100,19 @@ class Settings:
     webhook_batch_size: int = 50
     # Outbound connector to court and legal-aid systems.
     external_systems: tuple[ExternalSystem, ...] = ()
+    # Personal data (names excepted) in webhooks, exports and logs: off unless
+    # an operator with a legal basis turns it on (docs/personal-data.md).
+    personal_data_outbound: bool = False
+    # Access tokens are refreshed (sliding) up to this long after sign-in.
+    session_max_hours: int = 12
+    # Throttles (docs/access.md, docs/public-lookup.md): failures allowed per window.
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_window_minutes: int = 15
+    lookup_failures_per_reference: int = 10
+    lookup_reference_window_hours: int = 24
+    lookup_failures_per_address: int = 30
+    lookup_address_window_minutes: int = 60
 
     @property
     def pgdata(self) -> Path:
@@ -143,6 +156,15 @@ def load_settings() -> Settings:
         webhook_poll_interval_seconds=_float("CASEWORK_WEBHOOK_POLL_INTERVAL_SECONDS", 2.0),
         webhook_batch_size=_int("CASEWORK_WEBHOOK_BATCH_SIZE", 50),
         external_systems=tuple(_external_system(name) for name in EXTERNAL_SYSTEMS),
+        personal_data_outbound=_bool("CASEWORK_PERSONAL_DATA_OUTBOUND", False),
+        session_max_hours=_int("CASEWORK_SESSION_MAX_HOURS", 12),
+        login_failures_per_account=_int("CASEWORK_LOGIN_FAILURES_PER_ACCOUNT", 5),
+        login_failures_per_address=_int("CASEWORK_LOGIN_FAILURES_PER_ADDRESS", 20),
+        login_window_minutes=_int("CASEWORK_LOGIN_WINDOW_MINUTES", 15),
+        lookup_failures_per_reference=_int("CASEWORK_LOOKUP_FAILURES_PER_REFERENCE", 10),
+        lookup_reference_window_hours=_int("CASEWORK_LOOKUP_REFERENCE_WINDOW_HOURS", 24),
+        lookup_failures_per_address=_int("CASEWORK_LOOKUP_FAILURES_PER_ADDRESS", 30),
+        lookup_address_window_minutes=_int("CASEWORK_LOOKUP_ADDRESS_WINDOW_MINUTES", 60),
     )
 
 

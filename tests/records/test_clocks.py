@@ -12,7 +12,7 @@ from tests.support import act
 
 
 async def test_a_late_application_for_judicial_confirmation_needs_a_justification_and_is_flagged(users, db):
-    mediator = users["mediator"]
+    mediator = users["village_mediator"]
     case = await new_dispute(users["clerk"])
     ref = case["reference"]
     await act(mediator, ref, "accept")
@@ -34,10 +34,10 @@ async def test_a_late_application_for_judicial_confirmation_needs_a_justificatio
 
 async def test_an_agreement_needs_an_open_or_agreed_mediation(users):
     case = await new_dispute(users["clerk"])
-    refused = await write(users["mediator"], case["reference"], "agreements",
+    refused = await write(users["village_mediator"], case["reference"], "agreements",
                           {"terms": "x", "signed_on": days_ago(1)})
     assert refused.status_code == 409  # still pending acceptance
-    await act(users["mediator"], case["reference"], "accept")
+    await act(users["village_mediator"], case["reference"], "accept")
     clerk_try = await write(users["clerk"], case["reference"], "agreements", {"terms": "x", "signed_on": days_ago(1)})
     assert clerk_try.status_code == 403  # concluding a mediation is the mediator's (transition table)
 

@@ -16,7 +16,7 @@ async def due(start: str | dt.date, length: int, unit: str = "days") -> str:
 
 
 async def test_a_mediator_records_two_sessions_and_an_agreement_that_the_court_confirms(users):
-    mediator = users["mediator"]
+    mediator = users["village_mediator"]
     case = await new_dispute(users["clerk"])
     ref = case["reference"]
     assert case["track"] == "people_mediation"
@@ -29,7 +29,7 @@ async def test_a_mediator_records_two_sessions_and_an_agreement_that_the_court_c
     second = await write(mediator, ref, "sessions", {"held_on": days_ago(3), "location": "村委会调解室",
                                                      "participants": ["张三", "李四"], "notes": "达成初步意向"})
     assert second.status_code == 201, second.text
-    assert second.json()["mediator"] == "mediator"
+    assert second.json()["mediator"] == "village_mediator"
     sessions = (await mediator.get(f"/api/v1/cases/{ref}/sessions")).json()["items"]
     assert [s["held_on"] for s in sessions] == [days_ago(6), days_ago(3)]
     one = await mediator.get(f"/api/v1/cases/{ref}/sessions/{sessions[0]['id']}")
@@ -91,7 +91,7 @@ async def test_a_mediator_records_two_sessions_and_an_agreement_that_the_court_c
 
 
 async def test_a_failed_dispute_goes_to_court_with_legal_aid_and_the_courts_judgment_shows(users, db):
-    mediator, clerk, officer = users["mediator"], users["clerk"], users["officer"]
+    mediator, clerk, officer = users["village_mediator"], users["clerk"], users["officer"]
     case = await new_dispute(clerk)
     ref = case["reference"]
     await act(mediator, ref, "accept")

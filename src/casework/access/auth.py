@@ -1,11 +1,22 @@
 """Bearer JWTs (Litestar's JWTAuth) and permission guards.
 
 Each request reloads its user, so deactivating a user or changing their role
-(which bumps ``token_version``) takes effect on the next request.
+(which bumps ``token_version``) takes effect on the next request. Access
+tokens are short-lived (``CASEWORK_ACCESS_TOKEN_MINUTES``) and renewed by
+``POST /api/v1/auth/refresh`` while still valid, up to
+``CASEWORK_SESSION_MAX_HOURS`` after sign-in (``auth_time``); there is no
+separate long-lived refresh token to steal (docs/access.md).
+
+``requires(permission)`` is the guard on every /api/v1 route that needs a
+token: it checks the role against ``data/policy.json`` and, on routes with a
+``{reference}`` path parameter, that the case is in the caller's scope
+(``access.scope``), answering 404 like a missing case before the request
+body is even read.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -13,9 +24,11 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.security.jwt import JWTAuth, Token
 
-from casework.access.policy import allowed
+from casework.access.policy import allowed, matrix
+from casework.access.scope import visible_case_id
 from casework.access.service import Principal, principal_by_id
-from casework.problems import Problem
+from casework.db import connection
+from casework.problems import Problem, not_found
 from casework.settings import get_settings
 
 OPEN_PATHS = [
@@ -55,20 +68,32 @@ def build_jwt_auth() -> JWTAuth[Principal, Token]:
     )
 
 
-def issue_token(auth: JWTAuth, principal: Principal) -> str:
+def issue_token(auth: JWTAuth, principal: Principal, auth_time: int | None = None) -> str:
+    """A short-lived access token; ``auth_time`` (sign-in, epoch seconds) bounds refreshes."""
     return auth.create_token(
         identifier=str(principal.id),
-        token_extras={"tv": principal.token_version, "role": principal.role},
+        token_extras={"tv": principal.token_version, "role": principal.role,
+                      "auth_time": auth_time if auth_time is not None else int(time.time())},
     )
 
 
 def requires(permission: str) -> Any:
-    """A guard: the caller's role must hold ``permission`` in the policy matrix."""
+    """A guard: the caller's role must hold ``permission`` in the policy matrix,
+    and a case named by a ``{reference}`` path parameter must be in scope."""
+    if permission not in matrix():
+        raise LookupError(f"permission {permission!r} is not in access/data/policy.json")
 
-    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
-        user: Principal = connection.user
+    async def guard(conn: ASGIConnection, _handler: BaseRouteHandler) -> None:
+        user: Principal = conn.user
         if not allowed(user.role, permission):
-            raise Problem(403, "forbidden", "Forbidden", f"role {user.role} may not {permission}")
+            raise Problem(403, "forbidden", "Forbidden", f"role {user.role} may not {permission}",
+                          permission=permission)
+        reference = conn.path_params.get("reference")
+        if reference is not None:
+            async with connection() as db:
+                if await visible_case_id(db, user, str(reference)) is None:
+                    raise not_found()
 
     guard.__name__ = f"requires_{permission.replace('.', '_')}"
+    guard.permission = permission  # type: ignore[attr-defined]  # read by access.matrix
     return guard

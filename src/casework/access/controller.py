@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
@@ -9,6 +10,7 @@ from msgspec import Meta, Struct
 
 from casework.access import service
 from casework.access.auth import issue_token, requires
+from casework.access.login import sign_in
 from casework.access.policy import ROLES
 from casework.admin_log import record_admin_change
 from casework.db import connection, transaction
@@ -36,6 +38,16 @@ class UserUpdate(Struct, forbid_unknown_fields=True):
     jurisdiction: Annotated[str, Meta(pattern=r"^[0-9]{0,12}$")] | None = None
 
 
+def _token_response(request: Request, principal: service.Principal, auth_time: int | None) -> dict[str, Any]:
+    return {
+        "access_token": issue_token(request.app.state.jwt_auth, principal, auth_time),
+        "token_type": "bearer",
+        "expires_in": get_settings().access_token_minutes * 60,
+        "user": {"id": principal.id, "username": principal.username, "role": principal.role,
+                 "jurisdiction": principal.jurisdiction, "body_id": principal.body_id},
+    }
+
+
 _USER_VIEW = "id, username, display_name, role, body_id, jurisdiction, active, created_at"
 
 
@@ -43,21 +55,25 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/token", summary="Exchange a username and password for a bearer token", status_code=200)
+    @post("/token", summary="Exchange a username and password for a bearer token", status_code=200,
+          description="Failed sign-ins are throttled per account and per address: 429 with Retry-After.")
     async def token(self, request: Request, data: TokenRequest) -> dict[str, Any]:
-        principal = await service.authenticate(data.username, data.password)
+        address = request.client.host if request.client else "unknown"
+        principal = await sign_in(data.username, data.password, address)
         if principal is None:
             raise Problem(401, "invalid-credentials", "Unauthorized", "wrong username or password")
-        auth = request.app.state.jwt_auth
-        return {
-            "access_token": issue_token(auth, principal),
-            "token_type": "bearer",
-            "expires_in": get_settings().access_token_minutes * 60,
-            "user": {"id": principal.id, "username": principal.username, "role": principal.role,
-                     "jurisdiction": principal.jurisdiction, "body_id": principal.body_id},
-        }
+        return _token_response(request, principal, auth_time=None)
 
-    @get("/me", summary="Who the token belongs to")
+    @post("/refresh", guards=[requires("session.use")], status_code=200,
+          summary="A fresh access token for a still-valid one, up to the session's maximum age")
+    async def refresh(self, request: Request) -> dict[str, Any]:
+        auth_time = request.auth.extras.get("auth_time")
+        max_age = get_settings().session_max_hours * 3600
+        if not isinstance(auth_time, int) or time.time() - auth_time > max_age:
+            raise Problem(401, "session-expired", "Unauthorized", "the session is too old: sign in again")
+        return _token_response(request, request.user, auth_time=auth_time)
+
+    @get("/me", guards=[requires("session.use")], summary="Who the token belongs to")
     async def me(self, request: Request) -> dict[str, Any]:
         user = request.user
         return {"id": user.id, "username": user.username, "role": user.role,

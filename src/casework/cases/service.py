@@ -19,6 +19,7 @@ import msgspec
 
 from casework import timeutil
 from casework.access.policy import allowed
+from casework.access.scope import can_see_case, visibility_sql
 from casework.access.service import Principal
 from casework.cases.events import log_case_events
 from casework.cases.identity import (
@@ -28,6 +29,7 @@ from casework.cases.schemas import CaseCreate, request_fingerprint
 from casework.db import connection, transaction
 from casework.deadlines.service import clock_view, start_clocks
 from casework.personal import crypto
+from casework.public.feedback import feedback_for_case
 from casework.problems import Problem, invalid, not_found
 from casework.reference import service as reference
 from casework.routing import service as routing
@@ -449,9 +451,9 @@ def etag(case_id: int, version: int) -> str:
 
 
 async def case_by_reference(conn: Any, reference_no: str, actor: Principal) -> dict[str, Any]:
-    """The case row, or 404 when missing or outside the caller's jurisdiction."""
+    """The case row, or 404 when missing or outside the caller's scope (access.scope)."""
     row = await conn.fetchrow("SELECT * FROM case_file WHERE reference = $1", reference_no)
-    if row is None or not actor.covers(row["division_code"]):
+    if row is None or not can_see_case(actor, row):
         raise not_found()
     return dict(row)
 
@@ -544,6 +546,7 @@ async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, An
         "proceedings": proceeding_list,
         "possible_repeats": json.loads(case["possible_repeats"]),
         **await _records(conn, case_id, actor),
+        "feedback": await feedback_for_case(conn, case_id),
         "created_at": case["created_at"],
         "updated_at": case["updated_at"],
         "closed_at": case["closed_at"],
@@ -619,6 +622,7 @@ async def list_cases(actor: Principal, filters: dict[str, Any], limit: int, curs
     else:
         scope = actor.jurisdiction
     args: list[Any] = list(division_range(scope))
+    clauses.append(visibility_sql(actor, "c", args))
 
     def add(sql: str, value: Any) -> None:
         args.append(value)

@@ -54,6 +54,27 @@ def rotate(token: str) -> str:
     return _fernet(*_keys()).rotate(token.encode()).decode()
 
 
+def reencrypt(token: str) -> tuple[str, str]:
+    """(token under the current key, plaintext); raises InvalidToken if no configured key opens it."""
+    fernet = _fernet(*_keys())
+    plaintext = fernet.decrypt(token.encode()).decode()
+    return fernet.encrypt(plaintext.encode()).decode(), plaintext
+
+
+def _hmac(secret: str, value: str, purpose: str) -> str:
+    return hmac.new(_derive(secret, purpose), value.encode(), hashlib.sha256).hexdigest()
+
+
 def keyed_hash(value: str, purpose: str = "match") -> str:
-    key = _derive(get_settings().personal_data_key, purpose)
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return _hmac(get_settings().personal_data_key, value, purpose)
+
+
+def keyed_hashes(value: str, purpose: str = "match") -> list[str]:
+    """The hash under the current key first, then under each old key.
+
+    For values whose plaintext is not kept (receipt codes): ``rotate-keys``
+    cannot re-hash them, so they are verified against every key still
+    configured and re-hashed under the current key when next verified.
+    """
+    current, old = _keys()
+    return [_hmac(secret, value, purpose) for secret in (current, *old)]

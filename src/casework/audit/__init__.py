@@ -1,0 +1,1 @@
+"""The audit trail over the API: case events and administrators' changes."""

@@ -1,0 +1,1 @@
+"""What a party sees without an account: progress lookup and feedback."""
