@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 
 from casework.access.auth import build_jwt_auth
 from casework.access.controller import AuthController, UserController
+from casework.backlog.controller import BacklogController, CaseExportController
 from casework.cases.controller import CaseController
 from casework.db import pool_lifespan
 from casework.errors import problem_details_plugin
@@ -24,6 +25,7 @@ from casework.logging import configure_logging
 from casework.middleware import RequestContextMiddleware
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
+from casework.sync.controller import SyncController
 from casework.settings import Settings, get_settings
 
 
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health, ready,
             AuthController, UserController, CaseController, RoutingController, ReferenceController,
+            BacklogController, CaseExportController, SyncController,
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                 include_in_schema=False, opt={"exclude_from_auth": True},
