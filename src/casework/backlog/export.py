@@ -3,7 +3,7 @@
 A city-wide export of hundreds of thousands of rows never sits in memory:
 rows are fetched from PostgreSQL in batches through a cursor inside a
 read-only REPEATABLE READ transaction (one consistent snapshot) and written
-out in chunks of about 64 KiB as the client reads them.
+out in chunks of at most about 72 KiB as the client reads them.
 
 Spreadsheets: UTF-8 with a byte-order mark (Excel otherwise reads the
 Chinese text as the local ANSI code page), CRLF line ends (RFC 4180), and a
@@ -26,7 +26,7 @@ from casework.db import connection
 from casework.deadlines.calendar import HolidayCalendar
 
 BOM = "\ufeff"
-CHUNK_BYTES = 64 * 1024
+CHUNK_CHARS = 24 * 1024  # at most ~72 KiB of UTF-8 (3 bytes a Chinese character)
 FETCH_ROWS = 2000
 
 
@@ -53,7 +53,7 @@ async def stream_csv(
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             async for record in conn.cursor(sql, *args, prefetch=FETCH_ROWS):
                 writer.writerow([_cell(v) for v in to_row(record)])
-                if buffer.tell() >= CHUNK_BYTES:
+                if buffer.tell() >= CHUNK_CHARS:
                     yield buffer.getvalue().encode("utf-8")
                     buffer.seek(0)
                     buffer.truncate()
