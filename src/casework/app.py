@@ -18,6 +18,7 @@ from casework.access.auth import build_jwt_auth
 from casework.access.controller import AuthController, UserController
 from casework.backlog.controller import BacklogController, CaseExportController
 from casework.cases.controller import CaseController
+from casework.dashboard.controller import dashboard_assets, dashboard_page
 from casework.db import pool_lifespan
 from casework.errors import problem_details_plugin
 from casework.health import health, ready
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health, ready,
             AuthController, UserController, CaseController, RoutingController, ReferenceController,
-            BacklogController, CaseExportController, SyncController,
+            BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                 include_in_schema=False, opt={"exclude_from_auth": True},
