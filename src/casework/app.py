@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from casework.access.auth import build_jwt_auth
+from casework.admin import admin_handler
 from casework.access.controller import AuthController, UserController
 from casework.backlog.controller import BacklogController, CaseExportController
 from casework.cases.controller import CaseController
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health, ready,
             AuthController, UserController, CaseController, RoutingController, ReferenceController,
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
+            admin_handler(),
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                 include_in_schema=False, opt={"exclude_from_auth": True},

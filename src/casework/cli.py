@@ -52,10 +52,14 @@ async def migrate_and_seed() -> None:
     try:
         # Two instances starting together must not both migrate.
         await lock.execute("SELECT pg_advisory_lock(72140400)")
-        result = await run_forwards(app_name="casework")
+        # "all": casework, plus piccolo_user and sessions for /admin.
+        result = await run_forwards(app_name="all")
         if not result.success:
             raise SystemExit(f"migrations failed: {result.message}")
         await _with_pool(seed_reference_data)
+        from casework.admin import sync_admin_users
+
+        await _with_pool(sync_admin_users)
     finally:
         await lock.close()
 
