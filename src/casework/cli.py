@@ -126,6 +126,24 @@ def cmd_users_create(args: argparse.Namespace) -> None:
     print(f"user {args.username} created (id {user_id})")
 
 
+def cmd_seed_bench(args: argparse.Namespace) -> None:
+    from casework.backlog.bench_seed import seed_bench
+    from casework.db import engine, ensure_database_url
+
+    ensure_database_url()
+    asyncio.run(migrate_and_seed())
+
+    async def run() -> dict[str, float]:
+        conn = await engine().get_new_connection()
+        try:
+            return await seed_bench(conn, args.cases, seed=args.seed)
+        finally:
+            await conn.close()
+
+    timings = asyncio.run(run())
+    print(f"seeded {args.cases} cases: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="casework", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +168,11 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--body", help="body code, e.g. 140403-PB")
     create.add_argument("--display-name")
     create.set_defaults(func=cmd_users_create)
+
+    bench = sub.add_parser("seed-bench", help="load synthetic cases for the backlog benchmark (not for production)")
+    bench.add_argument("--cases", type=int, default=1_000_000)
+    bench.add_argument("--seed", type=int, default=1)
+    bench.set_defaults(func=cmd_seed_bench)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -1,5 +1,6 @@
 """Recount the backlog from case_file and clock, and compare with what the
-triggers keep (backlog_case and backlog_tally)."""
+triggers keep (backlog_case and backlog_tally). Due dates before today are
+folded together on both sides, as backlog_compact() folds them."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ WITH fresh AS (
     FROM case_file c
 )
 SELECT k.scope, k.dim, k.value,
-       CASE WHEN k.due_on < current_date - 2 THEN '-infinity'::date ELSE k.due_on END AS due_on, sum(k.n) AS n
+       CASE WHEN k.due_on < current_date THEN '-infinity'::date ELSE k.due_on END AS due_on, sum(k.n) AS n
 FROM fresh f CROSS JOIN LATERAL backlog_keys(f::backlog_case, 1) k
 GROUP BY 1, 2, 3, 4
 """
 
 KEPT = """
 SELECT scope, dim, value,
-       CASE WHEN due_on < current_date - 2 THEN '-infinity'::date ELSE due_on END AS due_on, sum(n) AS n
+       CASE WHEN due_on < current_date THEN '-infinity'::date ELSE due_on END AS due_on, sum(n) AS n
 FROM backlog_tally GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0
 """
 
