@@ -146,7 +146,7 @@ def admin_handler() -> Any:
 
     mount = AdminMount()
 
-    @asgi("/admin", is_mount=True, opt={"exclude_from_auth": True})
+    @asgi("/admin", is_mount=True, copy_scope=True, opt={"exclude_from_auth": True})
     async def admin(scope: Any, receive: Any, send: Any) -> None:
         await mount(scope, receive, send)
 
