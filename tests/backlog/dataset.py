@@ -95,14 +95,18 @@ async def build(users, db) -> dict:
                           updated_at = now() WHERE id = $1""",
                 ids[name],
             )
-    # SQL (test-only table shape agreed with the feedback work): ratings of D and E.
+    # SQL: ratings of D and E. The feedback table comes with the public
+    # feedback work (migration 05:20 on main); the same shape is made here
+    # when this branch runs without it.
     await db.execute(
         """CREATE TABLE IF NOT EXISTS feedback (
                id bigserial PRIMARY KEY, case_id bigint NOT NULL REFERENCES case_file(id),
-               proceeding_id bigint REFERENCES proceeding(id),
+               proceeding_id bigint NOT NULL REFERENCES proceeding(id),
                rating text NOT NULL CHECK (rating IN ('satisfied', 'basically_satisfied', 'dissatisfied')),
-               comment text NOT NULL DEFAULT '', created_at timestamptz NOT NULL DEFAULT now())"""
+               comment text, created_at timestamptz NOT NULL DEFAULT now(), UNIQUE (proceeding_id))"""
     )
-    for name, rating in (("D", "satisfied"), ("D", "basically_satisfied"), ("E", "dissatisfied")):
-        await db.execute("INSERT INTO feedback (case_id, rating) VALUES ($1, $2)", ids[name], rating)
+    for name, rating in (("D", "satisfied"), ("E", "dissatisfied")):
+        await db.execute(
+            """INSERT INTO feedback (case_id, proceeding_id, rating)
+               SELECT case_id, id, $2 FROM proceeding WHERE case_id = $1""", ids[name], rating)
     return {"cases": cases, "ids": ids, "today": today}

@@ -163,8 +163,8 @@ async def test_metrics_match_their_definitions(users, known):
     track = known["cases"]["D"]["track"]
     assert durations[track]["concluded"] == 2
     assert durations[track]["mean_days"] == 15.0 and durations[track]["median_days"] == 15.0
-    assert body["satisfaction"]["counts"] == {"satisfied": 1, "basically_satisfied": 1, "dissatisfied": 1}
-    assert body["satisfaction"]["satisfied_share"] == 0.6667
+    assert body["satisfaction"]["counts"] == {"satisfied": 1, "basically_satisfied": 0, "dissatisfied": 1}
+    assert body["satisfaction"]["satisfied_share"] == 0.5
     for name in ("on_time_conclusion_rate", "mediation_success_rate", "repeat_petition_rate",
                  "days_to_conclusion", "satisfaction"):
         assert body["definitions"][name]["zh"] and body["definitions"][name]["en"]
