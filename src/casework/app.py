@@ -16,9 +16,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from casework.access.auth import build_jwt_auth
+from casework.admin import admin_handler
 from casework.access.controller import AuthController, UserController
 from casework.audit.controller import AuditController
+from casework.backlog.controller import BacklogController, CaseExportController
 from casework.cases.controller import CaseController
+from casework.dashboard.controller import dashboard_assets, dashboard_page
 from casework.proceedings.controller import ActionController
 from casework.db import pool_lifespan
 from casework.deadlines.controller import CalendarController
@@ -33,6 +36,7 @@ from casework.public.controller import PublicController
 from casework.records.controller import LitigationRecordController, OutcomeRecordController
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
+from casework.sync.controller import SyncController
 from casework.settings import Settings, get_settings
 from casework.webhooks import dispatcher as webhook_dispatcher
 from casework.webhooks.controller import WebhookController
@@ -82,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReferenceController, CalendarController, WebhookController,
             OutcomeRecordController, LitigationRecordController, InboundEventController,
             PersonalDataController, AuditController, PublicController,
+            BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
+            admin_handler(),
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
                 include_in_schema=False, opt={"exclude_from_auth": True},

@@ -53,10 +53,14 @@ async def migrate_and_seed() -> None:
     try:
         # Two instances starting together must not both migrate.
         await lock.execute("SELECT pg_advisory_lock(72140400)")
-        result = await run_forwards(app_name="casework")
+        # "all": casework, plus piccolo_user and sessions for /admin.
+        result = await run_forwards(app_name="all")
         if not result.success:
             raise SystemExit(f"migrations failed: {result.message}")
         await _with_pool(seed_reference_data)
+        from casework.admin import sync_admin_users
+
+        await _with_pool(sync_admin_users)
     finally:
         await lock.close()
 
@@ -193,6 +197,24 @@ def cmd_access_matrix(_args: argparse.Namespace) -> None:
     print(route_table_markdown(create_app()))
 
 
+def cmd_seed_bench(args: argparse.Namespace) -> None:
+    from casework.backlog.bench_seed import seed_bench
+    from casework.db import engine, ensure_database_url
+
+    ensure_database_url()
+    asyncio.run(migrate_and_seed())
+
+    async def run() -> dict[str, float]:
+        conn = await engine().get_new_connection()
+        try:
+            return await seed_bench(conn, args.cases, seed=args.seed)
+        finally:
+            await conn.close()
+
+    timings = asyncio.run(run())
+    print(f"seeded {args.cases} cases: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="casework", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -230,6 +252,11 @@ def main(argv: list[str] | None = None) -> None:
 
     access_matrix = sub.add_parser("access-matrix", help="print the role and route tables of docs/access.md")
     access_matrix.set_defaults(func=cmd_access_matrix)
+
+    bench = sub.add_parser("seed-bench", help="load synthetic cases for the backlog benchmark (not for production)")
+    bench.add_argument("--cases", type=int, default=1_000_000)
+    bench.add_argument("--seed", type=int, default=1)
+    bench.set_defaults(func=cmd_seed_bench)
 
     args = parser.parse_args(argv)
     args.func(args)

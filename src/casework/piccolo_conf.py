@@ -16,4 +16,8 @@ DB = PostgresEngine(
     extensions=(),
 )
 
-APP_REGISTRY = AppRegistry(apps=["casework.piccolo_app"])
+# piccolo_admin signs in through piccolo_user and keeps sessions in
+# `sessions`: their tables come from these two apps' own migrations.
+APP_REGISTRY = AppRegistry(
+    apps=["casework.piccolo_app", "piccolo.apps.user.piccolo_app", "piccolo_api.session_auth.piccolo_app"]
+)

@@ -1,0 +1,72 @@
+"""Admin-screen views of the reference tables whose key is natural (a code,
+a year, a day).
+
+PiccoloCRUD, under piccolo_admin, never takes the primary key from a form
+(it assumes the database makes it), so a table keyed by ``code`` or ``day``
+could not get a new row there: a new holiday would be saved on today's
+date. These classes map the same tables with the surrogate ``admin_id``
+identity column (added by migration 2026-11-27T05:10) as their primary key
+and the natural key as an ordinary required, unique column. The
+application itself keeps using the natural-key classes.
+"""
+
+from piccolo.columns import Array, Boolean, Date, Integer, Serial, SmallInt, Text
+from piccolo.table import Table
+
+
+class DivisionEntry(Table, tablename="division"):
+    admin_id = Serial(primary_key=True)
+    code = Text(unique=True, required=True, help_text="12-digit statistical division code")
+    name_zh = Text(required=True)
+    name_en = Text(default="")
+    level = SmallInt(required=True, help_text="1 province, 2 city, 3 county, 4 township, 5 village")
+    parent_code = Text(null=True, default=None)
+    prefix = Text(required=True, help_text="significant prefix: 2/4/6/9/12 digits by level")
+
+
+class CategoryEntry(Table, tablename="category"):
+    admin_id = Serial(primary_key=True)
+    code = Text(unique=True, required=True)
+    label_zh = Text(required=True)
+    label_en = Text(required=True)
+    civil = Boolean(default=False)
+    law_related = Boolean(default=False)
+    position = Integer(default=0)
+    source = Text(default="")
+
+
+class TimeLimitEntry(Table, tablename="time_limit"):
+    admin_id = Serial(primary_key=True)
+    code = Text(unique=True, required=True)
+    track = Text(required=True)
+    step_zh = Text(required=True)
+    step_en = Text(required=True)
+    length = Integer(required=True)
+    unit = Text(required=True, help_text="days | working_days | months")
+    start_event = Text(required=True)
+    starts_on = Text(required=True)
+    stops_on = Array(base_column=Text(), default=list)
+    pausable = Boolean(default=False)
+    extendable = Boolean(default=False)
+    extension_length = Integer(default=0)
+    extension_unit = Text(default="days")
+    extension_approver = Text(default="")
+    party_window = Boolean(default=False)
+    source = Text(required=True, help_text="the statute and article")
+    verify = Boolean(default=False)
+    note = Text(default="")
+
+
+class CalendarYearEntry(Table, tablename="calendar_year"):
+    admin_id = Serial(primary_key=True)
+    year = Integer(unique=True, required=True)
+    source = Text(required=True, help_text="the State Council notice for that year")
+    complete = Boolean(default=True)
+
+
+class CalendarDayEntry(Table, tablename="calendar_day"):
+    admin_id = Serial(primary_key=True)
+    day = Date(unique=True, required=True, default=None)
+    kind = Text(required=True, help_text="holiday | workday (an adjusted working weekend)")
+    name = Text(default="")
+    source = Text(default="")

@@ -1,0 +1,136 @@
+"""HTTP routes for backlog monitoring; every figure is scoped to the caller's
+jurisdiction (narrowed further by ``division``). Definitions of each figure:
+docs/backlog.md and the ``definitions`` returned by /metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from casework import timeutil
+from casework.access.auth import requires
+from casework.backlog import export, metrics, service
+from casework.deadlines.service import holiday_calendar
+
+Prefix = Annotated[str | None, Parameter(pattern=r"^[0-9]{1,12}$", description="division-code prefix")]
+Dimension = Literal["body", "division", "track", "stage", "category"]
+ListKind = Literal["open", "overdue", "due_soon"]
+
+
+def _filters(track: str | None, stage: str | None, category: str | None, body_id: int | None) -> dict[str, Any]:
+    return {"track": track, "stage": stage, "category": category, "body_id": body_id}
+
+
+def _default_period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    end = end or timeutil.today()
+    return start or end - dt.timedelta(days=364), end
+
+
+def _csv(chunks: Any, filename: str, ascii_name: str) -> Stream:
+    # filename= must be Latin-1 in a header; filename* (RFC 6266) carries the Chinese name.
+    return Stream(
+        chunks, media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+                 "Cache-Control": "no-store"},
+    )
+
+
+class BacklogController(Controller):
+    path = "/api/v1/backlog"
+    tags = ["backlog"]
+    guards = [requires("backlog.read")]
+
+    @get("/summary", summary="Open cases grouped by body, division, track, stage or category, with "
+                             "overdue and due-soon counts")
+    async def summary(
+        self, request: Request,
+        group_by: Annotated[list[Dimension] | None, Parameter(description="one or more dimensions")] = None,
+        division: Prefix = None,
+    ) -> dict[str, Any]:
+        return await service.summary(request.user, group_by=list(group_by or ["track"]), division=division)
+
+    @get("/overdue", summary="Open cases whose earliest unstopped clock is past due, most late first")
+    async def overdue(
+        self, request: Request, division: Prefix = None, track: str | None = None, stage: str | None = None,
+        category: str | None = None, body_id: int | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        cursor: Annotated[str | None, Parameter(max_length=40)] = None,
+    ) -> dict[str, Any]:
+        return await service.due_list(request.user, "overdue", division=division,
+                                      filters=_filters(track, stage, category, body_id), limit=limit, cursor=cursor)
+
+    @get("/due-soon", summary="Open cases due today or within the due-soon window of working days")
+    async def due_soon(
+        self, request: Request, division: Prefix = None, track: str | None = None, stage: str | None = None,
+        category: str | None = None, body_id: int | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        cursor: Annotated[str | None, Parameter(max_length=40)] = None,
+    ) -> dict[str, Any]:
+        return await service.due_list(request.user, "due_soon", division=division,
+                                      filters=_filters(track, stage, category, body_id), limit=limit, cursor=cursor)
+
+    @get("/aging", summary="Open cases in age buckets (0-15, 16-30, 31-60, 61-90, over 90 days)")
+    async def aging(self, request: Request, division: Prefix = None) -> dict[str, Any]:
+        return await service.aging(request.user, division=division)
+
+    @get("/trends", summary="Intake and closures per week or month, by kind")
+    async def trends(
+        self, request: Request,
+        start: Annotated[dt.date | None, Parameter(query="from")] = None,
+        end: Annotated[dt.date | None, Parameter(query="to")] = None,
+        interval: Literal["week", "month"] = "week",
+        division: Prefix = None,
+    ) -> dict[str, Any]:
+        start, end = _default_period(start, end)
+        return await service.trends(request.user, start=start, end=end, interval=interval, division=division)
+
+    @get("/metrics", summary="On-time conclusion, mediation success, repeat petitions, days to conclusion, "
+                             "satisfaction; each with its definition")
+    async def metrics(
+        self, request: Request,
+        start: Annotated[dt.date | None, Parameter(query="from")] = None,
+        end: Annotated[dt.date | None, Parameter(query="to")] = None,
+        division: Prefix = None,
+    ) -> dict[str, Any]:
+        start, end = _default_period(start, end)
+        return await metrics.metrics(request.user, start=start, end=end, division=division)
+
+    @get("/export.csv", guards=[requires("backlog.export")], summary="The open, overdue or due-soon list as CSV "
+         "(streamed, UTF-8 with BOM)")
+    async def export_csv(
+        self, request: Request, list_: Annotated[ListKind, Parameter(query="list")] = "overdue",
+        division: Prefix = None, track: str | None = None, stage: str | None = None,
+        category: str | None = None, body_id: int | None = None,
+    ) -> Stream:
+        scope = service.scope_for(request.user, division)
+        if scope is None:
+            scope = "~"  # an empty range: outside the jurisdiction
+        today, soon = await service.as_of()
+        chunks = export.backlog_export(scope, list_, today, soon, _filters(track, stage, category, body_id),
+                                       await holiday_calendar())
+        return _csv(chunks, f"积案清单-{list_}-{today.isoformat()}.csv", f"backlog-{list_}-{today.isoformat()}.csv")
+
+
+class CaseExportController(Controller):
+    path = "/api/v1/cases"
+    tags = ["cases"]
+
+    @get("/export.csv", guards=[requires("case.export")], summary="The case list as CSV (streamed)")
+    async def export_cases(
+        self, request: Request, status: str | None = None, track: str | None = None, stage: str | None = None,
+        category: str | None = None, division: Prefix = None, body_id: int | None = None,
+        kind: str | None = None, collective: bool | None = None, risk_level: str | None = None,
+        received_from: dt.datetime | None = None, received_to: dt.datetime | None = None,
+    ) -> Stream:
+        scope = service.scope_for(request.user, division)
+        scope = "~" if scope is None else scope  # "~": an empty range, outside the jurisdiction
+        filters = {"status": status, "track": track, "stage": stage, "category": category, "body_id": body_id,
+                   "kind": kind, "collective": collective, "risk_level": risk_level,
+                   "received_from": received_from, "received_to": received_to}
+        today = timeutil.today().isoformat()
+        return _csv(export.cases_export(scope, filters), f"案件清单-{today}.csv", f"cases-{today}.csv")

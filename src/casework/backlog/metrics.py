@@ -1,0 +1,147 @@
+"""The rates the petition bureau's superiors ask about, each with its definition.
+
+Every figure is scoped to the caller's jurisdiction (the case's division)
+and to a period of Beijing dates ``from``..``to`` (both included). The
+definitions below are returned next to the numbers by
+``GET /api/v1/backlog/metrics`` and repeated in docs/backlog.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from casework.access.service import Principal
+from casework.backlog.labels import RATING_ZH, TRACK_ZH
+from casework.backlog.service import division_range, period_bounds, scope_for
+from casework.db import connection
+
+MEDIATION_TRACKS = ("people_mediation", "administrative_mediation", "judicial_mediation")
+MEDIATION_OUTCOMES = ("agreement", "failed", "withdrawn", "party_refused")
+RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
+
+DEFINITIONS = {
+    "on_time_conclusion_rate": {
+        "zh": "按期办结率：期内办结（proceeding.concluded_at 在期内）且至少有一个法定时限的程序中，"
+              "没有任何时限超期（已停止的时限 met 为假，或办结时仍在计时且已过期）的程序所占比例。",
+        "en": "Proceedings concluded in the period (proceeding.concluded_at) that had at least one statutory "
+              "clock; on time when none of their clocks was missed (a stopped clock with met = false, or a "
+              "clock still running at conclusion whose due date had passed). Rate = on time / concluded.",
+    },
+    "mediation_success_rate": {
+        "zh": "调解成功率：期内结束的人民调解、行政调解、司法调解程序（结果为达成协议、调解不成、撤回、一方拒绝）中，"
+              "达成协议的比例。后来转入其他程序的调解按其结果计入。",
+        "en": "Among people's, administrative and judicial mediation proceedings concluded in the period with an "
+              "outcome of agreement, failed, withdrawn or party_refused (later escalation does not remove them), "
+              "the share with outcome agreement.",
+    },
+    "repeat_petition_rate": {
+        "zh": "重复信访率：期内登记的信访件中，登记时被识别为重复（同一申请人就同一类别、同一被申请人在时间窗口内再次来访）"
+              "或关联已终结事项的比例。",
+        "en": "Among petitions received in the period, the share flagged at intake as a possible repeat (same "
+              "applicant, same category, same respondent within the repeat window) or linked to a terminated "
+              "matter (related_case_id).",
+    },
+    "days_to_conclusion": {
+        "zh": "办结用时：期内办结的程序，从程序开启（opened_at）到办结（concluded_at）的自然日数，按办理轨道给出平均数和中位数。",
+        "en": "For proceedings concluded in the period, calendar days from opened_at to concluded_at, per track: "
+              "count, mean and median.",
+    },
+    "satisfaction": {
+        "zh": "满意度分布：期内提交的评价（feedback.created_at），按满意、基本满意、不满意计数；满意率 = (满意 + 基本满意) / 总数。",
+        "en": "Ratings submitted in the period (feedback.created_at) counted as satisfied, basically_satisfied, "
+              "dissatisfied; satisfied share = (satisfied + basically_satisfied) / all. Read from the feedback "
+              "table when it exists.",
+    },
+}
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+async def metrics(actor: Principal, *, start: dt.date, end: dt.date, division: str | None) -> dict[str, Any]:
+    scope = scope_for(actor, division)
+    result: dict[str, Any] = {"scope": scope, "from": start, "to": end, "definitions": DEFINITIONS}
+    lo, hi = period_bounds(start, end)
+    # An impossible range when the caller asked outside their jurisdiction.
+    low, high = division_range(scope) if scope is not None else ("~", "~")
+    async with connection() as conn:
+        on_time = await conn.fetchrow(
+            """SELECT count(*) AS concluded, count(*) FILTER (WHERE NOT late) AS on_time
+               FROM (SELECT p.id, bool_or(k.met IS FALSE OR (k.state <> 'stopped' AND k.due_on <
+                        (p.concluded_at AT TIME ZONE 'UTC' + interval '8 hours')::date)) AS late
+                     FROM proceeding p JOIN case_file c ON c.id = p.case_id
+                     JOIN clock k ON k.proceeding_id = p.id
+                     WHERE p.concluded_at >= $3 AND p.concluded_at < $4
+                       AND c.division_code >= $1 AND c.division_code < $2
+                     GROUP BY p.id) x""",
+            low, high, lo, hi,
+        )
+        mediation = await conn.fetchrow(
+            """SELECT count(*) AS concluded, count(*) FILTER (WHERE p.outcome = 'agreement') AS agreements
+               FROM proceeding p JOIN case_file c ON c.id = p.case_id
+               WHERE p.track = ANY($5::text[]) AND p.outcome = ANY($6::text[])
+                 AND p.concluded_at >= $3 AND p.concluded_at < $4
+                 AND c.division_code >= $1 AND c.division_code < $2""",
+            low, high, lo, hi, list(MEDIATION_TRACKS), list(MEDIATION_OUTCOMES),
+        )
+        repeats = await conn.fetchrow(
+            """SELECT count(*) AS petitions,
+                      count(*) FILTER (WHERE jsonb_array_length(possible_repeats) > 0
+                                       OR related_case_id IS NOT NULL) AS repeats
+               FROM case_file
+               WHERE kind = 'petition' AND received_at >= $3 AND received_at < $4
+                 AND division_code >= $1 AND division_code < $2""",
+            low, high, lo, hi,
+        )
+        durations = await conn.fetch(
+            """SELECT p.track, count(*) AS n,
+                      avg(extract(epoch FROM p.concluded_at - p.opened_at) / 86400) AS mean,
+                      percentile_cont(0.5) WITHIN GROUP
+                          (ORDER BY extract(epoch FROM p.concluded_at - p.opened_at) / 86400) AS median
+               FROM proceeding p JOIN case_file c ON c.id = p.case_id
+               WHERE p.concluded_at >= $3 AND p.concluded_at < $4
+                 AND c.division_code >= $1 AND c.division_code < $2
+               GROUP BY p.track ORDER BY p.track""",
+            low, high, lo, hi,
+        )
+        satisfaction: dict[str, Any] = {"available": False, "counts": {r: 0 for r in RATINGS}, "total": 0,
+                                         "satisfied_share": None}
+        if await conn.fetchval("SELECT to_regclass('feedback') IS NOT NULL"):
+            rows = await conn.fetch(
+                """SELECT f.rating, count(*) AS n FROM feedback f JOIN case_file c ON c.id = f.case_id
+                   WHERE f.created_at >= $3 AND f.created_at < $4
+                     AND c.division_code >= $1 AND c.division_code < $2
+                   GROUP BY f.rating""",
+                low, high, lo, hi,
+            )
+            counts = {r: 0 for r in RATINGS}
+            counts.update({r["rating"]: int(r["n"]) for r in rows if r["rating"] in counts})
+            total = sum(counts.values())
+            satisfaction = {
+                "available": True, "counts": counts, "total": total,
+                "satisfied_share": _rate(counts["satisfied"] + counts["basically_satisfied"], total),
+            }
+        satisfaction["labels_zh"] = RATING_ZH
+    result.update({
+        "on_time_conclusion_rate": {
+            "rate": _rate(on_time["on_time"], on_time["concluded"]),
+            "on_time": on_time["on_time"], "concluded": on_time["concluded"],
+        },
+        "mediation_success_rate": {
+            "rate": _rate(mediation["agreements"], mediation["concluded"]),
+            "agreements": mediation["agreements"], "concluded": mediation["concluded"],
+        },
+        "repeat_petition_rate": {
+            "rate": _rate(repeats["repeats"], repeats["petitions"]),
+            "repeats": repeats["repeats"], "petitions": repeats["petitions"],
+        },
+        "days_to_conclusion": [
+            {"track": r["track"], "track_zh": TRACK_ZH.get(r["track"], r["track"]), "concluded": r["n"],
+             "mean_days": round(float(r["mean"]), 1), "median_days": round(float(r["median"]), 1)}
+            for r in durations
+        ],
+        "satisfaction": satisfaction,
+    })
+    return result

@@ -1,0 +1,414 @@
+"""Backlog figures for a jurisdiction: summary, due lists, aging, trends.
+
+Open-case counts come from ``backlog_tally`` (rolled-up counters kept by
+database triggers at commit) when the scope is a whole division level
+(province, city, county, township, village) and one dimension is asked
+for; otherwise from ``backlog_case`` (one narrow row per case, kept by the
+same triggers). Both give the same numbers: a test checks it.
+
+"Overdue" and "due soon" are per case, from the earliest due date of the
+case's clocks that are not stopped: overdue when it is before today (Beijing
+date), due soon when it is today or within ``due_soon_working_days``
+working days (deadlines.calendar.working_days_until).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from casework import timeutil
+from casework.access.service import Principal
+from casework.backlog.labels import STAGE_ZH, TRACK_ZH
+from casework.db import connection
+from casework.deadlines.calendar import ONE_DAY, HolidayCalendar, working_days_until
+from casework.deadlines.service import holiday_calendar
+from casework.problems import invalid
+from casework.settings import get_settings
+
+LEVEL_LENGTHS = (0, 2, 4, 6, 9, 12)
+DIMENSIONS = ("body", "division", "track", "stage", "category")
+AGE_BUCKETS = (("0-15", 0, 15), ("16-30", 16, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
+_COLUMN = {"body": "b.body_id::text", "track": "b.track", "stage": "b.stage", "category": "b.category_code"}
+
+
+def division_range(prefix: str) -> tuple[str, str]:
+    """Bounds for ``code LIKE prefix%`` on a "C"-collated column, index-friendly."""
+    return prefix, prefix + ":"  # ':' sorts right after '9'
+
+
+def scope_for(actor: Principal, division: str | None) -> str | None:
+    """The caller's jurisdiction narrowed to ``division``; None when they do not meet."""
+    if not division:
+        return actor.jurisdiction
+    if division.startswith(actor.jurisdiction):
+        return division
+    if actor.jurisdiction.startswith(division):
+        return actor.jurisdiction
+    return None
+
+
+def child_length(scope: str) -> int | None:
+    return next((n for n in LEVEL_LENGTHS if n > len(scope)), None)
+
+
+def due_soon_until(cal: HolidayCalendar, today: dt.date, working_days: int) -> dt.date:
+    """The last due date that still counts as due soon: the day before the
+    (working_days + 1)-th working day after today."""
+    day, seen = today, 0
+    while True:
+        day += ONE_DAY
+        if cal.is_working_day(day):
+            seen += 1
+            if seen > working_days:
+                return day - ONE_DAY
+
+
+async def as_of() -> tuple[dt.date, dt.date]:
+    today = timeutil.today()
+    return today, due_soon_until(await holiday_calendar(), today, get_settings().due_soon_working_days)
+
+
+# ---------------------------------------------------------------- summary
+
+async def summary(
+    actor: Principal, *, group_by: list[str], division: str | None, use_counters: bool = True,
+) -> dict[str, Any]:
+    for dim in group_by:
+        if dim not in DIMENSIONS:
+            raise invalid([{"field": "group_by", "message": f"must be among {', '.join(DIMENSIONS)}"}])
+    if len(set(group_by)) != len(group_by) or not group_by:
+        raise invalid([{"field": "group_by", "message": "name one to five different dimensions"}])
+    today, soon = await as_of()
+    scope = scope_for(actor, division)
+    base = {"as_of": today, "due_soon_until": soon, "group_by": group_by}
+    if scope is None:
+        return {**base, "scope": division, "scope_name": None, "source": "none",
+                "totals": {"open": 0, "overdue": 0, "due_soon": 0}, "groups": []}
+    child = child_length(scope)
+    if "division" in group_by and child is None:
+        raise invalid([{"field": "division", "message": "a village has no divisions below it"}])
+    async with connection() as conn:
+        if use_counters and len(group_by) == 1 and len(scope) in LEVEL_LENGTHS:
+            source = "counters"
+            rows = await _tally(conn, scope, group_by[0], today, soon)
+            totals = (await _tally(conn, scope, "track", today, soon))
+            rows = [{"key": {group_by[0]: r["value"]}, **_counts(r)} for r in rows]
+        else:
+            source = "cases"
+            rows = await _grouped(conn, scope, group_by, child, today, soon)
+            totals = await _grouped(conn, scope, [], child, today, soon)
+        total = {k: sum(r[k] for r in totals) for k in ("open", "overdue", "due_soon")}
+        labels = await _labels(conn, scope, [r["key"] for r in rows])
+        scope_name = await _division_name(conn, scope)
+    groups = []
+    for row in rows:
+        key = {k: (v if v != "" else None) for k, v in row["key"].items()}
+        if "body" in key and key["body"] is not None:
+            key["body"] = int(key["body"])
+        groups.append({
+            "key": key,
+            "label": " / ".join(labels.get((dim, row["key"][dim]), row["key"][dim] or "—") for dim in group_by),
+            "open": row["open"], "overdue": row["overdue"], "due_soon": row["due_soon"],
+            **({"drill_down": key["division"]} if "division" in key and len(key["division"]) < 12
+               and not key["division"].endswith("0" * (len(key["division"]) - len(scope))) else {}),
+        })
+    groups.sort(key=lambda g: (-g["open"], g["label"]))
+    return {**base, "scope": scope, "scope_name": scope_name, "source": source, "totals": total,
+            "groups": groups}
+
+
+def _counts(row: Any) -> dict[str, int]:
+    return {"open": int(row["open"]), "overdue": int(row["overdue"]), "due_soon": int(row["due_soon"])}
+
+
+async def _tally(conn: Any, scope: str, dim: str, today: dt.date, soon: dt.date) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT value, sum(n) AS open,
+                  coalesce(sum(n) FILTER (WHERE due_on < $3), 0) AS overdue,
+                  coalesce(sum(n) FILTER (WHERE due_on >= $3 AND due_on <= $4), 0) AS due_soon
+           FROM backlog_tally WHERE scope = $1 AND dim = $2
+           GROUP BY value HAVING sum(n) <> 0""",
+        scope, dim, today, soon,
+    )
+    return [{"value": r["value"], **_counts(r)} for r in rows]
+
+
+async def _grouped(
+    conn: Any, scope: str, group_by: list[str], child: int | None, today: dt.date, soon: dt.date,
+) -> list[dict[str, Any]]:
+    columns = [
+        f"left(b.division_code, {child})" if dim == "division" else f"coalesce({_COLUMN[dim]}, '')"
+        for dim in group_by
+    ]
+    select = "".join(f"{col} AS g{i}, " for i, col in enumerate(columns))
+    group = f"GROUP BY {', '.join(f'g{i}' for i in range(len(columns)))}" if columns else ""
+    rows = await conn.fetch(
+        f"""SELECT {select} count(*) AS open,
+                   count(*) FILTER (WHERE b.due_on < $3) AS overdue,
+                   count(*) FILTER (WHERE b.due_on >= $3 AND b.due_on <= $4) AS due_soon
+            FROM backlog_case b
+            WHERE b.open AND b.division_code >= $1 AND b.division_code < $2 {group}""",
+        *division_range(scope), today, soon,
+    )
+    return [
+        {"key": {dim: r[f"g{i}"] for i, dim in enumerate(group_by)}, "value": None, **_counts(r)}
+        for r in rows if r["open"]
+    ]
+
+
+async def _division_name(conn: Any, prefix: str) -> str | None:
+    if not prefix:
+        return "全部"
+    return await conn.fetchval("SELECT name_zh FROM division WHERE code = $1", prefix.ljust(12, "0"))
+
+
+async def _labels(conn: Any, scope: str, keys: list[dict[str, str]]) -> dict[tuple[str, str], str]:
+    labels: dict[tuple[str, str], str] = {}
+    bodies = sorted({int(k["body"]) for k in keys if k.get("body")})
+    if bodies:
+        for r in await conn.fetch("SELECT id, name_zh FROM body WHERE id = ANY($1::int[])", bodies):
+            labels[("body", str(r["id"]))] = r["name_zh"]
+    labels[("body", "")] = "（未指定机构）"
+    categories = sorted({k["category"] for k in keys if "category" in k})
+    if categories:
+        for r in await conn.fetch("SELECT code, label_zh FROM category WHERE code = ANY($1::text[])", categories):
+            labels[("category", r["code"])] = r["label_zh"]
+    prefixes = sorted({k["division"] for k in keys if "division" in k})
+    if prefixes:
+        rows = await conn.fetch(
+            "SELECT code, name_zh FROM division WHERE code = ANY($1::text[])", [p.ljust(12, "0") for p in prefixes]
+        )
+        names = {r["code"]: r["name_zh"] for r in rows}
+        scope_name = await _division_name(conn, scope) or scope
+        for prefix in prefixes:
+            if prefix.endswith("0" * (len(prefix) - len(scope))) and len(prefix) > len(scope):
+                # The case sits at the scope's own level (e.g. a county-level body).
+                labels[("division", prefix)] = f"{scope_name}（本级）"
+            else:
+                labels[("division", prefix)] = names.get(prefix.ljust(12, "0"), prefix)
+    for code, name in TRACK_ZH.items():
+        labels[("track", code)] = name
+    for code, name in STAGE_ZH.items():
+        labels[("stage", code)] = name
+    return labels
+
+
+# ---------------------------------------------------------------- due lists
+
+LIST_KINDS = ("open", "overdue", "due_soon")
+
+_DUE_LIST_SQL = """
+SELECT c.id, c.reference, c.kind, c.summary, c.category_code, cat.label_zh AS category_zh,
+       c.division_code, dv.name_zh AS division_name, c.track, c.stage, c.body_id,
+       bo.name_zh AS body_name, c.received_at, b.due_on,
+       k.id AS clock_id, k.time_limit_code, k.state AS clock_state, tl.step_zh, tl.step_en,
+       EXISTS (SELECT 1 FROM case_event e WHERE e.case_id = c.id AND e.type = 'supervised') AS supervised
+FROM backlog_case b
+JOIN case_file c ON c.id = b.case_id
+LEFT JOIN LATERAL (SELECT * FROM clock k WHERE k.case_id = b.case_id AND k.state <> 'stopped'
+                   ORDER BY k.due_on, k.id LIMIT 1) k ON true
+LEFT JOIN time_limit tl ON tl.code = k.time_limit_code
+LEFT JOIN body bo ON bo.id = c.body_id
+LEFT JOIN division dv ON dv.code = c.division_code
+LEFT JOIN category cat ON cat.code = c.category_code
+"""
+
+
+def due_list_query(
+    scope: str, which: str, today: dt.date, soon: dt.date, filters: dict[str, Any],
+    after: tuple[dt.date, int] | None = None, limit: int | None = None,
+) -> tuple[str, list[Any]]:
+    args: list[Any] = [*division_range(scope)]
+    clauses = ["b.open", "b.division_code >= $1", "b.division_code < $2"]
+
+    def add(sql: str, value: Any) -> None:
+        args.append(value)
+        clauses.append(sql.replace("?", f"${len(args)}"))
+
+    if which == "overdue":
+        add("b.due_on < ?", today)
+    elif which == "due_soon":
+        add("b.due_on >= ?", today)
+        add("b.due_on <= ?", soon)
+    for name, column in (("track", "b.track"), ("stage", "b.stage"), ("category", "b.category_code"),
+                         ("body_id", "b.body_id")):
+        if filters.get(name) is not None:
+            add(f"{column} = ?", filters[name])
+    if after is not None:
+        args.extend(after)
+        clauses.append(f"(coalesce(b.due_on, 'infinity'::date), b.case_id) > (${len(args) - 1}, ${len(args)})")
+    sql = (f"{_DUE_LIST_SQL} WHERE {' AND '.join(clauses)} "
+           "ORDER BY coalesce(b.due_on, 'infinity'::date), b.case_id")
+    if limit is not None:
+        args.append(limit)
+        sql += f" LIMIT ${len(args)}"
+    return sql, args
+
+
+def due_item(row: Any, cal: HolidayCalendar, today: dt.date) -> dict[str, Any]:
+    due_on = row["due_on"]
+    item = {
+        "reference": row["reference"], "kind": row["kind"], "summary": row["summary"],
+        "category": row["category_code"], "category_zh": row["category_zh"],
+        "division_code": row["division_code"], "division_name": row["division_name"],
+        "track": row["track"], "track_zh": TRACK_ZH.get(row["track"], row["track"]),
+        "stage": row["stage"], "stage_zh": STAGE_ZH.get(row["stage"], row["stage"]),
+        "body_id": row["body_id"], "body_name": row["body_name"], "received_at": row["received_at"],
+        "clock": None, "days_overdue": 0, "working_days_overdue": 0, "working_days_left": None,
+        "supervised": row["supervised"],
+    }
+    if due_on is not None:
+        left = working_days_until(cal, today, due_on)
+        item["clock"] = {"id": row["clock_id"], "time_limit": row["time_limit_code"], "step_zh": row["step_zh"],
+                         "step": row["step_en"], "due_on": due_on, "state": row["clock_state"]}
+        if due_on < today:
+            item["days_overdue"] = (today - due_on).days
+            item["working_days_overdue"] = -left
+        else:
+            item["working_days_left"] = left
+    return item
+
+
+def encode_after(due_on: dt.date | None, case_id: int) -> str:
+    return f"{(due_on or dt.date.max).isoformat()}.{case_id}"
+
+
+def decode_after(cursor: str) -> tuple[dt.date, int]:
+    try:
+        day, case_id = cursor.split(".")
+        return dt.date.fromisoformat(day), int(case_id)
+    except ValueError:
+        raise invalid([{"field": "cursor", "message": "is not a cursor this service issued"}]) from None
+
+
+async def due_list(
+    actor: Principal, which: str, *, division: str | None, filters: dict[str, Any], limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    today, soon = await as_of()
+    scope = scope_for(actor, division)
+    if scope is None:
+        return {"as_of": today, "due_soon_until": soon, "items": [], "next_cursor": None}
+    # asyncpg encodes date.max as 'infinity': cases with no running clock sort last
+    after = decode_after(cursor) if cursor else None
+    sql, args = due_list_query(scope, which, today, soon, filters, after, limit + 1)
+    cal = await holiday_calendar()
+    async with connection() as conn:
+        rows = await conn.fetch(sql, *args)
+    items = [due_item(r, cal, today) for r in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return {
+        "as_of": today, "due_soon_until": soon, "scope": scope, "items": items,
+        "next_cursor": encode_after(last["due_on"], last["id"]) if last is not None else None,
+    }
+
+
+# ---------------------------------------------------------------- aging
+
+async def aging(actor: Principal, *, division: str | None) -> dict[str, Any]:
+    today, _ = await as_of()
+    scope = scope_for(actor, division)
+    counts = {label: 0 for label, _, _ in AGE_BUCKETS}
+    if scope is not None:
+        async with connection() as conn:
+            if len(scope) in LEVEL_LENGTHS:
+                rows = await conn.fetch(
+                    """SELECT value::date AS received_on, sum(n) AS n FROM backlog_tally
+                       WHERE scope = $1 AND dim = 'received' GROUP BY value HAVING sum(n) <> 0""",
+                    scope,
+                )
+            else:
+                rows = await conn.fetch(
+                    """SELECT received_on, count(*) AS n FROM backlog_case b
+                       WHERE open AND division_code >= $1 AND division_code < $2 GROUP BY received_on""",
+                    *division_range(scope),
+                )
+        for row in rows:
+            age = (today - row["received_on"]).days
+            counts[bucket_of(age)] += int(row["n"])
+    return {
+        "as_of": today, "scope": scope,
+        "definition": "open cases by age in calendar days since receipt (Beijing date), today minus received date",
+        "buckets": [{"bucket": label, "from_days": lo, "to_days": hi, "open": counts[label]}
+                    for label, lo, hi in AGE_BUCKETS],
+    }
+
+
+def bucket_of(age_days: int) -> str:
+    for label, lo, hi in AGE_BUCKETS:
+        if hi is None or age_days <= hi:
+            return label
+    return AGE_BUCKETS[-1][0]  # pragma: no cover
+
+
+# ---------------------------------------------------------------- trends
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, end+1 00:00) in Beijing time."""
+    tz = timeutil.CHINA_TZ
+    return (dt.datetime.combine(start, dt.time(), tz), dt.datetime.combine(end + ONE_DAY, dt.time(), tz))
+
+
+def period_start(day: dt.date, interval: str) -> dt.date:
+    if interval == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def next_period(day: dt.date, interval: str) -> dt.date:
+    if interval == "week":
+        return day + dt.timedelta(days=7)
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+async def trends(
+    actor: Principal, *, start: dt.date, end: dt.date, interval: str, division: str | None,
+) -> dict[str, Any]:
+    if end < start:
+        raise invalid([{"field": "to", "message": "must not be before from"}])
+    if (end - start).days > 366 * 5:
+        raise invalid([{"field": "to", "message": "at most five years at a time"}])
+    periods: list[dt.date] = []
+    day = period_start(start, interval)
+    while day <= end:
+        periods.append(day)
+        day = next_period(day, interval)
+    table = {p: {"intake": {"petition": 0, "dispute": 0}, "closed": {"petition": 0, "dispute": 0}} for p in periods}
+    scope = scope_for(actor, division)
+    if scope is not None:
+        lo, hi = period_bounds(start, end)
+        trunc = "week" if interval == "week" else "month"
+        async with connection() as conn:
+            intake = await conn.fetch(
+                f"""SELECT date_trunc('{trunc}', received_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS p,
+                           kind, count(*) AS n
+                    FROM case_file WHERE division_code >= $1 AND division_code < $2
+                      AND received_at >= $3 AND received_at < $4 GROUP BY 1, 2""",
+                *division_range(scope), lo, hi,
+            )
+            closed = await conn.fetch(
+                f"""SELECT date_trunc('{trunc}', left_open_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS p,
+                           kind, count(*) AS n
+                    FROM backlog_case WHERE division_code >= $1 AND division_code < $2
+                      AND left_open_at >= $3 AND left_open_at < $4 GROUP BY 1, 2""",
+                *division_range(scope), lo, hi,
+            )
+        for name, rows in (("intake", intake), ("closed", closed)):
+            for row in rows:
+                if row["p"] in table:
+                    table[row["p"]][name][row["kind"]] = int(row["n"])
+    return {
+        "scope": scope, "from": start, "to": end, "interval": interval,
+        "definition": (
+            "intake: cases received in the period (received_at, Beijing time); closed: cases that left the "
+            "open status in the period (concluded, not accepted, closed or terminated; a case registered "
+            "as not accepted counts on its receipt); weeks start on Monday; the first and last periods "
+            "count only the days inside from..to"
+        ),
+        "periods": [
+            {"start": p, "intake": {**table[p]["intake"], "total": sum(table[p]["intake"].values())},
+             "closed": {**table[p]["closed"], "total": sum(table[p]["closed"].values())}}
+            for p in periods
+        ],
+    }

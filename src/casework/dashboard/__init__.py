@@ -1,0 +1,1 @@
+"""The petition bureau's dashboard page (static, served by the service)."""

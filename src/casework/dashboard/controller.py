@@ -1,0 +1,34 @@
+"""The petition bureau's dashboard page at /dashboard.
+
+One HTML page, one script and one stylesheet, all served from this package:
+government networks are closed, so nothing is loaded from the internet (the
+Content-Security-Policy says so to the browser too). The page signs in with
+the same accounts (POST /api/v1/auth/token) and draws only what the backlog
+API returns; its charts are plain SVG drawn by dashboard/static/app.js.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from litestar import Response, get
+from litestar.static_files import create_static_files_router
+
+STATIC = resources.files("casework.dashboard").joinpath("static")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+@get(["/dashboard", "/dashboard/"], include_in_schema=False, opt={"exclude_from_auth": True})
+async def dashboard_page() -> Response[bytes]:
+    return Response(
+        STATIC.joinpath("index.html").read_bytes(), media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+                 "Cache-Control": "no-cache", "Referrer-Policy": "no-referrer"},
+    )
+
+
+dashboard_assets = create_static_files_router(
+    path="/dashboard/static", directories=[str(STATIC)], include_in_schema=False,
+    opt={"exclude_from_auth": True}, name="dashboard_static",
+)

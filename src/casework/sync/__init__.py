@@ -1,0 +1,1 @@
+"""The mobile change feed: cases changed since a cursor, nothing skipped."""

@@ -1,0 +1,87 @@
+"""An administrator corrects a body and adds next year's holidays in /admin;
+only casework admins get in, and every change is recorded with its actor."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+PASSWORD = "admin-screen-pw"
+
+
+async def admin_client(app, username: str, password: str) -> tuple[httpx.AsyncClient, httpx.Response]:
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://casework.test")
+    page = await client.get("/admin/")
+    assert page.status_code == 200, page.text[:300]
+    csrf = client.cookies["csrftoken"]
+    client.headers["X-CSRFToken"] = csrf
+    login = await client.post("/admin/public/login/", json={"username": username, "password": password})
+    return client, login
+
+
+@pytest.fixture(scope="module")
+async def people(app):
+    from casework.access.service import create_user
+
+    ids = {
+        "root": await create_user(username="screen_admin", password=PASSWORD, role="admin", jurisdiction="14"),
+        "boss": await create_user(username="screen_supervisor", password=PASSWORD, role="supervisor",
+                                  jurisdiction="1404", body_code="CZ-PB"),
+    }
+    return ids
+
+
+async def test_only_casework_admins_sign_in(app, people):
+    client, login = await admin_client(app, "screen_supervisor", PASSWORD)
+    assert login.status_code >= 400
+    assert (await client.get("/admin/api/tables/")).status_code in (401, 403)
+    await client.aclose()
+    client, login = await admin_client(app, "screen_admin", "wrong-password")
+    assert login.status_code >= 400
+    await client.aclose()
+
+
+async def test_an_admin_corrects_a_body_and_adds_a_holiday_and_both_are_recorded(app, people, db):
+    client, login = await admin_client(app, "screen_admin", PASSWORD)
+    assert login.status_code < 400, login.text
+    tables = (await client.get("/admin/api/tables/")).json()
+    assert {"body", "division", "category", "routing_rule", "time_limit", "calendar_day", "app_user"} <= set(tables)
+    body_id = await db.fetchval("SELECT id FROM body WHERE code = '140431-MAR'")
+    patched = await client.patch(f"/admin/api/tables/body/{body_id}/", json={"name_zh": "沁源县市场监督管理局（更正）"})
+    assert patched.status_code < 300, patched.text
+    assert await db.fetchval("SELECT name_zh FROM body WHERE id = $1", body_id) == "沁源县市场监督管理局（更正）"
+    event = await db.fetchrow("SELECT * FROM admin_event WHERE entity = 'body' AND key = '140431-MAR' ORDER BY id DESC")
+    assert event["actor_id"] == people["root"] and event["action"] == "update"
+    assert json.loads(event["before"])["name_zh"] == "沁源县市场监督管理局"
+    assert json.loads(event["after"])["name_zh"] == "沁源县市场监督管理局（更正）"
+
+    added = await client.post("/admin/api/tables/calendar_day/",
+                              json={"day": "2031-10-01", "kind": "holiday", "name": "国庆节", "source": "国务院办公厅通知"})
+    assert added.status_code < 300, added.text
+    assert await db.fetchval("SELECT kind FROM calendar_day WHERE day = '2031-10-01'") == "holiday", added.text
+    event = await db.fetchrow("SELECT * FROM admin_event WHERE entity = 'calendar_day' AND key = '2031-10-01'")
+    assert event["actor_id"] == people["root"] and event["action"] == "create"
+    await client.aclose()
+
+
+async def test_a_change_through_the_api_is_recorded_once(users, db):
+    body = (await users["admin"].get("/api/v1/bodies?division=140430")).json()["items"][0]
+    payload = {"name_zh": body["name_zh"] + "（改）", "kind": body["kind"], "division_code": body["division_code"],
+               "name_en": body["name_en"], "remit": body["remit"], "active": True}
+    count = "SELECT count(*) FROM admin_event WHERE entity = 'body' AND key = $1"
+    before = await db.fetchval(count, body["code"])  # the seed's own insert is recorded too
+    response = await users["admin"].put(f"/api/v1/bodies/{body['code']}", json=payload)
+    assert response.status_code == 200, response.text
+    assert await db.fetchval(count, body["code"]) == before + 1
+
+
+async def test_an_admin_demoted_elsewhere_loses_the_screen_at_once(app, users, people):
+    client, login = await admin_client(app, "screen_admin", PASSWORD)
+    assert login.status_code < 400
+    assert (await client.get("/admin/api/tables/")).status_code == 200
+    demoted = await users["admin"].patch(f"/api/v1/users/{people['root']}", json={"role": "supervisor"})
+    assert demoted.status_code == 200, demoted.text
+    assert (await client.get("/admin/api/tables/")).status_code in (401, 403)
+    await client.aclose()
