@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import asyncpg
 import structlog
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 
+from casework.db import database_unavailable
 from casework.problems import TYPE_BASE
 
 log = structlog.get_logger(__name__)
@@ -82,18 +82,8 @@ def http_problem(exc: HTTPException) -> ProblemDetailsException:
     )
 
 
-DB_DOWN = (
-    OSError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.InterfaceError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.TooManyConnectionsError,
-)
-
-
 def unexpected_problem(exc: Exception) -> ProblemDetailsException:
-    if isinstance(exc, DB_DOWN) or isinstance(exc, asyncpg.exceptions.PostgresConnectionError):
+    if database_unavailable(exc):
         log.warning("database_unavailable", error=type(exc).__name__)
         return ProblemDetailsException(
             status_code=503, type_=TYPE_BASE + "unavailable", title="Service unavailable",

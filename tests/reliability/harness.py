@@ -104,6 +104,34 @@ class PostgresServer:
         """``fast``: clients are disconnected, a clean shutdown; ``immediate``: like a crash."""
         self._cmd(str(self.bin / "pg_ctl"), "-D", str(self.pgdata), "-m", mode, "-w", "-t", "60", "stop")
 
+    def pids(self) -> list[int]:
+        """The postmaster and every process it started."""
+        postmaster = int((self.pgdata / "postmaster.pid").read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == postmaster:
+                children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    def freeze(self) -> list[int]:
+        """SIGSTOP the server: connections stay open and nothing answers,
+        like a paused VM or a network partition."""
+        pids = self.pids()
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        return pids
+
+    def thaw(self, pids: list[int]) -> None:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
     def version(self) -> str:
         out = self._cmd(str(self.bin / "postgres"), "--version").stdout.strip()
         return out.replace("postgres (PostgreSQL) ", "PostgreSQL ")
