@@ -82,7 +82,28 @@ def http_problem(exc: HTTPException) -> ProblemDetailsException:
     )
 
 
+def _raised_decoding_the_body(exc: Exception) -> bool:
+    """Litestar lets RecursionError (JSON nested too deep) and UnicodeDecodeError
+    (a body that is not UTF-8) out of its JSON decoder: the client's fault,
+    told apart from our own bugs by where it was raised."""
+    if not isinstance(exc, (RecursionError, UnicodeDecodeError)):
+        return False
+    frame = exc.__traceback__
+    while frame is not None:
+        code = frame.tb_frame.f_code
+        if code.co_name in ("decode_json", "json_extractor") and "litestar" in code.co_filename:
+            return True
+        frame = frame.tb_next
+    return False
+
+
 def unexpected_problem(exc: Exception) -> ProblemDetailsException:
+    if _raised_decoding_the_body(exc):
+        why = "is nested too deeply" if isinstance(exc, RecursionError) else "is not valid UTF-8"
+        return ProblemDetailsException(
+            status_code=400, type_=TYPE_BASE + "validation", title="Invalid request",
+            detail=f"the request body {why}", extra={"errors": [{"field": "body", "message": why}]},
+        )
     if database_unavailable(exc):
         log.warning("database_unavailable", error=type(exc).__name__)
         return ProblemDetailsException(
