@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import asyncpg
 import structlog
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
@@ -103,6 +104,16 @@ def unexpected_problem(exc: Exception) -> ProblemDetailsException:
         return ProblemDetailsException(
             status_code=400, type_=TYPE_BASE + "validation", title="Invalid request",
             detail=f"the request body {why}", extra={"errors": [{"field": "body", "message": why}]},
+        )
+    if isinstance(exc, asyncpg.exceptions.DataError):
+        # A value that passed the schema but that PostgreSQL cannot take: an
+        # integer past its column's range, a NUL in text. The client's input,
+        # refused before anything commits; the value itself is not echoed.
+        log.info("unstorable_value", error=type(exc).__name__)
+        message = "holds a value that cannot be stored (a number out of range, or a NUL character)"
+        return ProblemDetailsException(
+            status_code=422, type_=TYPE_BASE + "validation", title="Invalid request",
+            detail=f"the request {message}", extra={"errors": [{"field": "request", "message": message}]},
         )
     if database_unavailable(exc):
         log.warning("database_unavailable", error=type(exc).__name__)
