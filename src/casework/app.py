@@ -26,6 +26,7 @@ from casework.errors import problem_details_plugin
 from casework.health import health, ready
 from casework.logging import configure_logging
 from casework.middleware import RequestContextMiddleware
+from casework.openapi_fix import document_problem_responses
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
 from casework.settings import Settings, get_settings
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_request_body_bytes,
         debug=False,
     )
+    document_problem_responses(app)
     app.state.jwt_auth = jwt_auth
     app.state.settings = settings
     return app
