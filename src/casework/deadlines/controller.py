@@ -35,6 +35,8 @@ class CalendarController(Controller):
 
     @get("/calendar/{year:int}", guards=[requires("reference.read")], summary="Holidays and adjusted working days")
     async def get_year(self, year: int) -> dict[str, Any]:
+        if not dt.MINYEAR <= year < dt.MAXYEAR:  # no date arithmetic on year -106 or 10^8
+            raise not_found("calendar year")
         async with connection() as conn:
             known = await conn.fetchrow("SELECT * FROM calendar_year WHERE year = $1", year)
             days = await conn.fetch(
