@@ -157,7 +157,11 @@ class ServiceProcess:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"casework-reliability-{name}-"))
-        self.log_path = self.data_dir / "service.log"
+        # Kept after the run (the data folder is not) so a failure can be read.
+        logs = Path(tempfile.gettempdir()) / "casework-reliability-logs"
+        logs.mkdir(exist_ok=True)
+        self.log_path = logs / f"{name}.log"
+        self.log_path.write_text("")
         self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
         self.starts = 0
