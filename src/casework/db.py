@@ -80,6 +80,11 @@ DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
+    # A pooled connection left mid-operation by a server that went away
+    # ("cannot switch to state 12; another operation is in progress"): it is
+    # dropped (see connection() and BoundedTransaction) and the pool opens a
+    # fresh one.
+    asyncpg.exceptions.InternalClientError,
 )
 
 
