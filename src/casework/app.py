@@ -34,6 +34,7 @@ from casework.middleware import RequestContextMiddleware
 from casework.personal.controller import PersonalDataController
 from casework.public.controller import PublicController
 from casework.records.controller import LitigationRecordController, OutcomeRecordController
+from casework.openapi_fix import document_problem_responses
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
 from casework.sync.controller import SyncController
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_request_body_bytes,
         debug=False,
     )
+    document_problem_responses(app)
     app.state.jwt_auth = jwt_auth
     app.state.settings = settings
     return app

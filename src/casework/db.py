@@ -15,7 +15,9 @@ import os
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
+import asyncpg
 import structlog
+from piccolo.engine.postgres import PostgresTransaction
 
 from casework.settings import get_settings
 
@@ -83,12 +85,42 @@ def engine() -> PostgresEngine:
     return found  # type: ignore[return-value]
 
 
+# What asyncpg raises when the server is down, restarting, refusing
+# connections or not answering within the timeouts (TimeoutError is an
+# OSError). Requests that meet one are answered 503 (casework.errors).
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    # A pooled connection left mid-operation by a server that went away
+    # ("cannot switch to state 12; another operation is in progress"): it is
+    # dropped (see connection() and BoundedTransaction) and the pool opens a
+    # fresh one.
+    asyncpg.exceptions.InternalClientError,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_UNAVAILABLE)
+
+
 @asynccontextmanager
 async def pool_lifespan(_app: Any = None) -> AsyncIterator[None]:
-    """Open the connection pool for the life of the app (Litestar lifespan)."""
+    """Open the connection pool for the life of the app (Litestar lifespan).
+
+    Dead connections (the server restarted) are replaced on the next
+    acquire by asyncpg itself; the timeouts bound how long a request can
+    wait on a server that does not answer at all."""
     settings = get_settings()
     db = engine()
-    await db.start_connection_pool(min_size=settings.pool_min, max_size=settings.pool_max)
+    await db.start_connection_pool(
+        min_size=settings.pool_min, max_size=settings.pool_max,
+        timeout=settings.db_connect_timeout_seconds, command_timeout=settings.db_command_timeout_seconds,
+    )
     try:
         yield
     finally:
@@ -135,10 +167,73 @@ async def connection() -> AsyncIterator[Any]:
         finally:
             await conn.close()
         return
-    async with db.pool.acquire() as conn:
+    conn = await db.pool.acquire(timeout=get_settings().db_acquire_timeout_seconds)
+    try:
         yield conn
+    except BaseException as exc:
+        if database_unavailable(exc):
+            conn.terminate()  # resetting it would wait on the same silent server
+        raise
+    finally:
+        await db.pool.release(conn)
+
+
+class BoundedTransaction(PostgresTransaction):
+    """Piccolo's transaction, made safe for a database that fails.
+
+    - The wait for a pooled connection is bounded.
+    - A connection on which the database stopped answering is dropped, not
+      rolled back: a ROLLBACK would wait out another timeout, and
+      PostgreSQL rolls back the transaction of a connection that goes away.
+    - The connection goes back to the pool whatever fails (Piccolo's own
+      ``__aexit__`` skips the release when BEGIN, COMMIT or ROLLBACK raises).
+    """
+
+    async def get_connection(self):
+        if self.engine.pool:
+            return await self.engine.pool.acquire(timeout=get_settings().db_acquire_timeout_seconds)
+        return await self.engine.get_new_connection()
+
+    async def _give_back(self, failure: BaseException | None) -> None:
+        if failure is not None and database_unavailable(failure):
+            self.connection.terminate()
+        if self.engine.pool:
+            await self.engine.pool.release(self.connection)
+        else:
+            await self.connection.close()
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        try:
+            self.transaction = self.connection.transaction()
+            await self.begin()
+        except BaseException as exc:
+            await self._give_back(exc)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        failure: BaseException | None = exception
+        try:
+            if exception is not None:
+                if not self._rolled_back and not database_unavailable(exception):
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException as exc:
+            failure = exc
+            raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self._give_back(failure)
+        return exception is None
 
 
 def transaction() -> Any:
     """Open (or join) a transaction; queries inside it, Piccolo or SQL, share it."""
-    return engine().transaction()
+    return BoundedTransaction(engine())

@@ -18,6 +18,7 @@ import structlog
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 
+from casework.db import database_unavailable
 from casework.problems import TYPE_BASE
 
 log = structlog.get_logger(__name__)
@@ -82,18 +83,39 @@ def http_problem(exc: HTTPException) -> ProblemDetailsException:
     )
 
 
-DB_DOWN = (
-    OSError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.InterfaceError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.TooManyConnectionsError,
-)
+def _raised_decoding_the_body(exc: Exception) -> bool:
+    """Litestar lets RecursionError (JSON nested too deep) and UnicodeDecodeError
+    (a body that is not UTF-8) out of its JSON decoder: the client's fault,
+    told apart from our own bugs by where it was raised."""
+    if not isinstance(exc, (RecursionError, UnicodeDecodeError)):
+        return False
+    frame = exc.__traceback__
+    while frame is not None:
+        code = frame.tb_frame.f_code
+        if code.co_name in ("decode_json", "json_extractor") and "litestar" in code.co_filename:
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def unexpected_problem(exc: Exception) -> ProblemDetailsException:
-    if isinstance(exc, DB_DOWN) or isinstance(exc, asyncpg.exceptions.PostgresConnectionError):
+    if _raised_decoding_the_body(exc):
+        why = "is nested too deeply" if isinstance(exc, RecursionError) else "is not valid UTF-8"
+        return ProblemDetailsException(
+            status_code=400, type_=TYPE_BASE + "validation", title="Invalid request",
+            detail=f"the request body {why}", extra={"errors": [{"field": "body", "message": why}]},
+        )
+    if isinstance(exc, asyncpg.exceptions.DataError):
+        # A value that passed the schema but that PostgreSQL cannot take: an
+        # integer past its column's range, a NUL in text. The client's input,
+        # refused before anything commits; the value itself is not echoed.
+        log.info("unstorable_value", error=type(exc).__name__)
+        message = "holds a value that cannot be stored (a number out of range, or a NUL character)"
+        return ProblemDetailsException(
+            status_code=422, type_=TYPE_BASE + "validation", title="Invalid request",
+            detail=f"the request {message}", extra={"errors": [{"field": "request", "message": message}]},
+        )
+    if database_unavailable(exc):
         log.warning("database_unavailable", error=type(exc).__name__)
         return ProblemDetailsException(
             status_code=503, type_=TYPE_BASE + "unavailable", title="Service unavailable",

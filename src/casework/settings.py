@@ -83,6 +83,12 @@ class Settings:
     log_json: bool = True
     pool_min: int = 2
     pool_max: int = 10
+    # A database that stops answering must not hold a request past a bounded
+    # time: connecting, waiting for a pooled connection and each statement
+    # are capped (seconds); past the cap the request is answered 503.
+    db_connect_timeout_seconds: float = 5.0
+    db_acquire_timeout_seconds: float = 5.0
+    db_command_timeout_seconds: float = 5.0
     repeat_window_days: int = 365
     due_soon_working_days: int = 3
     sweep_interval_seconds: int = 300
@@ -139,6 +145,9 @@ def load_settings() -> Settings:
         log_json=_bool("CASEWORK_LOG_JSON", True),
         pool_min=_int("CASEWORK_POOL_MIN", 2),
         pool_max=_int("CASEWORK_POOL_MAX", 10),
+        db_connect_timeout_seconds=_float("CASEWORK_DB_CONNECT_TIMEOUT_SECONDS", 5.0),
+        db_acquire_timeout_seconds=_float("CASEWORK_DB_ACQUIRE_TIMEOUT_SECONDS", 5.0),
+        db_command_timeout_seconds=_float("CASEWORK_DB_COMMAND_TIMEOUT_SECONDS", 5.0),
         repeat_window_days=_int("CASEWORK_REPEAT_WINDOW_DAYS", 365),
         due_soon_working_days=_int("CASEWORK_DUE_SOON_WORKING_DAYS", 3),
         sweep_interval_seconds=_int("CASEWORK_SWEEP_INTERVAL_SECONDS", 300),

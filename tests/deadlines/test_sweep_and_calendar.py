@@ -78,6 +78,8 @@ async def test_an_unknown_year_is_reported_then_an_admin_adds_it_and_clocks_are_
         assert clock["calendar_incomplete"] is False
         due = dt.date.fromisoformat(clock["due_on"])
         assert due not in {dt.date(2027, 1, 1), dt.date(2027, 1, 25), dt.date(2027, 1, 26), dt.date(2027, 1, 27)}
+        assert after["next_due_on"] == min(c["due_on"] for c in after["proceeding"]["clocks"]
+                                           if c["state"] == "running")
         calendar = (await users["clerk"].get("/api/v1/calendar/2027")).json()
         assert calendar["known"] is True and len(calendar["days"]) == 5
         change = await db.fetchrow("SELECT * FROM admin_event WHERE entity = 'calendar_year' AND key = '2027'")

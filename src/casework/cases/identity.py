@@ -62,3 +62,42 @@ def mask_phone(phone: str) -> str:
     if len(phone) == 11 and phone.startswith("1"):
         return phone[:3] + "****" + phone[-4:]
     return phone[:4] + "*" * max(len(phone) - 6, 0) + phone[-2:]
+
+
+# Names of people and organizations: letters of any script, combining
+# marks, digits (organization names carry them), spaces, and the punctuation
+# names really use: the middle dot of transcribed minority and foreign names
+# (买买提·艾力), full-width brackets of branch names (（第2分公司）), and a few
+# more. Emoji, symbols, control and invisible format characters (bidi
+# overrides, zero-width spaces) and markup or SQL punctuation are refused:
+# no real name holds them, and they are how a name is made to look like
+# another or to break whatever displays it.
+_NAME_PUNCTUATION = set(" \u3000·・.．'’-‐–()（）&,，、/")
+_CONFUSABLE_SCRIPTS = {"LATIN", "CYRILLIC", "GREEK"}
+
+
+def _script(char: str) -> str | None:
+    import unicodedata
+
+    if not char.isalpha():
+        return None
+    first = unicodedata.name(char, "").split(" ", 1)[0]
+    return first if first in _CONFUSABLE_SCRIPTS else None
+
+
+def name_problem(value: str) -> str | None:
+    """Return why ``value`` is not a plausible name of a person or body, or None."""
+    import unicodedata
+
+    for char in value:
+        category = unicodedata.category(char)
+        if category[0] in "LM" or category == "Nd" or char in _NAME_PUNCTUATION:
+            continue
+        return f"must not contain {unicodedata.name(char, f'U+{ord(char):04X}').lower()}"
+    # A word mixing Latin with Cyrillic or Greek letters ("Ivаn" with a
+    # Cyrillic а) is a homoglyph of another name; Han beside Latin is not.
+    for word in re.split(r"[\s·・.．'’\-‐–()（）&,，、/]+", value):
+        scripts = {s for s in map(_script, word) if s}
+        if len(scripts) > 1:
+            return f"mixes {' and '.join(sorted(s.title() for s in scripts))} letters in one word"
+    return None

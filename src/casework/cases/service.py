@@ -23,7 +23,8 @@ from casework.access.scope import can_see_case, visibility_sql
 from casework.access.service import Principal
 from casework.cases.events import log_case_events
 from casework.cases.identity import (
-    id_number_problem, mask_id_number, mask_phone, normalize_id_number, normalize_phone, phone_problem,
+    id_number_problem, mask_id_number, mask_phone, name_problem, normalize_id_number, normalize_phone,
+    phone_problem,
 )
 from casework.cases.schemas import CaseCreate, request_fingerprint
 from casework.db import connection, transaction
@@ -121,6 +122,8 @@ async def validate_draft(data: CaseCreate, actor: Principal) -> list[dict[str, s
     for index, party in enumerate(data.parties):
         if not party.name.strip():
             bad(f"parties[{index}].name", "must not be empty")
+        elif "\x00" not in party.name and (why := name_problem(party.name.strip())) is not None:
+            bad(f"parties[{index}].name", why)
         if party.id_number is not None:
             if party.kind != "person":
                 bad(f"parties[{index}].id_number", "only a person has a resident identity number")

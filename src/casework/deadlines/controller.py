@@ -35,6 +35,8 @@ class CalendarController(Controller):
 
     @get("/calendar/{year:int}", guards=[requires("reference.read")], summary="Holidays and adjusted working days")
     async def get_year(self, year: int) -> dict[str, Any]:
+        if not dt.MINYEAR <= year < dt.MAXYEAR:  # no date arithmetic on year -106 or 10^8
+            raise not_found("calendar year")
         async with connection() as conn:
             known = await conn.fetchrow("SELECT * FROM calendar_year WHERE year = $1", year)
             days = await conn.fetch(
@@ -77,9 +79,8 @@ class CalendarController(Controller):
                     after={"source": data.source, "days": [{"day": d.day, "kind": d.kind, "name": d.name}
                                                            for d in data.days]},
                 )
-                invalidate("calendar")
-                recomputed = await _recompute_open_clocks(conn, year)
         invalidate("calendar")
+        recomputed = await recompute_open_clocks(year)
         return {"year": year, "days": len(data.days), "recomputed_clocks": recomputed}
 
     @post("/deadlines/sweep", guards=[requires("sweep.run")], status_code=200,
@@ -88,22 +89,46 @@ class CalendarController(Controller):
         return await sweep()
 
 
-async def _recompute_open_clocks(conn: Any, year: int) -> int:
-    """Recompute open clocks whose period reaches into ``year`` (or that
-    were counted without a full calendar): their due dates may move."""
+async def recompute_open_clocks(year: int, batch_size: int = 500) -> int:
+    """Recompute open clocks whose period reaches into ``year`` (or that were
+    counted without a full calendar), in batches of their own transactions:
+    each changed clock also refreshes its case's backlog counters at commit,
+    and a city's worth of clocks in one transaction would hold the request
+    far too long. Idempotent: running it again changes nothing."""
     cal = await service.holiday_calendar()
     limits = await service.time_limits()
-    rows = await conn.fetch(
-        """SELECT id, time_limit_code, started_on, due_on, paused_days, extended_by, state FROM clock
-           WHERE state <> 'stopped' AND (calendar_incomplete OR due_on >= $1)""",
-        dt.date(year, 1, 1) - dt.timedelta(days=40),
-    )
-    changed = 0
-    for row in rows:
-        limit = limits[row["time_limit_code"]]
-        due = compute_due(cal, row["started_on"], limit.length, limit.unit,
-                          extra_days=row["paused_days"] + row["extended_by"])
-        await conn.execute("UPDATE clock SET due_on = $2, calendar_incomplete = $3 WHERE id = $1",
-                           row["id"], due.due_on, due.calendar_incomplete)
-        changed += 1
-    return changed
+    after_id, changed = 0, 0
+    while True:
+        async with transaction():
+            async with connection() as conn:
+                rows = await conn.fetch(
+                    """SELECT id, case_id, time_limit_code, started_on, due_on, paused_days, extended_by,
+                              calendar_incomplete
+                       FROM clock
+                       WHERE state <> 'stopped' AND (calendar_incomplete OR due_on >= $1) AND id > $2
+                       ORDER BY id LIMIT $3 FOR UPDATE""",
+                    dt.date(year, 1, 1) - dt.timedelta(days=40), after_id, batch_size,
+                )
+                if not rows:
+                    return changed
+                updates = []
+                for row in rows:
+                    limit = limits[row["time_limit_code"]]
+                    due = compute_due(cal, row["started_on"], limit.length, limit.unit,
+                                      extra_days=row["paused_days"] + row["extended_by"])
+                    if (due.due_on, due.calendar_incomplete) != (row["due_on"], row["calendar_incomplete"]):
+                        updates.append((row["id"], due.due_on, due.calendar_incomplete))
+                await conn.executemany(
+                    "UPDATE clock SET due_on = $2, calendar_incomplete = $3 WHERE id = $1", updates
+                )
+                moved = {row["case_id"] for row in rows if row["id"] in {u[0] for u in updates}}
+                # The queue orders by the case's next due date: keep it in step.
+                await conn.execute(
+                    """UPDATE case_file c SET next_due_on = (
+                           SELECT min(k.due_on) FROM clock k
+                           WHERE k.proceeding_id = c.current_proceeding_id AND k.state = 'running')
+                       WHERE c.id = ANY($1::bigint[])""",
+                    sorted(moved),
+                )
+                changed += len(updates)
+                after_id = rows[-1]["id"]

@@ -26,6 +26,7 @@ STATUS_OF_STATE = {
     "concluded": "concluded", "not_accepted": "not_accepted", "closed": "closed", "terminated": "terminated",
 }
 FINAL_STATUSES = ("closed", "not_accepted", "terminated")
+SESSION_FLOOR_YEAR = 1990
 
 
 class Outcome:
@@ -282,6 +283,10 @@ async def do_assign(conn, case, proceeding, data: ActionRequest, actor, today, o
 async def do_record_session(conn, case, proceeding, data: ActionRequest, actor, today, out: Outcome):
     if data.held_on > today:
         raise invalid([{"field": "held_on", "message": "must not be in the future"}])
+    if data.held_on.year < SESSION_FLOOR_YEAR:
+        # The same plausibility floor as intake's received_at: a session in
+        # year 1 is a typing error, not history.
+        raise invalid([{"field": "held_on", "message": f"is implausibly old (before {SESSION_FLOOR_YEAR})"}])
     session_id = await conn.fetchval(
         """INSERT INTO mediation_session (case_id, proceeding_id, held_on, location, mediator_id, participants, notes)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
