@@ -4,10 +4,13 @@ jurisdiction; optimistic concurrency; allowed_actions."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 
 from tests.support import act, dispute, petition
+
+TODAY = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
 
 
 async def _mediation_case(users):
@@ -22,7 +25,7 @@ async def test_missing_if_match_is_428_and_a_stale_one_412(users):
     assert missing.headers["content-type"].startswith("application/problem+json")
     etag = (await users["village_mediator"].get(f"/api/v1/cases/{ref}")).headers["etag"]
     assert (await act(users["village_mediator"], ref, "accept", etag=etag)).status_code == 200
-    stale = await act(users["village_mediator"], ref, "record_session", {"held_on": "2026-11-20"}, etag=etag)
+    stale = await act(users["village_mediator"], ref, "record_session", {"held_on": TODAY}, etag=etag)
     assert stale.status_code == 412
     assert stale.json()["etag"] != etag
 
@@ -37,7 +40,7 @@ async def test_a_hundred_concurrent_actions_on_one_case_one_wins_per_version(use
         etag = (await mediator.get(f"/api/v1/cases/{ref}")).headers["etag"]
         responses = await asyncio.gather(*[
             mediator.post(f"/api/v1/cases/{ref}/actions/record_session",
-                          json={"held_on": "2026-11-20", "location": f"村委会 {i}"}, headers={"If-Match": etag})
+                          json={"held_on": TODAY, "location": f"村委会 {i}"}, headers={"If-Match": etag})
             for i in range(50)])
         codes = sorted(r.status_code for r in responses)
         assert codes == [200] + [412] * 49, codes
@@ -53,7 +56,7 @@ async def test_a_hundred_concurrent_actions_on_one_case_one_wins_per_version(use
 async def test_actions_refused_from_the_wrong_state(users):
     case = await _mediation_case(users)
     ref = case["reference"]
-    for action, body in (("conclude", {"outcome": "agreement"}), ("record_session", {"held_on": "2026-11-20"}),
+    for action, body in (("conclude", {"outcome": "agreement"}), ("record_session", {"held_on": TODAY}),
                          ("close", {}), ("request_review", {})):
         response = await act(users["village_mediator"], ref, action, body)
         assert response.status_code == 409, (action, response.text)
@@ -196,3 +199,9 @@ async def test_an_extension_requires_that_the_party_was_told(users):
         "clock": "people_mediation.target", "days": 10, "approver": "双方", "reason": "延长",
         "party_informed": False})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "party_informed"
+
+
+async def test_a_session_before_the_case_was_received_is_refused(users):
+    case = await _accepted(users)
+    response = await act(users["village_mediator"], case["reference"], "record_session", {"held_on": "2020-01-01"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "held_on"

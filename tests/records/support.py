@@ -32,6 +32,10 @@ async def write(client, reference: str, path: str, body: dict, *, if_match: str 
 
 
 async def new_dispute(client, **overrides) -> dict:
+    """A dispute logged as received three weeks ago (its sessions and
+    agreements are dated in the past, after it was received)."""
+    received = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=21)
+    overrides.setdefault("received_at", received.isoformat())
     response = await client.post("/api/v1/cases", json=dispute(**overrides))
     assert response.status_code == 201, response.text
     return response.json()

@@ -287,6 +287,8 @@ async def do_record_session(conn, case, proceeding, data: ActionRequest, actor, 
         # The same plausibility floor as intake's received_at: a session in
         # year 1 is a typing error, not history.
         raise invalid([{"field": "held_on", "message": f"is implausibly old (before {SESSION_FLOOR_YEAR})"}])
+    if data.held_on < timeutil.local_date(case["received_at"]):
+        raise invalid([{"field": "held_on", "message": "is before the case was received"}])
     session_id = await conn.fetchval(
         """INSERT INTO mediation_session (case_id, proceeding_id, held_on, location, mediator_id, participants, notes)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
