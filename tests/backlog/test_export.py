@@ -92,3 +92,12 @@ async def test_the_export_is_produced_in_bounded_chunks_from_a_cursor(bulk):
         COUNTY, "open", today, soon, {}, await holiday_calendar())]
     assert len(sizes) > 5
     assert max(sizes) < 3 * export.CHUNK_CHARS + 4096
+
+
+async def test_export_filters_the_database_cannot_take_are_refused_before_streaming(users):
+    for path in ("/api/v1/cases/export.csv", "/api/v1/backlog/export.csv"):
+        nul = await users["supervisor"].get(path, params={"category": "a\x00b"})
+        huge = await users["supervisor"].get(path, params={"body_id": str(-385380281814885)})
+        for response in (nul, huge):
+            assert response.status_code == 422, (path, response.status_code, response.text[:200])
+            assert response.headers["content-type"].startswith("application/problem+json")

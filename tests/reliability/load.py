@@ -119,9 +119,10 @@ async def check_cases_complete(conn) -> dict[str, int]:
     await count("outbox_without_event", "SELECT count(*) FROM outbox o WHERE NOT EXISTS "
                 "(SELECT 1 FROM case_event e WHERE e.id = o.event_id)")
     # version = 1 (intake) + one per action; each action here writes exactly
-    # one of these events (accept -> accepted, record_session -> session_recorded).
+    # one of these events (accept -> accepted, record_session -> session_recorded,
+    # assign -> assigned, which the demo data uses).
     await count("version_disagrees_with_events", """SELECT count(*) FROM case_file c WHERE c.version <> 1 +
-                (SELECT count(*) FROM case_event e WHERE e.case_id = c.id AND e.type IN ('accepted', 'session_recorded'))""")
+                (SELECT count(*) FROM case_event e WHERE e.case_id = c.id AND e.type IN ('accepted', 'session_recorded', 'assigned'))""")
     await count("sessions_disagree_with_events", """SELECT count(*) FROM case_file c WHERE
                 (SELECT count(*) FROM mediation_session s WHERE s.case_id = c.id) <>
                 (SELECT count(*) FROM case_event e WHERE e.case_id = c.id AND e.type = 'session_recorded')""")

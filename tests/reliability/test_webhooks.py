@@ -63,7 +63,7 @@ class Receiver:
 
     async def start(self) -> None:
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="off"))
+                                                    lifespan="off", interface="asgi3"))
         self.task = asyncio.create_task(self.server.serve())
         while not self.server.started:
             await asyncio.sleep(0.05)
@@ -75,30 +75,39 @@ class Receiver:
             self.server = None
 
 
-async def _subscribe(service, receiver: Receiver) -> None:
+async def _subscribe(service, receiver: Receiver) -> int:
+    """Subscribe the receiver; returns the last event id before it, since a
+    subscription receives the events recorded after it was made (the demo
+    data's own events came earlier)."""
+    conn = await asyncpg.connect(service.database_url)
+    try:
+        baseline = await conn.fetchval("SELECT coalesce(max(id), 0) FROM case_event")
+    finally:
+        await conn.close()
     async with client(service.base_url, service.token("admin")) as admin:
         response = await admin.post("/api/v1/webhooks/subscriptions", json={
             "url": receiver.url, "secret": "reliability-secret-0123456789", "event_types": [],
             "division_prefix": "1404"})
         assert response.status_code in (200, 201), response.text
+    return baseline
 
 
-async def _event_ids(service) -> set[str]:
+async def _event_ids(service, after: int) -> set[str]:
     conn = await asyncpg.connect(service.database_url)
     try:
-        return {str(r["id"]) for r in await conn.fetch("SELECT id FROM case_event")}
+        return {str(r["id"]) for r in await conn.fetch("SELECT id FROM case_event WHERE id > $1", after)}
     finally:
         await conn.close()
 
 
-async def _wait_for_all(service, receiver: Receiver) -> tuple[set[str], float]:
+async def _wait_for_all(service, receiver: Receiver, after: int) -> tuple[set[str], float]:
     started = time.monotonic()
     while time.monotonic() - started < DELIVERY_DEADLINE:
-        missing = await _event_ids(service) - set(receiver.received)
+        missing = await _event_ids(service, after) - set(receiver.received)
         if not missing:
             return set(), round(time.monotonic() - started, 1)
         await asyncio.sleep(1)
-    return await _event_ids(service) - set(receiver.received), round(time.monotonic() - started, 1)
+    return await _event_ids(service, after) - set(receiver.received), round(time.monotonic() - started, 1)
 
 
 async def test_webhooks_pending_at_a_crash_are_delivered_after_the_restart(service_factory, request):
@@ -106,7 +115,7 @@ async def test_webhooks_pending_at_a_crash_are_delivered_after_the_restart(servi
     await receiver.start()
     service = await service_factory("webhook_crash")
     try:
-        await _subscribe(service, receiver)
+        baseline = await _subscribe(service, receiver)
         receiver.mode = "error"  # hold deliveries back so some are pending at the kill
         async with client(service.base_url, service.token("clerk")) as clerk:
             for n in range(harness.size(30, 150)):
@@ -114,10 +123,10 @@ async def test_webhooks_pending_at_a_crash_are_delivered_after_the_restart(servi
         service.kill()
         receiver.mode = "ok"
         await asyncio.to_thread(service.start)
-        missing, seconds = await _wait_for_all(service, receiver)
+        missing, seconds = await _wait_for_all(service, receiver, baseline)
     finally:
         await receiver.stop()
-    events = len(await _event_ids(service))
+    events = len(await _event_ids(service, baseline))
     harness.record(harness.Row(
         check="Webhooks: crash with deliveries pending",
         tried="receiver answering 500 while cases were registered, service SIGKILLed, restarted, receiver well",
@@ -135,7 +144,7 @@ async def test_a_slow_down_or_failing_receiver_gets_every_event_once_it_recovers
     service = await service_factory("webhook_receiver")
     phases = []
     try:
-        await _subscribe(service, receiver)
+        baseline = await _subscribe(service, receiver)
         async with client(service.base_url, service.token("clerk")) as clerk:
             for mode in ("slow", "down", "error"):
                 if mode == "down":
@@ -150,10 +159,10 @@ async def test_a_slow_down_or_failing_receiver_gets_every_event_once_it_recovers
                     await receiver.start()
                 phases.append(mode)
         receiver.mode = "ok"
-        missing, seconds = await _wait_for_all(service, receiver)
+        missing, seconds = await _wait_for_all(service, receiver, baseline)
     finally:
         await receiver.stop()
-    events = len(await _event_ids(service))
+    events = len(await _event_ids(service, baseline))
     harness.record(harness.Row(
         check="Webhooks: slow, down, 500 receiver",
         tried=f"receiver {', then '.join(phases)} while cases were registered, then well again",

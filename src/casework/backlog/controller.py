@@ -15,6 +15,7 @@ from litestar.response import Stream
 from casework import timeutil
 from casework.access.auth import requires
 from casework.backlog import export, metrics, service
+from casework.problems import invalid
 from casework.deadlines.service import holiday_calendar
 
 Prefix = Annotated[str | None, Parameter(pattern=r"^[0-9]{1,12}$", description="division-code prefix")]
@@ -29,6 +30,20 @@ def _filters(track: str | None, stage: str | None, category: str | None, body_id
 def _default_period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
     end = end or timeutil.today()
     return start or end - dt.timedelta(days=364), end
+
+
+def _storable(**params: Any) -> None:
+    """Refuse, before streaming starts, what the database cannot take: once
+    a CSV stream has begun its status is sent, so a database error in the
+    middle could only cut the download short instead of answering 4xx."""
+    errors = []
+    for name, value in params.items():
+        if isinstance(value, str) and "\x00" in value:
+            errors.append({"field": name, "message": "must not contain NUL characters"})
+        elif isinstance(value, int) and not isinstance(value, bool) and not -2**31 <= value < 2**31:
+            errors.append({"field": name, "message": "is out of range"})
+    if errors:
+        raise invalid(errors)
 
 
 def _csv(chunks: Any, filename: str, ascii_name: str) -> Stream:
@@ -107,6 +122,7 @@ class BacklogController(Controller):
         division: Prefix = None, track: str | None = None, stage: str | None = None,
         category: str | None = None, body_id: int | None = None,
     ) -> Stream:
+        _storable(track=track, stage=stage, category=category, body_id=body_id)
         scope = service.scope_for(request.user, division)
         if scope is None:
             scope = "~"  # an empty range: outside the jurisdiction
@@ -127,6 +143,8 @@ class CaseExportController(Controller):
         kind: str | None = None, collective: bool | None = None, risk_level: str | None = None,
         received_from: dt.datetime | None = None, received_to: dt.datetime | None = None,
     ) -> Stream:
+        _storable(status=status, track=track, stage=stage, category=category, body_id=body_id, kind=kind,
+                  risk_level=risk_level)
         scope = service.scope_for(request.user, division)
         scope = "~" if scope is None else scope  # "~": an empty range, outside the jurisdiction
         filters = {"status": status, "track": track, "stage": stage, "category": category, "body_id": body_id,
