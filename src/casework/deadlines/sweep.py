@@ -99,13 +99,16 @@ async def sweep(today: dt.date | None = None) -> dict[str, Any]:
                              condition="k.due_on < $1 AND $2::date IS NOT NULL"),
                 today, soon_until, today,
             )
+            # Fold the backlog tally's past due dates into its overdue row
+            # (docs/backlog.md): keeps the summary reading few rows.
+            folded = await conn.fetchval("SELECT backlog_compact($1)", today)
             incomplete = await conn.fetch(
                 """SELECT time_limit_code, count(*) AS n FROM clock
                    WHERE state <> 'stopped' AND calendar_incomplete GROUP BY time_limit_code"""
             )
     result = {
         "today": str(today), "due_soon_until": str(soon_until), "marked_due_soon": due_soon,
-        "marked_breached": breached,
+        "marked_breached": breached, "backlog_rows_folded": folded,
         "calendar_incomplete": {r["time_limit_code"]: r["n"] for r in incomplete},
     }
     if result["calendar_incomplete"]:
