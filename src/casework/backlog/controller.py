@@ -115,7 +115,8 @@ class BacklogController(Controller):
         start, end = _default_period(start, end)
         return await metrics.metrics(request.user, start=start, end=end, division=division)
 
-    @get("/export.csv", guards=[requires("backlog.export")], summary="The open, overdue or due-soon list as CSV "
+    @get("/export.csv", guards=[requires("backlog.export")], media_type="text/csv; charset=utf-8",
+         summary="The open, overdue or due-soon list as CSV "
          "(streamed, UTF-8 with BOM)")
     async def export_csv(
         self, request: Request, list_: Annotated[ListKind, Parameter(query="list")] = "overdue",
@@ -136,7 +137,8 @@ class CaseExportController(Controller):
     path = "/api/v1/cases"
     tags = ["cases"]
 
-    @get("/export.csv", guards=[requires("case.export")], summary="The case list as CSV (streamed)")
+    @get("/export.csv", guards=[requires("case.export")], media_type="text/csv; charset=utf-8",
+         summary="The case list as CSV (streamed)")
     async def export_cases(
         self, request: Request, status: str | None = None, track: str | None = None, stage: str | None = None,
         category: str | None = None, division: Prefix = None, body_id: int | None = None,
