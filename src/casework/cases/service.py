@@ -175,14 +175,17 @@ async def route(data: CaseCreate, actor: Principal) -> tuple[routing.Decision, D
 # ---------------------------------------------------------------- repeats
 
 def _party_keys(data: CaseCreate) -> dict[str, list[str]]:
-    keys: dict[str, list[str]] = {"id_hashes": [], "name_phone": [], "resp_names": [], "resp_hashes": []}
+    keys: dict[str, list[str]] = {"id_hashes": [], "name_phone": [], "phone_hashes": [], "resp_names": [],
+                                  "resp_hashes": []}
     for party in data.parties:
         id_hash = crypto.keyed_hash(normalize_id_number(party.id_number)) if party.id_number else None
         if party.role == "applicant":
             if id_hash:
                 keys["id_hashes"].append(id_hash)
             if party.phone:
-                keys["name_phone"].append(f"{party.name.strip()}\x1f{crypto.keyed_hash(normalize_phone(party.phone))}")
+                phone_hash = crypto.keyed_hash(normalize_phone(party.phone))
+                keys["phone_hashes"].append(phone_hash)
+                keys["name_phone"].append(f"{party.name.strip()}\x1f{phone_hash}")
         elif party.role == "respondent":
             keys["resp_names"].append(party.name.strip())
             if id_hash:
@@ -205,7 +208,11 @@ async def find_repeats(
            FROM party a JOIN case_file c ON c.id = a.case_id
            WHERE a.role = 'applicant'
              AND (a.id_number_hash = ANY($1::text[])
-                  OR (a.name || chr(31) || a.phone_hash) = ANY($2::text[]))
+                  -- phone_hash = ANY($8) lets party_phone_hash_idx find the
+                  -- rows; the concatenation alone is a scan of every party
+                  -- with a phone (all applicants, in a real city).
+                  OR (a.phone_hash = ANY($8::text[])
+                      AND (a.name || chr(31) || a.phone_hash) = ANY($2::text[])))
              AND c.category_code = $3
              AND (c.received_at >= $4 OR c.terminated)
              AND c.id IS DISTINCT FROM $5
@@ -214,7 +221,7 @@ async def find_repeats(
                       AND (r.name = ANY($6::text[]) OR r.id_number_hash = ANY($7::text[]))))
            ORDER BY c.received_at DESC LIMIT 20""",
         keys["id_hashes"], keys["name_phone"], data.category, since, exclude_id,
-        keys["resp_names"], keys["resp_hashes"],
+        keys["resp_names"], keys["resp_hashes"], keys["phone_hashes"],
     )
     return [
         {"reference": r["reference"], "status": r["status"], "stage": r["stage"], "track": r["track"],
