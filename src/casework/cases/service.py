@@ -369,7 +369,7 @@ async def intake(
             )
             # The response is read before the counter is taken (it holds
             # the county's row lock until commit); only the reference changes.
-            detail = await case_detail(conn, case_id, actor)
+            detail = await case_detail(conn, case_id, actor, fresh=True)
             # Last: the county's counter (a row lock until commit), the final
             # reference, and the events that carry it.
             seq = await conn.fetchval(
@@ -468,7 +468,11 @@ async def case_by_reference(conn: Any, reference_no: str, actor: Principal) -> d
     return dict(row)
 
 
-async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
+async def case_detail(conn: Any, case_id: int, actor: Principal, *, fresh: bool = False) -> dict[str, Any]:
+    """The case as the API shows it. ``fresh``: the case was created in the
+    current, uncommitted transaction (intake), so no one else can have
+    added records or feedback to it yet: those seven queries are skipped
+    and their lists are empty."""
     case = dict(await conn.fetchrow("SELECT * FROM case_file WHERE id = $1", case_id))
     parties = await conn.fetch(
         """SELECT position, role, kind, name, id_number_masked, phone_masked, address_enc IS NOT NULL AS has_address
@@ -555,13 +559,19 @@ async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, An
         "proceeding": current,
         "proceedings": proceeding_list,
         "possible_repeats": json.loads(case["possible_repeats"]),
-        **await _records(conn, case_id, actor),
-        "feedback": await feedback_for_case(conn, case_id),
+        **(_no_records() if fresh else await _records(conn, case_id, actor)),
+        "feedback": [] if fresh else await feedback_for_case(conn, case_id),
         "created_at": case["created_at"],
         "updated_at": case["updated_at"],
         "closed_at": case["closed_at"],
         "version": case["version"],
     }
+
+
+def _no_records() -> dict[str, Any]:
+    from casework.records.service import RECORD_KINDS
+
+    return {kind: [] for kind in RECORD_KINDS}
 
 
 async def _records(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
