@@ -5,6 +5,9 @@ except at smoke size.
 Changzhi's 12 counties get 8 synthetic townships of 15 villages each
 (names marked 模拟); cases spread over four years with growth, most of the
 older ones closed, recent ones mostly open, a long tail of overdue clocks.
+Every applicant has an identity-number and a phone hash (stand-ins for
+the keyed hashes; some people come back, so they repeat), as a real
+city's would: repeat detection searches them at every intake.
 Case rows are generated in Python and loaded with COPY
 (``copy_records_to_table``); proceedings, clocks, parties and events are
 derived from them in set-based SQL on the server. Row triggers are off
@@ -157,10 +160,12 @@ async def seed_bench(conn: Any, cases: int, *, seed: int = 1) -> dict[str, float
 
     step = time.perf_counter()
     await conn.execute(f"""
-        INSERT INTO party (case_id, position, role, kind, name, id_number_masked, phone_masked)
+        INSERT INTO party (case_id, position, role, kind, name, id_number_masked, id_number_hash, phone_masked,
+                           phone_hash)
         SELECT c.id, 1, 'applicant', 'person', (ARRAY['张','王','李','赵','刘','陈','杨','黄'])[1 + c.id % 8] ||
                (ARRAY['伟','芳','娜','敏','静','强','磊','军'])[1 + (c.id / 8) % 8],
-               '140403********' || lpad((c.id % 10000)::text, 4, '0'), '138****' || lpad((c.id % 10000)::text, 4, '0')
+               '140403********' || lpad((c.id % 10000)::text, 4, '0'), md5('id' || (c.id % 700000)),
+               '138****' || lpad((c.id % 10000)::text, 4, '0'), md5('phone' || (c.id % 700000))
         FROM case_file c WHERE c.id >= {first_id};
         INSERT INTO party (case_id, position, role, kind, name)
         SELECT c.id, 2, 'respondent', CASE WHEN c.kind = 'petition' THEN 'agency' ELSE 'person' END,

@@ -175,14 +175,17 @@ async def route(data: CaseCreate, actor: Principal) -> tuple[routing.Decision, D
 # ---------------------------------------------------------------- repeats
 
 def _party_keys(data: CaseCreate) -> dict[str, list[str]]:
-    keys: dict[str, list[str]] = {"id_hashes": [], "name_phone": [], "resp_names": [], "resp_hashes": []}
+    keys: dict[str, list[str]] = {"id_hashes": [], "name_phone": [], "phone_hashes": [], "resp_names": [],
+                                  "resp_hashes": []}
     for party in data.parties:
         id_hash = crypto.keyed_hash(normalize_id_number(party.id_number)) if party.id_number else None
         if party.role == "applicant":
             if id_hash:
                 keys["id_hashes"].append(id_hash)
             if party.phone:
-                keys["name_phone"].append(f"{party.name.strip()}\x1f{crypto.keyed_hash(normalize_phone(party.phone))}")
+                phone_hash = crypto.keyed_hash(normalize_phone(party.phone))
+                keys["phone_hashes"].append(phone_hash)
+                keys["name_phone"].append(f"{party.name.strip()}\x1f{phone_hash}")
         elif party.role == "respondent":
             keys["resp_names"].append(party.name.strip())
             if id_hash:
@@ -205,7 +208,11 @@ async def find_repeats(
            FROM party a JOIN case_file c ON c.id = a.case_id
            WHERE a.role = 'applicant'
              AND (a.id_number_hash = ANY($1::text[])
-                  OR (a.name || chr(31) || a.phone_hash) = ANY($2::text[]))
+                  -- phone_hash = ANY($8) lets party_phone_hash_idx find the
+                  -- rows; the concatenation alone is a scan of every party
+                  -- with a phone (all applicants, in a real city).
+                  OR (a.phone_hash = ANY($8::text[])
+                      AND (a.name || chr(31) || a.phone_hash) = ANY($2::text[])))
              AND c.category_code = $3
              AND (c.received_at >= $4 OR c.terminated)
              AND c.id IS DISTINCT FROM $5
@@ -214,7 +221,7 @@ async def find_repeats(
                       AND (r.name = ANY($6::text[]) OR r.id_number_hash = ANY($7::text[]))))
            ORDER BY c.received_at DESC LIMIT 20""",
         keys["id_hashes"], keys["name_phone"], data.category, since, exclude_id,
-        keys["resp_names"], keys["resp_hashes"],
+        keys["resp_names"], keys["resp_hashes"], keys["phone_hashes"],
     )
     return [
         {"reference": r["reference"], "status": r["status"], "stage": r["stage"], "track": r["track"],
@@ -362,7 +369,7 @@ async def intake(
             )
             # The response is read before the counter is taken (it holds
             # the county's row lock until commit); only the reference changes.
-            detail = await case_detail(conn, case_id, actor)
+            detail = await case_detail(conn, case_id, actor, fresh=True)
             # Last: the county's counter (a row lock until commit), the final
             # reference, and the events that carry it.
             seq = await conn.fetchval(
@@ -461,7 +468,11 @@ async def case_by_reference(conn: Any, reference_no: str, actor: Principal) -> d
     return dict(row)
 
 
-async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
+async def case_detail(conn: Any, case_id: int, actor: Principal, *, fresh: bool = False) -> dict[str, Any]:
+    """The case as the API shows it. ``fresh``: the case was created in the
+    current, uncommitted transaction (intake), so no one else can have
+    added records or feedback to it yet: those seven queries are skipped
+    and their lists are empty."""
     case = dict(await conn.fetchrow("SELECT * FROM case_file WHERE id = $1", case_id))
     parties = await conn.fetch(
         """SELECT position, role, kind, name, id_number_masked, phone_masked, address_enc IS NOT NULL AS has_address
@@ -548,13 +559,19 @@ async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, An
         "proceeding": current,
         "proceedings": proceeding_list,
         "possible_repeats": json.loads(case["possible_repeats"]),
-        **await _records(conn, case_id, actor),
-        "feedback": await feedback_for_case(conn, case_id),
+        **(_no_records() if fresh else await _records(conn, case_id, actor)),
+        "feedback": [] if fresh else await feedback_for_case(conn, case_id),
         "created_at": case["created_at"],
         "updated_at": case["updated_at"],
         "closed_at": case["closed_at"],
         "version": case["version"],
     }
+
+
+def _no_records() -> dict[str, Any]:
+    from casework.records.service import RECORD_KINDS
+
+    return {kind: [] for kind in RECORD_KINDS}
 
 
 async def _records(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:

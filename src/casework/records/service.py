@@ -234,6 +234,11 @@ async def legal_aid(conn: Any, case_id: int, record_id: int | None = None) -> li
     ) for r in rows]
 
 
+# The keys of records_for_case, in its order (intake answers them empty).
+RECORD_KINDS = ("sessions", "agreements", "judicial_confirmations", "reconsideration_decisions", "lawsuits",
+                "legal_aid")
+
+
 async def records_for_case(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
     """The records block of the case detail: one query per kind."""
     return {

