@@ -27,9 +27,27 @@ def _filters(track: str | None, stage: str | None, category: str | None, body_id
     return {"track": track, "stage": stage, "category": category, "body_id": body_id}
 
 
+EARLIEST = dt.date(1990, 1, 1)
+LONGEST_PERIOD_DAYS = 366 * 20
+
+
 def _default_period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The period asked for (default: the year to today), within sane bounds:
+    dates near year 1 or 9999 overflow date arithmetic, and a thousand years
+    of weeks is not a report anyone reads."""
+    errors = []
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and not EARLIEST <= value <= dt.date(2100, 12, 31):
+            errors.append({"field": name, "message": "must be between 1990-01-01 and 2100-12-31"})
+    if errors:
+        raise invalid(errors)
     end = end or timeutil.today()
-    return start or end - dt.timedelta(days=364), end
+    start = start or end - dt.timedelta(days=364)
+    if start > end:
+        raise invalid([{"field": "from", "message": "must not be after to"}])
+    if (end - start).days > LONGEST_PERIOD_DAYS:
+        raise invalid([{"field": "from", "message": "the period may span at most 20 years"}])
+    return start, end
 
 
 def _storable(**params: Any) -> None:
