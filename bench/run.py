@@ -424,6 +424,7 @@ class Bench:
         env = {"CASEWORK_BENCH_TOKEN": self.token(), "CASEWORK_BENCH_DIVISIONS": str(self.tmp / "divisions.txt")}
         # Warm-up: the first requests fill each worker's reference caches.
         wrk(self.base, "intake.lua", connections=self.connections, seconds=1, env={**env, "CASEWORK_BENCH_RUN": "99"})
+        time.sleep(1)  # let the warm-up's requests still in flight finish before counting
         before = asyncio.run(created())
         out = repeated("intake", self.sizes["runs"], lambda i: wrk(
             self.base, "intake.lua", connections=self.connections, seconds=self.sizes["seconds"],
