@@ -126,6 +126,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         uvicorn.run(
             "casework.app:create_app", factory=True, host=host, port=port, workers=workers,
             log_level="warning", access_log=False, lifespan="on",
+            # Longer than uvicorn's 5 s: phones and proxies reuse connections,
+            # and a connection closed just as it is reused fails the request.
+            timeout_keep_alive=settings.keep_alive_seconds,
         )
     finally:
         stop_embedded_server()

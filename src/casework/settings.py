@@ -77,6 +77,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    keep_alive_seconds: int = 30
     jwt_secret: str = ""
     access_token_minutes: int = 30
     log_level: str = "INFO"
@@ -139,6 +140,7 @@ def load_settings() -> Settings:
         host=env.get("CASEWORK_HOST", "127.0.0.1"),
         port=_int("CASEWORK_PORT", 8000),
         workers=_int("CASEWORK_WORKERS", 1),
+        keep_alive_seconds=_int("CASEWORK_KEEP_ALIVE_SECONDS", 30),
         jwt_secret=secret,
         access_token_minutes=_int("CASEWORK_ACCESS_TOKEN_MINUTES", 30),
         log_level=env.get("CASEWORK_LOG_LEVEL", "INFO"),

@@ -36,11 +36,21 @@ class Outcome:
 @dataclass
 class Tally:
     outcomes: list[Outcome] = field(default_factory=list)
+    transport_retries: int = 0
 
     async def call(self, client: httpx.AsyncClient, op: str, method: str, url: str, **kwargs) -> Outcome:
         started = time.monotonic()
         try:
-            response = await client.request(method, url, **kwargs)
+            try:
+                response = await client.request(method, url, **kwargs)
+            except httpx.TransportError as exc:
+                # A connection the server closed as it was reused (the
+                # keep-alive race): a careful client retries an idempotent
+                # GET once (RFC 9110, 9.2.2); writes are not retried here.
+                if method != "GET" or isinstance(exc, httpx.TimeoutException):
+                    raise
+                self.transport_retries += 1
+                response = await client.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
             outcome = Outcome(op, started, time.monotonic(), None, f"timeout:{type(exc).__name__}")
         except httpx.TransportError as exc:

@@ -96,11 +96,12 @@ async def test_concurrent_actions_and_intake_lose_no_update_and_duplicate_no_ref
                f"refused 412 (stale ETag), {len(new_references)} cases registered",
         held=f"5xx {sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500)}, deadlock errors "
              f"{deadlocks}, references unique and consecutive ({duplicates} duplicates, {gaps} gaps), each case's "
-             f"sessions = its session events = the 200s it got, version = 2 + wins; slowest {tally.max_seconds()}s",
+             f"sessions = its session events = the 200s it got, version = 2 + wins; slowest {tally.max_seconds()}s; "
+             f"{tally.transport_retries} GETs retried once after a reused connection was closed",
         lost=f"{lost_updates} lost updates, {intakes - len(new_references)} intakes",
         ok=ok,
         figures={"nodeid": request.node.nodeid, "statuses": {str(k): v for k, v in statuses.items()},
-                 "wins": dict(wins), "incomplete": incomplete},
+                 "wins": dict(wins), "incomplete": incomplete, "transport_retries": tally.transport_retries},
     ))
     assert not unexpected, (unexpected, [(o.op, o.status, o.body) for o in tally.outcomes
                                          if o.status not in (200, 201, 412)][:5])
