@@ -46,9 +46,5 @@ def not_found(what: str = "case") -> Problem:
     return Problem(404, "not-found", "Not found", f"{what} not found")
 
 
-def forbidden(detail: str) -> Problem:
-    return Problem(403, "forbidden", "Forbidden", detail)
-
-
 def conflict(kind: str, detail: str, **extra: Any) -> Problem:
     return Problem(409, kind, "Conflict", detail, **extra)

@@ -56,9 +56,5 @@ class CaseCreate(Struct, forbid_unknown_fields=True):
     override_reason: Annotated[str, Meta(max_length=1000)] | None = None
 
 
-class RoutingPreview(CaseCreate, forbid_unknown_fields=True):
-    pass
-
-
 def request_fingerprint(data: CaseCreate) -> bytes:
     return msgspec.json.encode(data, order="deterministic")

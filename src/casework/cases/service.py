@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import msgspec

@@ -105,10 +105,6 @@ async def stop_clocks(conn: Any, *, proceeding_id: int, action: str, on: dt.date
     return [dict(r) for r in rows]
 
 
-def party_window_due(cal: HolidayCalendar, limit: Limit, start: dt.date) -> dt.date:
-    return compute_due(cal, start, limit.length, limit.unit).due_on
-
-
 async def clock_view(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
     """What a reader needs of a clock: its step, due date, state and source."""
     limits = await time_limits()

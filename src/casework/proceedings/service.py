@@ -188,9 +188,6 @@ async def late_application(act_known_on: dt.date | None, on: dt.date) -> dict[st
     return None
 
 
-async def _late_application(conn, case: dict[str, Any], on: dt.date) -> dict[str, Any] | None:
-    return await late_application(case["act_known_on"], on)
-
 
 async def _open_proceeding(
     conn, case, previous, *, track: str, body: dict[str, Any] | None, state: str, reason: str,
@@ -199,7 +196,7 @@ async def _open_proceeding(
     seq = await conn.fetchval("SELECT coalesce(max(seq), 0) + 1 FROM proceeding WHERE case_id = $1", case["id"])
     details: dict[str, Any] = {}
     if track == "reconsideration":
-        late = await _late_application(conn, case, today)
+        late = await late_application(case["act_known_on"], today)
         if late:
             details.update(late)
     proceeding_id = await conn.fetchval(
@@ -234,7 +231,7 @@ async def do_accept(conn, case, proceeding, data: ActionRequest, actor, today, o
         start_action = "accept_simplified"
     event: dict[str, Any] = {"procedure": data.procedure or "ordinary"}
     if proceeding["track"] == "reconsideration":
-        late = await _late_application(conn, case, timeutil.local_date(case["received_at"]))
+        late = await late_application(case["act_known_on"], timeutil.local_date(case["received_at"]))
         if late:
             event.update(late)
             out.add("late_application_flagged", late)

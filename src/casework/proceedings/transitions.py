@@ -154,10 +154,6 @@ def find(track: str, state: str, action: str) -> Transition | None:
     return None
 
 
-def known(track: str, action: str) -> bool:
-    return any(row.action == action for row in table(track))
-
-
 def allowed_actions(track: str, state: str, role: str) -> list[str]:
     """The actions ``role`` may take now: what a front end shows as buttons."""
     result = []

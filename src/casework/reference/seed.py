@@ -30,7 +30,7 @@ async def seed_reference_data() -> dict[str, int]:
     async with transaction():
         async with connection() as conn:
             divisions = load_data("divisions.json")["divisions"]
-            result = await conn.executemany(
+            await conn.executemany(
                 """INSERT INTO division (code, name_zh, name_en, level, parent_code, prefix)
                    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING""",
                 [
