@@ -93,6 +93,8 @@ class Settings:
     repeat_window_days: int = 365
     due_soon_working_days: int = 3
     sweep_interval_seconds: int = 300
+    # connections the deadline sweep works on side by side (disjoint cases)
+    sweep_connections: int = 2
     run_background_tasks: bool = True
     max_request_body_bytes: int = 256 * 1024
     personal_data_key: str = ""
@@ -153,6 +155,7 @@ def load_settings() -> Settings:
         repeat_window_days=_int("CASEWORK_REPEAT_WINDOW_DAYS", 365),
         due_soon_working_days=_int("CASEWORK_DUE_SOON_WORKING_DAYS", 3),
         sweep_interval_seconds=_int("CASEWORK_SWEEP_INTERVAL_SECONDS", 300),
+        sweep_connections=_int("CASEWORK_SWEEP_CONNECTIONS", 2),
         run_background_tasks=_bool("CASEWORK_BACKGROUND_TASKS", True),
         max_request_body_bytes=_int("CASEWORK_MAX_REQUEST_BODY_BYTES", 256 * 1024),
         personal_data_key=pd_key,
