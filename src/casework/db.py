@@ -108,6 +108,17 @@ def database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DATABASE_UNAVAILABLE)
 
 
+async def keep_session(_conn: Any) -> None:
+    """The pool's reset on release: nothing beyond asyncpg's own (which
+    rolls back a transaction left open). The default also sends
+    ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` on every
+    release, a round trip each time (two per request). The service leaves
+    no session state on pooled connections: settings are ``SET LOCAL`` /
+    ``set_config(..., true)``, advisory locks are transaction-level,
+    cursors live in transactions, and nothing LISTENs on a pooled
+    connection."""
+
+
 @asynccontextmanager
 async def pool_lifespan(_app: Any = None) -> AsyncIterator[None]:
     """Open the connection pool for the life of the app (Litestar lifespan).
@@ -120,6 +131,7 @@ async def pool_lifespan(_app: Any = None) -> AsyncIterator[None]:
     await db.start_connection_pool(
         min_size=settings.pool_min, max_size=settings.pool_max,
         timeout=settings.db_connect_timeout_seconds, command_timeout=settings.db_command_timeout_seconds,
+        reset=keep_session,
     )
     try:
         yield

@@ -115,6 +115,8 @@ async def test_a_petition_goes_through_review_and_re_review_to_termination_and_a
     assert repeat["related_case"] == ref
     assert ref in repeat["receipt_note"]
     assert repeat["proceeding"]["clocks"] == []
+    detail = (await users["clerk"].get(f"/api/v1/cases/{repeat['reference']}")).json()
+    assert {k: v for k, v in repeat.items() if k not in ("receipt_code", "receipt_note")} == detail
 
 
 async def test_a_late_review_request_is_refused_unless_an_officer_justifies_it(users, db):

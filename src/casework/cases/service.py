@@ -310,23 +310,29 @@ async def intake(
                 actor.id, related_id, "terminated_matter" if terminated_of else None,
                 json.dumps(repeats, default=str), received_at if terminated_of else None,
             )
-            await _insert_parties(conn, case_id, data)
-            proceeding_id = await conn.fetchval(
+            parties = await _insert_parties(conn, case_id, data)
+            # The response is built from the rows these inserts return (the
+            # detail route selects the same rows): no read-back queries.
+            body_columns = {"body_code": decision.body["code"], "body_name_zh": decision.body["name_zh"],
+                            "body_name_en": decision.body["name_en"]} if decision.body else {
+                "body_code": None, "body_name_zh": None, "body_name_en": None}
+            proceeding = {**dict(await conn.fetchrow(
                 """INSERT INTO proceeding (case_id, seq, track, body_id, state, opened_at, opened_reason,
                                            outcome, concluded_at)
-                   VALUES ($1, 1, $2, $3, $4, $5, 'intake', $6, $7) RETURNING id""",
+                   VALUES ($1, 1, $2, $3, $4, $5, 'intake', $6, $7) RETURNING *""",
                 case_id, decision.track, body_id, state, received_at,
                 "terminated_matter" if terminated_of else None,
                 received_at if terminated_of else None,
-            )
-            await conn.execute(
+            )), **body_columns}
+            proceeding_id = proceeding["id"]
+            decision_row = {**dict(await conn.fetchrow(
                 """INSERT INTO routing_decision (case_id, rule_id, rule_code, track, body_id, reason,
                        suggested_track, overridden, override_reason, decided_by)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *""",
                 case_id, decision.rule_id, decision.rule_code, decision.track, body_id,
                 decision.reason, decision.suggested_track, decision.overridden,
                 decision.override_reason, actor.id,
-            )
+            )), **body_columns}
             events: list[tuple[str, dict[str, Any], int | None]] = [
                 ("case_registered", {
                     "kind": data.kind, "channel": data.channel, "category": data.category,
@@ -338,6 +344,7 @@ async def intake(
                 ("routing_decided", {**decision.as_dict(), "body": _body_ref(decision.body)}, proceeding_id),
             ]
             next_due = None
+            clocks: list[dict[str, Any]] = []
             if terminated_of:
                 events.append(("not_accepted", {
                     "reason": "terminated_matter", "related_case": terminated_of["reference"],
@@ -351,6 +358,7 @@ async def intake(
                     if late:
                         await conn.execute("UPDATE proceeding SET details = $2::jsonb WHERE id = $1",
                                            proceeding_id, json.dumps(late))
+                        proceeding["details"] = json.dumps(late)
                         events.append(("late_application_flagged", late, proceeding_id))
                 clocks = await start_clocks(
                     conn, case_id=case_id, proceeding_id=proceeding_id, track=decision.track,
@@ -363,15 +371,9 @@ async def intake(
                     }, proceeding_id))
                 next_due = min((c["due_on"] for c in clocks), default=None)
 
-            await conn.execute(
-                "UPDATE case_file SET current_proceeding_id = $2, next_due_on = $3 WHERE id = $1",
-                case_id, proceeding_id, next_due,
-            )
-            # The response is read before the counter is taken (it holds
-            # the county's row lock until commit); only the reference changes.
-            detail = await case_detail(conn, case_id, actor, fresh=True)
             # Last: the county's counter (a row lock until commit), the final
-            # reference, and the events that carry it.
+            # reference (with the current proceeding and next due date), and
+            # the events that carry it.
             seq = await conn.fetchval(
                 """INSERT INTO reference_counter (county_code, year, last_seq) VALUES ($1, $2, 1)
                    ON CONFLICT (county_code, year)
@@ -380,12 +382,20 @@ async def intake(
                 county, received_on.year,
             )
             reference_no = f"{county}-{received_on.year}-{seq:06d}"
-            await conn.execute(
-                "UPDATE case_file SET reference = $2, seq = $3, receipt_code_hash = $4 WHERE id = $1",
-                case_id, reference_no, seq, receipt_hash(reference_no, receipt_code),
+            case_row = await conn.fetchrow(
+                """UPDATE case_file SET reference = $2, seq = $3, receipt_code_hash = $4,
+                       current_proceeding_id = $5, next_due_on = $6
+                   WHERE id = $1 RETURNING *""",
+                case_id, reference_no, seq, receipt_hash(reference_no, receipt_code), proceeding_id, next_due,
             )
             await log_case_events(conn, case_id=case_id, reference=reference_no, actor=actor, events=events)
-            response = {**detail, "reference": reference_no, "receipt_code": receipt_code}
+            # A new case: no one else can have added records or feedback yet.
+            detail = await assemble_detail(
+                case_row, parties, [proceeding], clocks, decision_row,
+                terminated_of["reference"] if terminated_of else None, actor,
+                {**_no_records(), "feedback": []},
+            )
+            response = {**detail, "receipt_code": receipt_code}
             if terminated_of:
                 response["receipt_note"] = (
                     f"not accepted: the same matter was terminated after re-review "
@@ -430,24 +440,31 @@ async def _replay(actor: Principal, key: str, request_hash: str) -> dict[str, An
     return json.loads(crypto.decrypt(row["response_enc"]) or "{}")
 
 
-async def _insert_parties(conn: Any, case_id: int, data: CaseCreate) -> None:
-    rows = []
+async def _insert_parties(conn: Any, case_id: int, data: CaseCreate) -> list[Any]:
+    """Insert the parties in one statement; returns the columns the detail
+    view shows, in position order."""
+    columns: list[list[Any]] = [[] for _ in range(11)]
     for position, party in enumerate(data.parties, start=1):
         id_number = normalize_id_number(party.id_number) if party.id_number else None
         phone = normalize_phone(party.phone) if party.phone else None
-        rows.append((
-            case_id, position, party.role, party.kind, party.name.strip(),
+        for column, value in zip(columns, (
+            position, party.role, party.kind, party.name.strip(),
             crypto.encrypt(id_number), crypto.keyed_hash(id_number) if id_number else None,
             mask_id_number(id_number) if id_number else None,
             crypto.encrypt(phone), crypto.keyed_hash(phone) if phone else None,
             mask_phone(phone) if phone else None, crypto.encrypt(party.address),
-        ))
-    await conn.executemany(
+        )):
+            column.append(value)
+    rows = await conn.fetch(
         """INSERT INTO party (case_id, position, role, kind, name, id_number_enc, id_number_hash,
                id_number_masked, phone_enc, phone_hash, phone_masked, address_enc)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)""",
-        rows,
+           SELECT $1, x.* FROM unnest($2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                      $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) AS x
+           RETURNING position, role, kind, name, id_number_masked, phone_masked,
+                     address_enc IS NOT NULL AS has_address""",
+        case_id, *columns,
     )
+    return sorted(rows, key=lambda r: r["position"])
 
 
 def _body_ref(body: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -492,6 +509,25 @@ async def case_detail(conn: Any, case_id: int, actor: Principal, *, fresh: bool 
            WHERE d.case_id = $1 ORDER BY d.id DESC LIMIT 1""",
         case_id,
     )
+    related_reference = None
+    if case["related_case_id"]:
+        related_reference = await conn.fetchval(
+            "SELECT reference FROM case_file WHERE id = $1", case["related_case_id"]
+        )
+    extra = {**(_no_records() if fresh else await _records(conn, case_id, actor)),
+             "feedback": [] if fresh else await feedback_for_case(conn, case_id)}
+    return await assemble_detail(case, parties, proceedings, clocks, decision, related_reference, actor, extra)
+
+
+async def assemble_detail(
+    case: Any, parties: Any, proceedings: Any, clocks: Any, decision: Any, related_reference: str | None,
+    actor: Principal, extra: dict[str, Any],
+) -> dict[str, Any]:
+    """The detail view from its rows: the case, its parties (in position
+    order), proceedings (with body_code/body_name_zh/body_name_en), clocks
+    (in id order), latest routing decision (with the same body columns),
+    and ``extra`` (records and feedback). Intake builds it from the rows
+    its inserts return; reading builds it from the rows it selects."""
     today = timeutil.today()
     clock_views: dict[int, list[dict[str, Any]]] = {}
     for clock in clocks:
@@ -510,11 +546,6 @@ async def case_detail(conn: Any, case_id: int, actor: Principal, *, fresh: bool 
         for p in proceedings
     ]
     current = next((p for p in proceeding_list if p["id"] == case["current_proceeding_id"]), None)
-    related_reference = None
-    if case["related_case_id"]:
-        related_reference = await conn.fetchval(
-            "SELECT reference FROM case_file WHERE id = $1", case["related_case_id"]
-        )
     actions = await _actions_that_work(current, actor) if current else []
     return {
         "id": case["id"],
@@ -559,8 +590,7 @@ async def case_detail(conn: Any, case_id: int, actor: Principal, *, fresh: bool 
         "proceeding": current,
         "proceedings": proceeding_list,
         "possible_repeats": json.loads(case["possible_repeats"]),
-        **(_no_records() if fresh else await _records(conn, case_id, actor)),
-        "feedback": [] if fresh else await feedback_for_case(conn, case_id),
+        **extra,
         "created_at": case["created_at"],
         "updated_at": case["updated_at"],
         "closed_at": case["closed_at"],
