@@ -227,7 +227,7 @@ def cmd_seed_bench(args: argparse.Namespace) -> None:
     async def run() -> dict[str, float]:
         conn = await engine().get_new_connection()
         try:
-            return await seed_bench(conn, args.cases, seed=args.seed)
+            return await seed_bench(conn, args.cases, seed=args.seed, open_only=args.open_only)
         finally:
             await conn.close()
 
@@ -276,6 +276,8 @@ def main(argv: list[str] | None = None) -> None:
     bench = sub.add_parser("seed-bench", help="load synthetic cases for the backlog benchmark (not for production)")
     bench.add_argument("--cases", type=int, default=1_000_000)
     bench.add_argument("--seed", type=int, default=1)
+    bench.add_argument("--open-only", action="store_true",
+                       help="every case open (the sweep benchmark's extra open clocks); can follow a first load")
     bench.set_defaults(func=cmd_seed_bench)
 
     args = parser.parse_args(argv)

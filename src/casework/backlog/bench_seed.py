@@ -74,8 +74,14 @@ async def _divisions(conn: Any) -> list[str]:
     return [r["code"] for r in codes]
 
 
-async def seed_bench(conn: Any, cases: int, *, seed: int = 1) -> dict[str, float]:
-    """Load ``cases`` synthetic cases; returns timings in seconds."""
+async def seed_bench(conn: Any, cases: int, *, seed: int = 1, open_only: bool = False) -> dict[str, float]:
+    """Load ``cases`` synthetic cases; returns timings in seconds.
+
+    ``open_only``: every case still open, with the ages open cases have in
+    the city above (drawn from the same curve, kept with the same chance of
+    still being open): the deadline sweep's benchmark adds these on top of
+    a seeded city until a million clocks are open. Can run more than once
+    (references and sequence numbers continue after the existing ones)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -88,23 +94,29 @@ async def seed_bench(conn: Any, cases: int, *, seed: int = 1) -> dict[str, float
             "SELECT id, kind, left(division_code, 6) AS county FROM body WHERE division_code LIKE '1404%'")}
     categories = [r["code"] for r in await conn.fetch("SELECT code FROM category")]
     first_id = (await conn.fetchval("SELECT coalesce(max(id), 0) FROM case_file")) + 1
-    counters: dict[tuple[str, int], int] = {}
+    # Continue each county's numbering after what is there (a second load).
+    counters: dict[tuple[str, int], int] = {
+        (r["county_code"], r["year"]): r["seq"] - 100000 for r in await conn.fetch(
+            "SELECT county_code, year, max(seq) AS seq FROM case_file WHERE seq > 100000 GROUP BY 1, 2")}
     now = timeutil.now()
     span_days = 4 * 365
     await conn.execute("SET session_replication_role = replica")
 
     def rows(start: int, count: int):
         for case_id in range(start, start + count):
-            # growth: more recent years carry more cases
-            age_days = span_days * (1 - rng.random() ** 0.7)
+            while True:
+                # growth: more recent years carry more cases
+                age_days = span_days * (1 - rng.random() ** 0.7)
+                open_p = 0.85 if age_days < 30 else 0.5 if age_days < 90 else 0.2 if age_days < 180 else 0.02
+                if not open_only or rng.random() < open_p:
+                    break
             received = now - dt.timedelta(days=age_days, seconds=rng.randrange(86400))
             level = rng.random()
             division = rng.choice(villages if level < 0.8 else towns if level < 0.9 else counties)
             county = division[:6]
             track = _weighted(rng, TRACKS)
             kind = "petition" if track == "petition" else "dispute"
-            open_p = 0.85 if age_days < 30 else 0.5 if age_days < 90 else 0.2 if age_days < 180 else 0.02
-            is_open = rng.random() < open_p
+            is_open = open_only or rng.random() < open_p
             status = "open" if is_open else _weighted(rng, CLOSED)
             if is_open:
                 stage = rng.choice(OPEN_STAGES.get(track, ["pending_acceptance", "accepted"]))
