@@ -227,7 +227,8 @@ def cmd_seed_bench(args: argparse.Namespace) -> None:
     async def run() -> dict[str, float]:
         conn = await engine().get_new_connection()
         try:
-            return await seed_bench(conn, args.cases, seed=args.seed, open_only=args.open_only)
+            return await seed_bench(conn, args.cases, seed=args.seed, open_only=args.open_only,
+                                    parties=not args.no_parties)
         finally:
             await conn.close()
 
@@ -278,6 +279,7 @@ def main(argv: list[str] | None = None) -> None:
     bench.add_argument("--seed", type=int, default=1)
     bench.add_argument("--open-only", action="store_true",
                        help="every case open (the sweep benchmark's extra open clocks); can follow a first load")
+    bench.add_argument("--no-parties", action="store_true", help="leave out parties and events")
     bench.set_defaults(func=cmd_seed_bench)
 
     args = parser.parse_args(argv)

@@ -41,7 +41,12 @@ def test_smoke_mode_writes_every_measure(tmp_path):
     for name in ("framework_floor", "case_detail", "case_list_city", "case_list_county",
                  "backlog_summary_city", "backlog_summary_county"):
         assert m[name]["errors"] == 0 and m[name]["p99_ms"] > 0, name
-    assert m["deadline_sweep"]["open_clocks"] > 0 and m["deadline_sweep"]["second_seconds"] >= 0
+    for name in ("deadline_sweep", "deadline_sweep_at_scale"):
+        sweep = m[name]
+        assert sweep["open_clocks"] > 0 and sweep["daily_seconds"] >= 0, name
+        assert sum(sweep["catch_up_marked"].values()) > 0, name
+        assert sweep["again_marked"] == {"due_soon": 0, "breached": 0}, name  # nothing marked twice
+    assert m["deadline_sweep_at_scale"]["open_clocks"] >= result["config"]["sweep_clocks"]
     assert m["memory"]["peak_total_mb"] > 0 and m["memory"]["processes"]
     assert result["machine"]["cores"] and result["machine"]["postgresql"]
     assert len(result["load_average"]["before"]) == 3
