@@ -164,10 +164,10 @@ def cmd_sweep(_args: argparse.Namespace) -> None:
     import json
 
     from casework.db import ensure_database_url
-    from casework.deadlines.sweep import sweep
+    from casework.deadlines.sweep import sweep_and_upkeep
 
     ensure_database_url()
-    print(json.dumps(asyncio.run(_with_pool(sweep)), ensure_ascii=False, indent=1))
+    print(json.dumps(asyncio.run(_with_pool(sweep_and_upkeep)), ensure_ascii=False, indent=1))
 
 
 def cmd_dispatch(args: argparse.Namespace) -> None:

@@ -95,3 +95,35 @@ async def test_an_unknown_year_is_reported_then_an_admin_adds_it_and_clocks_are_
         from casework.cache import invalidate
 
         invalidate("calendar")
+
+
+async def test_backlog_upkeep_folds_past_days_daily_and_purges_zero_rows_weekly(users, db):
+    from casework.deadlines.sweep import backlog_housekeeping
+
+    today = dt.date.today()
+    await db.execute("DELETE FROM maintenance_run")
+    # A dated row whose day has passed, and a row whose count came back to zero.
+    await db.execute(
+        """INSERT INTO backlog_tally (scope, dim, value, due_on, n) VALUES
+           ('9999', 'track', 'petition', $1, 2), ('9999', 'track', 'petition', '-infinity', 1),
+           ('9999', 'stage', 'accepted', 'infinity', 0)""", today - dt.timedelta(days=1))
+    first = await backlog_housekeeping(today)
+    assert first["backlog_rows_folded"] >= 1 and first["backlog_zero_rows_purged"] >= 1
+    # The dated row went into the overdue (-infinity) row: 2 + 1; the zero row is gone.
+    rows = [(r["dim"], r["overdue"], r["n"]) for r in await db.fetch(
+        "SELECT dim, due_on = '-infinity'::date AS overdue, n FROM backlog_tally WHERE scope = '9999'")]
+    assert rows == [("track", True, 3)]
+    # A zero row again within the week stays until the week has passed.
+    await db.execute("INSERT INTO backlog_tally (scope, dim, value, due_on, n) "
+                     "VALUES ('9999', 'stage', 'accepted', 'infinity', 0)")
+    assert (await backlog_housekeeping(today))["backlog_zero_rows_purged"] is None
+    assert await db.fetchval("SELECT count(*) FROM backlog_tally WHERE scope = '9999' AND n = 0") == 1
+    await db.execute("UPDATE maintenance_run SET last_on = last_on - 7 WHERE task = 'backlog_purge_zero'")
+    assert (await backlog_housekeeping(today))["backlog_zero_rows_purged"] >= 1
+    assert await db.fetchval("SELECT count(*) FROM backlog_tally WHERE scope = '9999' AND n = 0") == 0
+    await db.execute("DELETE FROM backlog_tally WHERE scope = '9999'")
+
+
+async def test_the_api_sweep_also_does_the_backlog_upkeep(users):
+    report = (await users["supervisor"].post("/api/v1/deadlines/sweep")).json()
+    assert "marked_breached" in report and "backlog_rows_folded" in report

@@ -14,7 +14,7 @@ from casework.cache import invalidate
 from casework.db import connection, transaction
 from casework.deadlines import service
 from casework.deadlines.calendar import compute_due
-from casework.deadlines.sweep import sweep
+from casework.deadlines.sweep import sweep_and_upkeep
 from casework.problems import invalid, not_found
 
 
@@ -86,7 +86,7 @@ class CalendarController(Controller):
     @post("/deadlines/sweep", guards=[requires("sweep.run")], status_code=200,
           summary="Run the deadline sweep now (it also runs on an interval)")
     async def run_sweep(self) -> dict[str, Any]:
-        return await sweep()
+        return await sweep_and_upkeep()
 
 
 async def recompute_open_clocks(year: int, batch_size: int = 500) -> int:

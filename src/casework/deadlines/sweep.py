@@ -128,23 +128,13 @@ async def sweep(today: dt.date | None = None) -> dict[str, Any]:
     due_soon = sum(d[0] for d in done if d)
     breached = sum(d[1] for d in done if d)
     async with connection() as conn:
-        # Fold the backlog tally's past due dates into its overdue row
-        # (docs/backlog.md): keeps the summary reading few rows.
-        folded = await conn.fetchval("SELECT backlog_compact($1)", today)
-        # Tally rows back at zero only take space; purge them once a week.
-        purged = None
-        if await conn.fetchval(
-            """INSERT INTO maintenance_run AS m (task, last_on) VALUES ('backlog_purge_zero', $1)
-               ON CONFLICT (task) DO UPDATE SET last_on = $1 WHERE m.last_on <= $1 - 7
-               RETURNING true""", today):
-            purged = await conn.fetchval("SELECT backlog_purge_zero()")
         incomplete = await conn.fetch(
             """SELECT time_limit_code, count(*) AS n FROM clock
                WHERE state <> 'stopped' AND calendar_incomplete GROUP BY time_limit_code"""
         )
     result = {
         "today": str(today), "due_soon_until": str(soon_until), "marked_due_soon": due_soon,
-        "marked_breached": breached, "backlog_rows_folded": folded, "backlog_zero_rows_purged": purged,
+        "marked_breached": breached,
         "calendar_incomplete": {r["time_limit_code"]: r["n"] for r in incomplete},
     }
     if result["calendar_incomplete"]:
@@ -218,11 +208,39 @@ async def _sweep_batch(today: dt.date, soon_until: dt.date, part: int, parts: in
     return due_soon, breached, len(cases)
 
 
+async def backlog_housekeeping(today: dt.date | None = None) -> dict[str, Any]:
+    """The backlog tally's daily and weekly upkeep, run after each sweep
+    (its own step: it is not deadline work, and the benchmark times it
+    apart). Folds the tally rows whose due date has passed into the
+    overdue row (docs/backlog.md), which keeps the summary reading few
+    rows; once a week purges rows whose count came back to zero (they only
+    take space)."""
+    today = today or timeutil.today()
+    async with connection() as conn:
+        folded = await conn.fetchval("SELECT backlog_compact($1)", today)
+        purged = None
+        if await conn.fetchval(
+            """INSERT INTO maintenance_run AS m (task, last_on) VALUES ('backlog_purge_zero', $1)
+               ON CONFLICT (task) DO UPDATE SET last_on = $1 WHERE m.last_on <= $1 - 7
+               RETURNING true""", today):
+            purged = await conn.fetchval("SELECT backlog_purge_zero()")
+    return {"backlog_rows_folded": folded, "backlog_zero_rows_purged": purged}
+
+
+async def sweep_and_upkeep(today: dt.date | None = None) -> dict[str, Any]:
+    """What runs on the interval, from ``casework sweep`` and from the API:
+    the sweep, then the backlog upkeep."""
+    result = await sweep(today)
+    if "skipped" in result:
+        return result
+    return {**result, **await backlog_housekeeping(today)}
+
+
 async def run_periodically(interval_seconds: float) -> None:
     """The in-service sweeper: runs until cancelled, survives failures."""
     while True:
         try:
-            await sweep()
+            await sweep_and_upkeep()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - keep sweeping; the error is logged
