@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 
 async def test_health_and_ready_are_open(anon):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import statistics
 import time
@@ -52,7 +51,6 @@ async def test_the_lookup_never_shows_personal_data_or_internal_notes(app, users
 
 async def test_a_petition_shows_forwarded_accepted_handling_then_concluded_with_its_outcome(app, users, db):
     _d, case = await _register(users, petition())
-    now = dt.datetime.now(dt.timezone.utc)
     query = {"reference": case["reference"], "receipt_code": case["receipt_code"].lower()}  # case-insensitive
     async with client_from(app) as party:
         await support_states.forward_petition(users, case)

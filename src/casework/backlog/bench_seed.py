@@ -174,30 +174,31 @@ async def seed_bench(conn: Any, cases: int, *, seed: int = 1, open_only: bool = 
     timings["proceedings_clocks"] = time.perf_counter() - step
 
     step = time.perf_counter()
-    await conn.execute("SELECT 1" if not parties else f"""
-        INSERT INTO party (case_id, position, role, kind, name, id_number_masked, id_number_hash, phone_masked,
-                           phone_hash)
-        SELECT c.id, 1, 'applicant', 'person', (ARRAY['张','王','李','赵','刘','陈','杨','黄'])[1 + c.id % 8] ||
-               (ARRAY['伟','芳','娜','敏','静','强','磊','军'])[1 + (c.id / 8) % 8],
-               '140403********' || lpad((c.id % 10000)::text, 4, '0'), md5('id' || (c.id % 700000)),
-               '138****' || lpad((c.id % 10000)::text, 4, '0'), md5('phone' || (c.id % 700000))
-        FROM case_file c WHERE c.id >= {first_id};
-        INSERT INTO party (case_id, position, role, kind, name)
-        SELECT c.id, 2, 'respondent', CASE WHEN c.kind = 'petition' THEN 'agency' ELSE 'person' END,
-               CASE WHEN c.kind = 'petition' THEN '某县直部门' ELSE '某村民' END
-        FROM case_file c WHERE c.id >= {first_id};
-        INSERT INTO case_event (case_id, proceeding_id, at, type, data)
-        SELECT c.id, c.current_proceeding_id, c.received_at, e.type, '{{}}'::jsonb
-        FROM case_file c CROSS JOIN (VALUES ('case_registered'), ('routing_decided'), ('clock_started')) e(type)
-        WHERE c.id >= {first_id};
-        INSERT INTO case_event (case_id, proceeding_id, at, type, data)
-        SELECT c.id, c.current_proceeding_id, c.closed_at, c.status, '{{}}'::jsonb
-        FROM case_file c WHERE c.id >= {first_id} AND c.status <> 'open';
-        INSERT INTO case_event (case_id, proceeding_id, at, type, data)
-        SELECT c.id, c.current_proceeding_id, now(), 'supervised', '{{}}'::jsonb
-        FROM case_file c WHERE c.id >= {first_id} AND c.status = 'open' AND c.next_due_on < current_date
-          AND c.id % 4 = 0;
-    """)
+    if parties:
+        await conn.execute(f"""
+            INSERT INTO party (case_id, position, role, kind, name, id_number_masked, id_number_hash, phone_masked,
+                               phone_hash)
+            SELECT c.id, 1, 'applicant', 'person', (ARRAY['张','王','李','赵','刘','陈','杨','黄'])[1 + c.id % 8] ||
+                   (ARRAY['伟','芳','娜','敏','静','强','磊','军'])[1 + (c.id / 8) % 8],
+                   '140403********' || lpad((c.id % 10000)::text, 4, '0'), md5('id' || (c.id % 700000)),
+                   '138****' || lpad((c.id % 10000)::text, 4, '0'), md5('phone' || (c.id % 700000))
+            FROM case_file c WHERE c.id >= {first_id};
+            INSERT INTO party (case_id, position, role, kind, name)
+            SELECT c.id, 2, 'respondent', CASE WHEN c.kind = 'petition' THEN 'agency' ELSE 'person' END,
+                   CASE WHEN c.kind = 'petition' THEN '某县直部门' ELSE '某村民' END
+            FROM case_file c WHERE c.id >= {first_id};
+            INSERT INTO case_event (case_id, proceeding_id, at, type, data)
+            SELECT c.id, c.current_proceeding_id, c.received_at, e.type, '{{}}'::jsonb
+            FROM case_file c CROSS JOIN (VALUES ('case_registered'), ('routing_decided'), ('clock_started')) e(type)
+            WHERE c.id >= {first_id};
+            INSERT INTO case_event (case_id, proceeding_id, at, type, data)
+            SELECT c.id, c.current_proceeding_id, c.closed_at, c.status, '{{}}'::jsonb
+            FROM case_file c WHERE c.id >= {first_id} AND c.status <> 'open';
+            INSERT INTO case_event (case_id, proceeding_id, at, type, data)
+            SELECT c.id, c.current_proceeding_id, now(), 'supervised', '{{}}'::jsonb
+            FROM case_file c WHERE c.id >= {first_id} AND c.status = 'open' AND c.next_due_on < current_date
+              AND c.id % 4 = 0;
+        """)
     timings["parties_events"] = time.perf_counter() - step
 
     await conn.execute("SET session_replication_role = origin")

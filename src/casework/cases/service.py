@@ -485,11 +485,8 @@ async def case_by_reference(conn: Any, reference_no: str, actor: Principal) -> d
     return dict(row)
 
 
-async def case_detail(conn: Any, case_id: int, actor: Principal, *, fresh: bool = False) -> dict[str, Any]:
-    """The case as the API shows it. ``fresh``: the case was created in the
-    current, uncommitted transaction (intake), so no one else can have
-    added records or feedback to it yet: those seven queries are skipped
-    and their lists are empty."""
+async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
+    """The case as the API shows it."""
     case = dict(await conn.fetchrow("SELECT * FROM case_file WHERE id = $1", case_id))
     parties = await conn.fetch(
         """SELECT position, role, kind, name, id_number_masked, phone_masked, address_enc IS NOT NULL AS has_address
@@ -514,8 +511,7 @@ async def case_detail(conn: Any, case_id: int, actor: Principal, *, fresh: bool 
         related_reference = await conn.fetchval(
             "SELECT reference FROM case_file WHERE id = $1", case["related_case_id"]
         )
-    extra = {**(_no_records() if fresh else await _records(conn, case_id, actor)),
-             "feedback": [] if fresh else await feedback_for_case(conn, case_id)}
+    extra = {**await _records(conn, case_id, actor), "feedback": await feedback_for_case(conn, case_id)}
     return await assemble_detail(case, parties, proceedings, clocks, decision, related_reference, actor, extra)
 
 

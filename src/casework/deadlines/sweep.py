@@ -76,25 +76,22 @@ SELECT count(*) FROM marked
 
 # The bureau is looked up once per division among the few active bureaus,
 # not once per clock over the whole division table (a prefix match), which
-# cost 10 s for 60,000 breaches. MATERIALIZED keeps the planner (which cannot
-# estimate the rows of ``marked``) from inlining it back into a per-row
-# subplan.
-_SUPERVISE = """, breaches AS MATERIALIZED (
-    SELECT m.id AS clock_id, m.case_id, m.proceeding_id, m.time_limit_code, m.due_on, m.division_code
-    FROM marked m
-), bureaus AS MATERIALIZED (
+# cost 10 s for 60,000 breaches. MATERIALIZED (here and on ``marked``) keeps
+# the planner, which cannot estimate the rows of ``marked``, from inlining
+# the lookup back into a per-row subplan.
+_SUPERVISE = """, bureaus AS MATERIALIZED (
     SELECT b.id, d.prefix, d.level FROM body b JOIN division d ON d.code = b.division_code
     WHERE b.kind = 'petition_bureau' AND b.active
 ), bureau AS MATERIALIZED (
     SELECT x.division_code,
            (SELECT p.id FROM bureaus p WHERE starts_with(x.division_code, p.prefix)
             ORDER BY p.level DESC LIMIT 1) AS body_id
-    FROM (SELECT DISTINCT division_code FROM breaches) x
+    FROM (SELECT DISTINCT division_code FROM marked) x
 ), supervised AS (
     INSERT INTO supervision (case_id, proceeding_id, clock_id, body_id, reason)
-    SELECT x.case_id, x.proceeding_id, x.clock_id, u.body_id,
-           'time limit ' || x.time_limit_code || ' breached (due ' || x.due_on || ')'
-    FROM breaches x JOIN bureau u ON u.division_code = x.division_code
+    SELECT m.case_id, m.proceeding_id, m.id, u.body_id,
+           'time limit ' || m.time_limit_code || ' breached (due ' || m.due_on || ')'
+    FROM marked m JOIN bureau u ON u.division_code = m.division_code
     ON CONFLICT (clock_id) WHERE clock_id IS NOT NULL DO NOTHING
 )"""
 
@@ -180,13 +177,12 @@ async def _sweep_batch(today: dt.date, soon_until: dt.date, part: int, parts: in
             # Lock the cases first, in id order, as every other writer of a
             # case's events does (case row, then clocks): events of one case
             # then commit in id order, which the webhook dispatcher relies on.
-            # The clocks to mark come from the two partial indexes of unmarked
-            # clocks (MATERIALIZED: otherwise, with ORDER BY ... LIMIT, the
-            # planner may walk every clock in case order); the cases are then
-            # locked by primary key, not found by a scan of all cases.
-            # Two range scans of the two partial indexes of unmarked
-            # clocks (an OR of both read every open clock: 70 ms at 87,000
-            # open clocks, most of a daily sweep's time).
+            # The clocks to mark come from two range scans of the two partial
+            # indexes of unmarked clocks (an OR of both read every open clock:
+            # 70 ms at 87,000 open clocks, most of a daily sweep's time);
+            # MATERIALIZED, or with ORDER BY ... LIMIT the planner may walk
+            # every clock in case order. The cases are then locked by primary
+            # key, not found by a scan of all cases.
             cases = [r["id"] for r in await conn.fetch(
                 """WITH due AS MATERIALIZED (
                        SELECT k.case_id FROM clock k
