@@ -29,8 +29,15 @@ async def test_sweep_marks_due_soon_and_breached_exactly_once_with_two_sweeps_ra
         count = await db.fetchval("SELECT count(*) FROM case_event WHERE case_id = $1 AND type = $2",
                                   case["id"], event)
         assert count == 1, (case["reference"], event)
-        outbox = await db.fetchval("SELECT count(*) FROM outbox WHERE case_id = $1 AND type = $2", case["id"], event)
-        assert outbox == 1
+        outbox = await db.fetch("SELECT * FROM outbox WHERE case_id = $1 AND type = $2", case["id"], event)
+        assert len(outbox) == 1
+        # The same payload as every other event's outbox row (cases.events): the event as stored.
+        expected = await db.fetchval(
+            """SELECT jsonb_build_object('event_id', e.id, 'type', e.type, 'case', c.reference, 'at', e.at,
+                                         'data', e.data)::text
+               FROM case_event e JOIN case_file c ON c.id = e.case_id WHERE e.case_id = $1 AND e.type = $2""",
+            case["id"], event)
+        assert outbox[0]["payload"] == expected
     items = await db.fetch("SELECT * FROM supervision WHERE case_id = $1", late["id"])
     assert len(items) == 1 and items[0]["state"] == "open" and items[0]["clock_id"] is not None
     bureau = await db.fetchval("SELECT code FROM body WHERE id = $1", items[0]["body_id"])

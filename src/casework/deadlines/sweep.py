@@ -49,27 +49,32 @@ def nth_working_day(cal: HolidayCalendar, today: dt.date, n: int) -> dt.date:
     return day
 
 
+# Each marked clock takes its event id from the events' sequence as it is
+# marked, so the event and its outbox row are both written from ``marked``:
+# the outbox used to find its event again by joining the inserted events to
+# ``marked`` on the clock id inside the event's JSON, and with ``marked``
+# estimated at one row the planner made that a nested loop (8 million
+# comparisons for 2,900 marks: 1.5 s of a 1.8 s batch).
 _MARK = """
 WITH marked AS MATERIALIZED (
     UPDATE clock k SET {column} = now()
-    FROM case_file c
+    FROM unnest($4::bigint[], $5::text[], $6::text[]) AS c(id, reference, division_code)
     WHERE k.state = 'running' AND k.{column} IS NULL AND {condition} AND k.case_id = ANY($4::bigint[])
       AND c.id = k.case_id
-    RETURNING k.id, k.case_id, k.proceeding_id, k.time_limit_code, k.due_on, k.calendar_incomplete,
-              c.reference, c.division_code
+    RETURNING k.id, k.case_id, k.proceeding_id, k.time_limit_code, k.due_on, c.reference, c.division_code,
+              nextval('case_event_id_seq'::regclass) AS event_id,
+              jsonb_build_object('clock_id', k.id, 'time_limit', k.time_limit_code, 'due_on', k.due_on,
+                                 'days_late', greatest($3::date - k.due_on, 0),
+                                 'calendar_incomplete', k.calendar_incomplete) AS data
 ), events AS (
-    INSERT INTO case_event (case_id, proceeding_id, type, data)
-    SELECT m.case_id, m.proceeding_id, '{event}',
-           jsonb_build_object('clock_id', m.id, 'time_limit', m.time_limit_code, 'due_on', m.due_on,
-                              'days_late', greatest($3::date - m.due_on, 0),
-                              'calendar_incomplete', m.calendar_incomplete)
-    FROM marked m
-    RETURNING id, case_id, type, at, data
+    INSERT INTO case_event (id, case_id, proceeding_id, type, data)
+    SELECT m.event_id, m.case_id, m.proceeding_id, '{event}', m.data FROM marked m ORDER BY m.event_id
 ), outboxed AS (
     INSERT INTO outbox (event_id, case_id, type, payload)
-    SELECT e.id, e.case_id, e.type,
-           jsonb_build_object('event_id', e.id, 'type', e.type, 'case', m.reference, 'at', e.at, 'data', e.data)
-    FROM events e JOIN marked m ON m.id = (e.data->>'clock_id')::bigint
+    SELECT m.event_id, m.case_id, '{event}',
+           jsonb_build_object('event_id', m.event_id, 'type', '{event}', 'case', m.reference, 'at', now(),
+                              'data', m.data)
+    FROM marked m ORDER BY m.event_id
 ){extra}
 SELECT count(*) FROM marked
 """
@@ -183,7 +188,7 @@ async def _sweep_batch(today: dt.date, soon_until: dt.date, part: int, parts: in
             # MATERIALIZED, or with ORDER BY ... LIMIT the planner may walk
             # every clock in case order. The cases are then locked by primary
             # key, not found by a scan of all cases.
-            cases = [r["id"] for r in await conn.fetch(
+            cases = await conn.fetch(
                 """WITH due AS MATERIALIZED (
                        SELECT k.case_id FROM clock k
                        WHERE k.state = 'running' AND k.due_soon_marked_at IS NULL
@@ -192,15 +197,20 @@ async def _sweep_batch(today: dt.date, soon_until: dt.date, part: int, parts: in
                        SELECT k.case_id FROM clock k
                        WHERE k.state = 'running' AND k.breached_marked_at IS NULL
                          AND k.due_on < $1 AND k.case_id % $4 = $5)
-                   SELECT c.id FROM case_file c
+                   SELECT c.id, c.reference, c.division_code FROM case_file c
                    WHERE c.id = ANY(ARRAY(SELECT DISTINCT case_id FROM due ORDER BY case_id LIMIT $3))
                    ORDER BY c.id FOR UPDATE OF c""",
                 today, soon_until, BATCH_CASES, parts, part,
-            )]
+            )
             if not cases:
                 return 0, 0, 0
-            due_soon = await _once(conn, _MARK_DUE_SOON, today, soon_until, today, cases)
-            breached = await _once(conn, _MARK_BREACHED, today, soon_until, today, cases)
+            # The marks take each case's reference and division from these
+            # rows (as arrays), not from a second read of the cases: that
+            # join was a sixth of a batch's time at a million open clocks.
+            of_cases = ([r["id"] for r in cases], [r["reference"] for r in cases],
+                        [r["division_code"] for r in cases])
+            due_soon = await _once(conn, _MARK_DUE_SOON, today, soon_until, today, *of_cases)
+            breached = await _once(conn, _MARK_BREACHED, today, soon_until, today, *of_cases)
     return due_soon, breached, len(cases)
 
 
