@@ -47,8 +47,25 @@ def test_smoke_mode_writes_every_measure(tmp_path):
         assert sum(sweep["catch_up_marked"].values()) > 0, name
         assert sweep["again_marked"] == {"due_soon": 0, "breached": 0}, name  # nothing marked twice
     assert m["deadline_sweep_at_scale"]["open_clocks"] >= result["config"]["sweep_clocks"]
+    assert m["deadline_sweep_at_scale"]["added_open_cases"] > 0  # more open clocks than the intake runs leave
+    # What the intake runs left to mark is swept before the at-scale measures, and reported.
+    assert set(m["deadline_sweep_at_scale"]["after_http_measures"]["marked"]) == {"due_soon", "breached"}
     assert m["memory"]["peak_total_mb"] > 0 and m["memory"]["processes"]
     assert result["machine"]["cores"] and result["machine"]["postgresql"]
     assert len(result["load_average"]["before"]) == 3
     assert {t["name"] for t in result["targets"]} and all("met" in t for t in result["targets"])
     assert (tmp_path / "smoke.md").read_text(encoding="utf-8").count("|") > 20
+
+
+def test_recommended_settings_come_from_the_deploy_file_scaled_to_memory():
+    """The tuned server the benchmark starts has deploy/postgresql.conf's
+    settings; on a machine with less memory than that file is written for,
+    shared_buffers is a quarter of it and effective_cache_size two thirds."""
+    from bench.run import recommended_settings
+
+    big = recommended_settings(ram_bytes=64 * 1024**3)
+    assert big["shared_buffers"] == "6144MB" and big["effective_cache_size"] == "16384MB"
+    assert big["wal_buffers"] == "64MB" and big["max_wal_size"] == "8GB" and big["wal_compression"] == "lz4"
+    small = recommended_settings(ram_bytes=8 * 1024**3)
+    assert small["shared_buffers"] == "2048MB" and small["effective_cache_size"] == "5461MB"
+    assert set(small) == set(big)
