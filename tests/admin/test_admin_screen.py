@@ -85,3 +85,24 @@ async def test_an_admin_demoted_elsewhere_loses_the_screen_at_once(app, users, p
     assert demoted.status_code == 200, demoted.text
     assert (await client.get("/admin/api/tables/")).status_code in (401, 403)
     await client.aclose()
+
+
+def test_the_admin_screen_is_built_on_its_first_request_not_at_start():
+    """Workers that never serve /admin do not carry piccolo_admin (some
+    15 MB each); the first request to /admin builds it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    probe = textwrap.dedent("""
+        import sys
+        from casework.admin import AdminMount
+        from casework.app import create_app
+        create_app()
+        assert "piccolo_admin" not in sys.modules, "imported at start"
+        AdminMount().app
+        assert "piccolo_admin" in sys.modules
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -28,8 +28,6 @@ from typing import Any
 
 import structlog
 from piccolo.apps.user.tables import BaseUser
-from piccolo_admin.endpoints import TableConfig, create_admin
-from piccolo_api.session_auth.tables import SessionsBase
 
 from casework.access import service as access
 from casework.access.tables import AppUser
@@ -78,6 +76,8 @@ async def sync_admin_users() -> None:
 
 
 def _tables() -> list[Any]:
+    from piccolo_admin.endpoints import TableConfig
+
     return [
         TableConfig(DivisionEntry, menu_group="参考数据"),
         TableConfig(Body, menu_group="参考数据"),
@@ -115,17 +115,31 @@ async def _actor(conn: Any, token: str | None) -> tuple[int, str] | None:
 
 
 class AdminMount:
-    """The piccolo_admin ASGI app, created once, with writes run in one
-    transaction that names the acting admin for the audit triggers."""
+    """The piccolo_admin ASGI app, with writes run in one transaction that
+    names the acting admin for the audit triggers.
+
+    Built on its first request, not at start-up: piccolo_admin and what it
+    imports (its own web framework, pydantic) take some 40 MB in every
+    worker, and most workers never serve the admin screen (peak memory of
+    the service under load: docs in README, Benchmarks)."""
 
     def __init__(self) -> None:
-        self.app = create_admin(
-            tables=_tables(), auth_table=CaseworkAdminUser, session_table=SessionsBase,
-            site_name="casework 管理", default_language_code="zh",
-            # production=True would mark cookies Secure (HTTPS only); set it
-            # behind TLS. Local and intranet HTTP installs need it off.
-            production=False,
-        )
+        self._app: Any = None
+
+    @property
+    def app(self) -> Any:
+        if self._app is None:  # no await in between: one build per worker
+            from piccolo_admin.endpoints import create_admin
+            from piccolo_api.session_auth.tables import SessionsBase
+
+            self._app = create_admin(
+                tables=_tables(), auth_table=CaseworkAdminUser, session_table=SessionsBase,
+                site_name="casework 管理", default_language_code="zh",
+                # production=True would mark cookies Secure (HTTPS only); set it
+                # behind TLS. Local and intranet HTTP installs need it off.
+                production=False,
+            )
+        return self._app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
@@ -141,7 +155,7 @@ class AdminMount:
 
 
 def admin_handler() -> Any:
-    """The /admin mount for create_app(); the admin app is built here, once."""
+    """The /admin mount for create_app(); the admin app is built on its first request."""
     from litestar import asgi
 
     mount = AdminMount()
