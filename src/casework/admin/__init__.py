@@ -118,10 +118,10 @@ class AdminMount:
     """The piccolo_admin ASGI app, with writes run in one transaction that
     names the acting admin for the audit triggers.
 
-    Built on its first request, not at start-up: piccolo_admin and what it
-    imports (its own web framework, pydantic) take some 40 MB in every
-    worker, and most workers never serve the admin screen (peak memory of
-    the service under load: docs in README, Benchmarks)."""
+    Built on its first request, not at start-up: piccolo_admin and the app
+    it builds take some 15 MB of resident memory in every worker, and most
+    workers never serve the admin screen (the benchmark's memory target is
+    300 MB for the whole service under load)."""
 
     def __init__(self) -> None:
         self._app: Any = None
