@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_smoke_mode_writes_every_measure(tmp_path):
     from bench.run import MEASURES
 
-    server = os.environ.get("CASEWORK_TEST_DATABASE_URL") or "embedded"
+    # Without a test server: the benchmark's default, a PostgreSQL it starts
+    # itself with deploy/postgresql.conf.
+    server = os.environ.get("CASEWORK_TEST_DATABASE_URL") or "tuned"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
     done = subprocess.run(
@@ -52,6 +54,9 @@ def test_smoke_mode_writes_every_measure(tmp_path):
     assert set(m["deadline_sweep_at_scale"]["after_http_measures"]["marked"]) == {"due_soon", "breached"}
     assert m["memory"]["peak_total_mb"] > 0 and m["memory"]["processes"]
     assert result["machine"]["cores"] and result["machine"]["postgresql"]
+    if server == "tuned":  # the settings were applied, and are reported
+        assert result["machine"]["postgresql_settings"]["wal_buffers"] == "64MB"
+        assert result["machine"]["postgresql_settings"]["max_wal_size"] == "8GB"
     assert len(result["load_average"]["before"]) == 3
     assert {t["name"] for t in result["targets"]} and all("met" in t for t in result["targets"])
     assert (tmp_path / "smoke.md").read_text(encoding="utf-8").count("|") > 20
