@@ -227,7 +227,7 @@ def recommended_settings(ram_bytes: int | None = None) -> dict[str, str]:
     return settings
 
 
-def database_urls(server: str, name: str, data_dir: Path) -> tuple[str, str]:
+def database_urls(server: str, name: str) -> tuple[str, str]:
     """The server to make the bench database on: a URL as given, or a
     PostgreSQL the bench starts itself from the bundled binaries (the same
     as ``casework serve`` embeds): 'tuned' with deploy/postgresql.conf,
@@ -279,6 +279,17 @@ async def admin_sql(server_url: str, sql: str) -> None:
         await conn.close()
 
 
+async def timed_sweep(day: dt.date) -> tuple[float, dict[str, Any]]:
+    """One deadline sweep as of ``day`` on a pool of its own: (seconds, marks by kind)."""
+    from casework.cli import _with_pool
+    from casework.deadlines.sweep import sweep
+
+    started = time.perf_counter()
+    result = await _with_pool(lambda: sweep(day))
+    return time.perf_counter() - started, {"due_soon": result.get("marked_due_soon"),
+                                           "breached": result.get("marked_breached")}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -300,7 +311,7 @@ class Bench:
         self.workers = args.workers or os.cpu_count() or 1
         self.tmp = Path(tempfile.mkdtemp(prefix="casework-bench-"))
         self.db_name = f"casework_bench_{secrets.token_hex(4)}"
-        self.server_url, self.url = database_urls(args.server, self.db_name, self.tmp)
+        self.server_url, self.url = database_urls(args.server, self.db_name)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -398,7 +409,7 @@ class Bench:
 
         from casework import timeutil
         from casework.cli import _with_pool
-        from casework.deadlines.sweep import backlog_housekeeping, sweep
+        from casework.deadlines.sweep import backlog_housekeeping
 
         conn = await asyncpg.connect(self.url)
         try:
@@ -409,11 +420,7 @@ class Bench:
         out: dict[str, Any] = {"open_clocks": open_clocks, "running_clocks": running}
         today = timeutil.today()
         for name, day in (("catch_up", today - dt.timedelta(days=1)), ("daily", today), ("again", today)):
-            started = time.perf_counter()
-            result = await _with_pool(lambda day=day: sweep(day))
-            out[f"{name}_seconds"] = time.perf_counter() - started
-            out[f"{name}_marked"] = {"due_soon": result.get("marked_due_soon"),
-                                     "breached": result.get("marked_breached")}
+            out[f"{name}_seconds"], out[f"{name}_marked"] = await timed_sweep(day)
             # The backlog upkeep that follows each sweep (folding the tally's
             # past days), timed apart: it is not deadline work.
             started = time.perf_counter()
@@ -457,13 +464,9 @@ class Bench:
         import asyncpg
 
         from casework import timeutil
-        from casework.cli import _with_pool
-        from casework.deadlines.sweep import sweep
 
-        started = time.perf_counter()
-        settled = asyncio.run(_with_pool(lambda: sweep(timeutil.today())))
-        leftover = {"seconds": time.perf_counter() - started,
-                    "marked": {"due_soon": settled.get("marked_due_soon"), "breached": settled.get("marked_breached")}}
+        seconds, marked = asyncio.run(timed_sweep(timeutil.today()))
+        leftover = {"seconds": seconds, "marked": marked}
         log(f"sweep after the HTTP measures: {leftover['seconds']:.2f}s {leftover['marked']}")
 
         async def count() -> int:
