@@ -5,15 +5,24 @@ prefix. Mediators see, within it, only the cases currently with their body
 or assigned to them. A case out of scope is answered exactly like a missing
 one (404), so its existence does not leak.
 
-``can_see_case`` decides for one row; ``visibility_sql`` says the same in
-SQL for lists. Keep the two in step (tests/access/test_scope.py checks it).
+``Scope`` is that rule, once: ``allows(row)`` decides for one row,
+``sql(alias, args)`` says the same in SQL for every list, feed, count and
+export, and ``narrowed(division)`` applies a caller's ``division`` filter
+without ever widening it. tests/access/test_scope.py checks that the row
+rule and the SQL rule agree.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Mapping, Protocol
 
-from casework.access.service import Principal
+
+class _Subject(Protocol):
+    id: int
+    role: str
+    body_id: int | None
+    jurisdiction: str
 
 
 def division_bounds(prefix: str) -> tuple[str, str]:
@@ -21,32 +30,77 @@ def division_bounds(prefix: str) -> tuple[str, str]:
     return prefix, prefix + ":"  # ':' sorts right after '9'
 
 
-def can_see_case(principal: Principal, case: Mapping[str, Any]) -> bool:
-    if not principal.covers(case["division_code"]):
-        return False
-    if principal.role == "mediator":
-        with_body = principal.body_id is not None and case["body_id"] == principal.body_id
-        return with_body or case["assignee_id"] == principal.id
-    return True
+@dataclass(frozen=True)
+class Scope:
+    prefix: str
+    # Mediators: only cases with this body or assigned to this user (a
+    # mediator with no body sees only what is assigned to them).
+    body_bound: bool = False
+    body_id: int | None = None
+    user_id: int | None = None
+
+    @classmethod
+    def of(cls, principal: _Subject) -> Scope:
+        if principal.role == "mediator":
+            return cls(principal.jurisdiction, True, principal.body_id, principal.id)
+        return cls(principal.jurisdiction)
+
+    @property
+    def bounds(self) -> tuple[str, str]:
+        return division_bounds(self.prefix)
+
+    def covers(self, division_code: str) -> bool:
+        """The division lies within the jurisdiction (bodies not considered)."""
+        return division_code.startswith(self.prefix)
+
+    def narrowed(self, division: str | None) -> Scope | None:
+        """This scope limited to ``division`` (a caller's filter); None when the
+        two do not meet. A filter never widens: a wider one keeps this scope."""
+        if not division:
+            return self
+        if division.startswith(self.prefix):
+            return replace(self, prefix=division)
+        if self.prefix.startswith(division):
+            return self
+        return None
+
+    def allows(self, case: Mapping[str, Any]) -> bool:
+        """``case`` carries division_code, body_id and assignee_id."""
+        if not self.covers(case["division_code"]):
+            return False
+        if self.body_bound:
+            with_body = self.body_id is not None and case["body_id"] == self.body_id
+            return with_body or case["assignee_id"] == self.user_id
+        return True
+
+    def sql(self, alias: str, args: list[Any]) -> str:
+        """A WHERE fragment over ``case_file AS alias``; appends its parameters to ``args``."""
+        args.extend(self.bounds)
+        sql = f"({alias}.division_code >= ${len(args) - 1} AND {alias}.division_code < ${len(args)}"
+        if self.body_bound:
+            args.extend([self.body_id, self.user_id])
+            # body_id = NULL is never true: a mediator with no body sees only assigned cases.
+            sql += f" AND ({alias}.body_id = ${len(args) - 1} OR {alias}.assignee_id = ${len(args)})"
+        return sql + ")"
 
 
-def visibility_sql(principal: Principal, alias: str, args: list[Any]) -> str:
-    """A WHERE fragment over ``case_file AS alias``; appends its parameters to ``args``."""
-    low, high = division_bounds(principal.jurisdiction)
-    args.extend([low, high])
-    sql = f"({alias}.division_code >= ${len(args) - 1} AND {alias}.division_code < ${len(args)}"
-    if principal.role == "mediator":
-        args.extend([principal.body_id, principal.id])
-        # body_id = NULL is never true: a mediator with no body sees only assigned cases.
-        sql += f" AND ({alias}.body_id = ${len(args) - 1} OR {alias}.assignee_id = ${len(args)})"
-    return sql + ")"
+def scope_of(principal: _Subject) -> Scope:
+    return Scope.of(principal)
 
 
-async def visible_case_id(conn: Any, principal: Principal, reference: str) -> int | None:
+def can_see_case(principal: _Subject, case: Mapping[str, Any]) -> bool:
+    return Scope.of(principal).allows(case)
+
+
+def visibility_sql(principal: _Subject, alias: str, args: list[Any]) -> str:
+    return Scope.of(principal).sql(alias, args)
+
+
+async def visible_case_id(conn: Any, principal: _Subject, reference: str) -> int | None:
     """The case's id when it exists and the principal may see it, else None."""
     row = await conn.fetchrow(
         "SELECT id, division_code, body_id, assignee_id FROM case_file WHERE reference = $1", reference
     )
-    if row is None or not can_see_case(principal, row):
+    if row is None or not Scope.of(principal).allows(row):
         return None
     return row["id"]

@@ -116,49 +116,82 @@ class LawyerAssigned(Struct, forbid_unknown_fields=True):
     law_firm: Annotated[str, Meta(max_length=200)] | None = None
 
 
+async def _lock_cases(conn: Any, case_ids: list[int]) -> None:
+    """Lock every case an event touches first, in id order (the one order every writer uses)."""
+    for case_id in sorted(set(case_ids)):
+        await records.lock_case_by_id(conn, case_id)
+
+
 async def _litigation_updated(conn: Any, system: str, data: LitigationUpdate) -> dict[str, Any]:
+    # The same suit may be recorded once per jurisdiction that linked it
+    # (docs/access.md, shared records): the court's update reaches each.
     number = litigation.parse_number(data.case_number)
-    lawsuit_id = await conn.fetchval("SELECT id FROM lawsuit WHERE case_number = $1", number.text)
-    if lawsuit_id is None:
+    suits = await conn.fetch(
+        """SELECT l.id, array(SELECT x.case_id FROM lawsuit_case x WHERE x.lawsuit_id = l.id) AS case_ids
+           FROM lawsuit l WHERE l.case_number = $1 ORDER BY l.id""", number.text)
+    if not suits:
         raise not_found(f"lawsuit {number.text}")
+    await _lock_cases(conn, [case_id for suit in suits for case_id in suit["case_ids"]])
     progress = s.LawsuitProgress(stage=data.stage, result=data.result, result_on=data.result_on,
                                  head_appeared=data.head_appeared)
-    changes = await litigation.apply_progress(conn, lawsuit_id, progress, actor=None, source=system)
-    hearing_id = None
-    if data.hearing is not None:
-        hearing_id = await litigation.add_hearing(conn, lawsuit_id, data.hearing, actor=None, source=system)
-    return {"lawsuit_id": lawsuit_id, "changed": sorted(changes), "hearing_id": hearing_id}
+    changed: set[str] = set()
+    hearing_ids = []
+    for suit in suits:
+        changed |= set(await litigation.apply_progress(conn, suit["id"], progress, actor=None, source=system))
+        if data.hearing is not None:
+            hearing_ids.append(await litigation.add_hearing(conn, suit["id"], data.hearing, actor=None,
+                                                            source=system))
+    # lawsuit_id and hearing_id (the first record's) are kept for one version
+    # beside the lists (docs/records.md).
+    return {"lawsuit_id": suits[0]["id"], "lawsuit_ids": [suit["id"] for suit in suits],
+            "changed": sorted(changed), "hearing_id": hearing_ids[0] if hearing_ids else None,
+            "hearing_ids": hearing_ids}
 
 
-async def _legal_aid_record(conn: Any, external_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    found = await conn.fetchrow("SELECT id, case_id FROM legal_aid_record WHERE external_id = $1", external_id)
-    if found is None:
+async def _legal_aid_records(conn: Any, external_id: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every application recorded with the centre's number (one per jurisdiction
+    that recorded it), each with its locked case: cases first, as a user's write does."""
+    found = await conn.fetch("SELECT id, case_id FROM legal_aid_record WHERE external_id = $1 ORDER BY id",
+                             external_id)
+    if not found:
         raise not_found(f"legal-aid application {external_id}")
-    case = await records.lock_case_by_id(conn, found["case_id"])  # case first, as a user's write does
-    record = dict(await conn.fetchrow("SELECT * FROM legal_aid_record WHERE id = $1 FOR UPDATE", found["id"]))
-    return case, record
+    await _lock_cases(conn, [r["case_id"] for r in found])
+    result = []
+    for row in found:
+        case = await records.lock_case_by_id(conn, row["case_id"])
+        record = dict(await conn.fetchrow("SELECT * FROM legal_aid_record WHERE id = $1 FOR UPDATE", row["id"]))
+        result.append((case, record))
+    return result
 
 
 async def _legal_aid_decided(conn: Any, system: str, data: LegalAidDecided) -> dict[str, Any]:
-    case, record = await _legal_aid_record(conn, data.external_id)
-    if record["decision"] == data.decision and record["decided_on"] == data.decided_on:
-        return {"legal_aid_id": record["id"], "unchanged": True}  # already entered by hand
-    await legal_aid.apply_decision(
-        conn, case, record, s.LegalAidDecision(decision=data.decision, decided_on=data.decided_on,
-                                               refusal_reason=data.refusal_reason),
-        actor=None, source=system)
-    return {"legal_aid_id": record["id"], "decision": data.decision}
+    applied = []
+    for case, record in await _legal_aid_records(conn, data.external_id):
+        if record["decision"] == data.decision and record["decided_on"] == data.decided_on:
+            continue  # already entered by hand
+        await legal_aid.apply_decision(
+            conn, case, record, s.LegalAidDecision(decision=data.decision, decided_on=data.decided_on,
+                                                   refusal_reason=data.refusal_reason),
+            actor=None, source=system)
+        applied.append(record["id"])
+    if not applied:
+        return {"legal_aid_ids": [], "unchanged": True}
+    return {"legal_aid_id": applied[0], "legal_aid_ids": applied, "decision": data.decision}
 
 
 async def _lawyer_assigned(conn: Any, system: str, data: LawyerAssigned) -> dict[str, Any]:
-    case, record = await _legal_aid_record(conn, data.external_id)
-    if record["assigned_on"] == data.assigned_on and record["lawyer_name"] == data.lawyer_name.strip():
-        return {"legal_aid_id": record["id"], "unchanged": True}
-    await legal_aid.apply_assignment(
-        conn, case, record, s.LawyerAssignment(lawyer_name=data.lawyer_name, assigned_on=data.assigned_on,
-                                               law_firm=data.law_firm),
-        actor=None, source=system)
-    return {"legal_aid_id": record["id"], "assigned_on": str(data.assigned_on)}
+    applied = []
+    for case, record in await _legal_aid_records(conn, data.external_id):
+        if record["assigned_on"] == data.assigned_on and record["lawyer_name"] == data.lawyer_name.strip():
+            continue
+        await legal_aid.apply_assignment(
+            conn, case, record, s.LawyerAssignment(lawyer_name=data.lawyer_name, assigned_on=data.assigned_on,
+                                                   law_firm=data.law_firm),
+            actor=None, source=system)
+        applied.append(record["id"])
+    if not applied:
+        return {"legal_aid_ids": [], "unchanged": True}
+    return {"legal_aid_id": applied[0], "legal_aid_ids": applied, "assigned_on": str(data.assigned_on)}
 
 
 # (system, type) -> (payload shape, handler)

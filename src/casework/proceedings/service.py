@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from casework import timeutil
+from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.cases import service as cases
 from casework.cases.events import log_case_events
@@ -71,7 +72,7 @@ async def lock_case(conn: Any, reference: str, actor: Principal, if_match: str |
     if not if_match:
         raise precondition_required()
     case = await conn.fetchrow("SELECT * FROM case_file WHERE reference = $1 FOR UPDATE", reference)
-    if case is None or not actor.covers(case["division_code"]):
+    if case is None or not Scope.of(actor).allows(case):
         raise not_found()
     case = dict(case)
     current = cases.etag(case["id"], case["version"])

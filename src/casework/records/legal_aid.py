@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from casework import timeutil
+from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.problems import invalid, not_found
 from casework.records import schemas as s
@@ -52,8 +53,9 @@ async def apply(reference: str, data: s.LegalAidCreate, *, actor: Principal, if_
         if data.lawsuit_id is not None and not await conn.fetchval(
                 "SELECT true FROM lawsuit_case WHERE lawsuit_id = $1 AND case_id = $2", data.lawsuit_id, case["id"]):
             raise invalid([{"field": "lawsuit_id", "message": "no such lawsuit linked to this case"}])
-        if data.external_id is not None and await conn.fetchval(
-                "SELECT true FROM legal_aid_record WHERE external_id = $1", data.external_id):
+        if data.external_id is not None and await _visible_external_id(conn, actor, data.external_id):
+            # Only a record the caller may see is a duplicate: one in another
+            # jurisdiction is neither named nor refused (docs/access.md).
             raise conflict("duplicate-external-id", f"application {data.external_id} is already recorded")
         record_id = await conn.fetchval(
             """INSERT INTO legal_aid_record (case_id, proceeding_id, party_id, lawsuit_id, centre, external_id,
@@ -69,6 +71,14 @@ async def apply(reference: str, data: s.LegalAidCreate, *, actor: Principal, if_
                                           record_kind=RECORD, record_id=record_id, actor=actor)
         etag = await records.touch(conn, case)
         return (await records.legal_aid(conn, case["id"], record_id))[0], etag
+
+
+async def _visible_external_id(conn: Any, actor: Principal, external_id: str) -> bool:
+    args: list[Any] = [external_id]
+    visible = Scope.of(actor).sql("c", args)
+    return bool(await conn.fetchval(
+        f"""SELECT true FROM legal_aid_record a JOIN case_file c ON c.id = a.case_id
+            WHERE a.external_id = $1 AND {visible} LIMIT 1""", *args))
 
 
 async def _locked(conn: Any, case: dict[str, Any], record_id: int) -> dict[str, Any]:

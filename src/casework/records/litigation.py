@@ -25,6 +25,7 @@ from casework.records.service import case_write, check_not_future, conflict
 
 # Windows for bringing a suit that a linked suit answers (seeded time-limit codes).
 LITIGATION_WINDOWS = ("litigation.after_reconsideration",)
+SUIT_LOCK = 72140402  # advisory lock class: linking a case number
 
 
 def parse_number(raw: str, case_type: str | None = None) -> numbers.CaseNumber:
@@ -45,16 +46,19 @@ async def link_lawsuit(reference: str, data: s.LawsuitCreate, *, actor: Principa
     if data.head_appeared is not None and data.case_type != "administrative":
         raise invalid([{"field": "head_appeared", "message": "only for administrative suits"}])
     async with case_write(reference, actor, if_match) as (conn, case):
-        suit = await conn.fetchrow("SELECT * FROM lawsuit WHERE case_number = $1 FOR UPDATE", number.text)
+        # One linker of a case number at a time, so two links of the same
+        # suit from one scope join one record instead of making two.
+        await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", SUIT_LOCK, number.text)
+        suit = await records.shared_record(conn, actor, number.text)
         if suit is None:
+            # No record of this suit that the caller may see whole: a record
+            # of their own. A record in another jurisdiction stays unnamed.
             lawsuit_id = await conn.fetchval(
                 """INSERT INTO lawsuit (court, case_number, case_type, cause, stage, filed_on, head_appeared)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_number) DO NOTHING RETURNING id""",
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
                 data.court.strip(), number.text, data.case_type, data.cause.strip(), data.stage, data.filed_on,
                 data.head_appeared,
             )
-            if lawsuit_id is None:  # linked concurrently from another case: retry reads it
-                raise conflict("retry", "the suit was just recorded from another case; retry")
             created = True
         else:
             lawsuit_id, created = suit["id"], False
@@ -86,10 +90,15 @@ async def _answer_windows(conn: Any, case: dict[str, Any], filed_on, actor: Prin
             "met": clock["met"], "by": "lawsuit_linked"}, actor)
 
 
-async def _linked_suit(conn: Any, case: dict[str, Any], lawsuit_id: int) -> None:
+async def _linked_suit(conn: Any, case: dict[str, Any], lawsuit_id: int, actor: Principal) -> None:
+    """The suit must be linked to this case, and, for a write, every case it
+    is linked to must be one the caller may see: a change to a suit writes
+    an event into each linked case's timeline (docs/access.md, shared records)."""
     if not await conn.fetchval("SELECT true FROM lawsuit_case WHERE lawsuit_id = $1 AND case_id = $2",
                                lawsuit_id, case["id"]):
         raise not_found("lawsuit")
+    if not await records.record_within_scope(conn, actor, lawsuit_id):
+        raise records.shared_beyond_scope("lawsuit")
 
 
 async def _lock_suit_and_cases(conn: Any, lawsuit_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -164,7 +173,7 @@ async def record_progress(
     reference: str, lawsuit_id: int, data: s.LawsuitProgress, *, actor: Principal, if_match: str | None,
 ):
     async with case_write(reference, actor, if_match) as (conn, case):
-        await _linked_suit(conn, case, lawsuit_id)
+        await _linked_suit(conn, case, lawsuit_id, actor)
         changes = await apply_progress(conn, lawsuit_id, data, actor=actor, source="user")
         if not changes:
             raise invalid([{"field": "body", "message": "changes nothing"}])
@@ -177,7 +186,7 @@ async def record_hearing(
 ):
     check_not_future("held_on", data.held_on, timeutil.today())
     async with case_write(reference, actor, if_match) as (conn, case):
-        await _linked_suit(conn, case, lawsuit_id)
+        await _linked_suit(conn, case, lawsuit_id, actor)
         await add_hearing(conn, lawsuit_id, data, actor=actor, source="user")
         etag = await records.etag_of(conn, case["id"])
         return (await records.lawsuits(conn, case["id"], actor, lawsuit_id))[0], etag

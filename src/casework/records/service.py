@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
 from casework import timeutil
+from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.cases import service as cases
 from casework.cases.events import log_case_event
@@ -32,6 +33,43 @@ from casework.records import schemas as s
 
 def conflict(kind: str, detail: str) -> Problem:
     return Problem(409, kind, "Conflict", detail)
+
+
+def shared_beyond_scope(kind: str) -> Problem:
+    return Problem(403, "shared-record-out-of-scope", "Forbidden",
+                   f"this {kind} is also linked to cases outside your scope; its changes are recorded by a user "
+                   f"who may see every case it is linked to, or pushed by the court's or centre's system")
+
+
+async def shared_record(conn: Any, actor: Principal, case_number: str) -> dict[str, Any] | None:
+    """The lawsuit record with this case number whose every linked case the
+    caller may see (the oldest, if several), locked; None when there is none.
+
+    A record of the same suit linked only to cases outside the caller's
+    scope is never returned, named or hinted at: the caller records their
+    own (docs/access.md, "Records shared between cases")."""
+    args: list[Any] = [case_number]
+    visible = Scope.of(actor).sql("c", args)
+    row = await conn.fetchrow(
+        f"""SELECT l.* FROM lawsuit l
+            WHERE l.case_number = $1 AND NOT EXISTS (
+                SELECT 1 FROM lawsuit_case x JOIN case_file c ON c.id = x.case_id
+                WHERE x.lawsuit_id = l.id AND NOT {visible})
+            ORDER BY l.id LIMIT 1 FOR UPDATE OF l""",
+        *args,
+    )
+    return dict(row) if row else None
+
+
+async def record_within_scope(conn: Any, actor: Principal, lawsuit_id: int) -> bool:
+    """Every case the lawsuit is linked to is one the caller may see."""
+    args: list[Any] = [lawsuit_id]
+    visible = Scope.of(actor).sql("c", args)
+    return not await conn.fetchval(
+        f"""SELECT true FROM lawsuit_case x JOIN case_file c ON c.id = x.case_id
+            WHERE x.lawsuit_id = $1 AND NOT {visible} LIMIT 1""",
+        *args,
+    )
 
 
 def check_not_future(field: str, value: dt.date, today: dt.date) -> None:
@@ -192,7 +230,8 @@ async def decisions(conn: Any, case_id: int, decision_id: int | None = None) -> 
 async def lawsuits(conn: Any, case_id: int, actor: Principal, lawsuit_id: int | None = None) -> list[s.LawsuitRead]:
     rows = await conn.fetch(
         """SELECT l.*,
-                  (SELECT coalesce(jsonb_agg(jsonb_build_object('reference', c.reference, 'division', c.division_code)
+                  (SELECT coalesce(jsonb_agg(jsonb_build_object('reference', c.reference, 'division_code', c.division_code,
+                                                                'body_id', c.body_id, 'assignee_id', c.assignee_id)
                                              ORDER BY c.id), '[]')
                    FROM lawsuit_case x JOIN case_file c ON c.id = x.case_id WHERE x.lawsuit_id = l.id) AS cases,
                   (SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'held_on', h.held_on, 'kind', h.kind,
@@ -203,6 +242,7 @@ async def lawsuits(conn: Any, case_id: int, actor: Principal, lawsuit_id: int | 
         case_id, lawsuit_id,
     )
     result = []
+    scope = Scope.of(actor)
     for r in rows:
         linked = json.loads(r["cases"])
         hearings = json.loads(r["hearings"])
@@ -210,7 +250,7 @@ async def lawsuits(conn: Any, case_id: int, actor: Principal, lawsuit_id: int | 
             id=r["id"], case_number=r["case_number"], court=r["court"], case_type=r["case_type"], cause=r["cause"],
             stage=r["stage"], filed_on=r["filed_on"], result=r["result"], result_on=r["result_on"],
             head_appeared=r["head_appeared"],
-            linked_cases=[c["reference"] for c in linked if actor.covers(c["division"])],
+            linked_cases=[c["reference"] for c in linked if scope.allows(c)],
             hearings=[s.HearingRead(id=h["id"], held_on=dt.date.fromisoformat(h["held_on"]), kind=h["kind"],
                                     notes=h["notes"]) for h in hearings],
             updated_at=r["updated_at"],

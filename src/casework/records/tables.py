@@ -51,7 +51,7 @@ class ReconsiderationDecision(Table):
 class Lawsuit(Table):
     id = BigSerial(primary_key=True)
     court = Text()
-    case_number = Text(unique=True)
+    case_number = Text(index=True)  # one record per scope that linked the suit (docs/access.md)
     case_type = Text()
     cause = Text(default="")
     stage = Text()
@@ -86,7 +86,7 @@ class LegalAidRecord(Table):
     party_id = BigInt()
     lawsuit_id = BigInt(null=True)
     centre = Text()
-    external_id = Text(null=True, unique=True)
+    external_id = Text(null=True, index=True)  # the centre's number; one record per scope
     applied_on = Date()
     aid_type = Text()
     decision = Text(null=True)  # granted | refused
