@@ -160,6 +160,46 @@ def cmd_users_create(args: argparse.Namespace) -> None:
     print(f"user {args.username} created (id {user_id})")
 
 
+def _read_password(prompt: str) -> str:
+    """From the terminal without echo, or one line from standard input (never argv:
+    a command line is visible to every user of the machine and kept in shell history)."""
+    import getpass
+
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("again: ") != first:
+            raise SystemExit("error: the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_users_set_password(args: argparse.Namespace) -> None:
+    """Set a user's password on the server (audited; the user's tokens end)."""
+    from casework.access.service import UserError, set_password
+    from casework.admin_log import record_admin_change
+    from casework.db import connection, ensure_database_url, transaction
+
+    ensure_database_url()
+    password = _read_password(f"new password for {args.username}: ")
+
+    async def run() -> None:
+        async with transaction():
+            async with connection() as conn:
+                user_id = await conn.fetchval("SELECT id FROM app_user WHERE username = $1", args.username)
+                if user_id is None:
+                    raise UserError(f"no user {args.username}")
+                await set_password(conn, user_id, password)
+                await record_admin_change(conn, actor=None, entity="user", key=args.username, before=None,
+                                          after={"password_changed": True, "by": "casework users set-password"},
+                                          action="password")
+
+    try:
+        asyncio.run(_with_pool(run))
+    except UserError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(f"password of {args.username} changed; their tokens no longer work")
+
+
 def cmd_sweep(_args: argparse.Namespace) -> None:
     import json
 
@@ -260,6 +300,9 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--body", help="body code, e.g. 140403-PB")
     create.add_argument("--display-name")
     create.set_defaults(func=cmd_users_create)
+    set_pw = users_sub.add_parser("set-password", help="set a user's password (read from a prompt or stdin)")
+    set_pw.add_argument("--username", required=True)
+    set_pw.set_defaults(func=cmd_users_set_password)
 
     sweep = sub.add_parser("sweep", help="mark clocks due soon and breached once, open supervision items")
     sweep.set_defaults(func=cmd_sweep)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import anyio.to_thread
 from argon2 import PasswordHasher
@@ -75,16 +76,23 @@ class UserError(ValueError):
     pass
 
 
+def check_password(password: str) -> None:
+    if len(password) < 8:
+        raise UserError("password must have at least 8 characters")
+
+
 async def create_user(
     *, username: str, password: str, role: str, jurisdiction: str,
     body_code: str | None = None, display_name: str = "",
 ) -> int:
+    """Create a user with no scope check: the bootstrap path (``casework users
+    create`` on the server, the demo seed, tests). Through the API an admin
+    creates users with ``create_user_as``, within their own jurisdiction."""
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     if not re.fullmatch(r"[0-9]{0,12}", jurisdiction):
         raise UserError("jurisdiction must be a division-code prefix (digits, at most 12)")
-    if len(password) < 8:
-        raise UserError("password must have at least 8 characters")
+    check_password(password)
     password_hash = await anyio.to_thread.run_sync(hash_password, password)
     async with connection() as conn:
         body_id = None
@@ -101,3 +109,13 @@ async def create_user(
     if user_id is None:
         raise UserError(f"user {username} exists")
     return user_id
+
+
+async def set_password(conn: Any, user_id: int, password: str) -> None:
+    """A new password: the user's tokens end at once (token_version)."""
+    check_password(password)
+    password_hash = await anyio.to_thread.run_sync(hash_password, password)
+    await conn.execute(
+        "UPDATE app_user SET password_hash = $2, token_version = token_version + 1 WHERE id = $1",
+        user_id, password_hash,
+    )

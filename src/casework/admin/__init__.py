@@ -14,14 +14,31 @@ admin session stops working on its next request; at start-up
 ``sync_admin_users`` does the same for any row that drifted.
 
 What admins change is recorded like every other change: database triggers
-on the reference tables and app_user write ``admin_event`` with before and
-after. To name the actor, every request that may write (not GET/HEAD) runs
-inside one transaction that first sets ``casework.actor_id`` and
+on the reference tables write ``admin_event`` with before and after. To
+name the actor, every request that may write (not GET/HEAD) runs inside one
+transaction that first sets ``casework.actor_id`` and
 ``casework.actor_role`` (SET LOCAL) from the admin session.
+
+Users are not managed here: the screen cannot scope its rows to an
+admin's jurisdiction, and it could set a password hash or a token version
+with no audit. They are managed through the API (``/api/v1/users``,
+scoped, audited) and the ``casework users`` command; the write
+transactions set ``casework.admin_screen`` and a trigger refuses any write
+to ``app_user`` in them.
+
+Sign-in goes through the service's one sign-in path (``access.login``:
+the per-account and per-address throttle, the bounded password hashing);
+a wrong password never touches the admin's own session. Request bodies are
+bounded like the API's (``CASEWORK_MAX_REQUEST_BODY_BYTES``), sessions last
+no longer than the API's (``CASEWORK_SESSION_MAX_HOURS``), and every answer
+carries a CSP and frame protection.
 """
 
 from __future__ import annotations
 
+import contextvars
+import datetime as dt
+import json
 import secrets
 from http.cookies import SimpleCookie
 from typing import Any
@@ -29,17 +46,34 @@ from typing import Any
 import structlog
 from piccolo.apps.user.tables import BaseUser
 
-from casework.access import service as access
-from casework.access.tables import AppUser
+from casework.access import login as sign_in_path
+from casework.access.throttle import TooManyAttempts
 from casework.admin.tables import (
     CalendarDayEntry, CalendarYearEntry, CategoryEntry, DivisionEntry, TimeLimitEntry,
 )
 from casework.db import connection, engine
+from casework.problems import TYPE_BASE
 from casework.reference.tables import Body
 from casework.routing.tables import RoutingRule
+from casework.settings import get_settings
 
 log = structlog.get_logger(__name__)
 SESSION_COOKIE = "id"  # piccolo_api's default cookie name
+# The client address of the request being served, for the sign-in throttle
+# (piccolo's login() is given only the username and password).
+_client_address: contextvars.ContextVar[str] = contextvars.ContextVar("admin_client_address", default="unknown")
+
+# piccolo_admin is a Vue application served from its own files: scripts
+# and styles from the same origin (its build uses inline styles), images
+# as data: URIs, no framing anywhere.
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+     b"font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
 
 
 class CaseworkAdminUser(BaseUser, tablename="piccolo_user"):
@@ -47,9 +81,14 @@ class CaseworkAdminUser(BaseUser, tablename="piccolo_user"):
 
     @classmethod
     async def login(cls, username: str, password: str) -> int | None:
-        principal = await access.authenticate(username, password)
+        """casework's own sign-in (throttle included); only active admins get a
+        piccolo_user row. A failure changes nothing: it must not end the real
+        admin's session (anyone can post a wrong password for a name)."""
+        try:
+            principal = await sign_in_path.sign_in(username, password, _client_address.get())
+        except TooManyAttempts:
+            return None
         if principal is None or principal.role != "admin":
-            await cls.update({cls.active: False, cls.admin: False}).where(cls.username == username)
             return None
         async with connection() as conn:
             # The stored password is random and unusable: sign-in never reads it.
@@ -86,9 +125,7 @@ def _tables() -> list[Any]:
         TableConfig(TimeLimitEntry, menu_group="法定时限与节假日"),
         TableConfig(CalendarYearEntry, menu_group="法定时限与节假日"),
         TableConfig(CalendarDayEntry, menu_group="法定时限与节假日"),
-        # Passwords are set with `casework users create` or the API; here:
-        # role, jurisdiction, body, active (the database ends old tokens).
-        TableConfig(AppUser, menu_group="用户", exclude_visible_columns=[AppUser.password_hash]),
+        # No users here: see the module's docstring.
     ]
 
 
@@ -138,20 +175,90 @@ class AdminMount:
                 # production=True would mark cookies Secure (HTTPS only); set it
                 # behind TLS. Local and intranet HTTP installs need it off.
                 production=False,
+                # No longer than an API session (piccolo's default is 7 days).
+                session_expiry=dt.timedelta(hours=1),
+                max_session_expiry=dt.timedelta(hours=get_settings().session_max_hours),
             )
         return self._app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        send = _with_security_headers(send)
+        client = scope.get("client")
+        _client_address.set(client[0] if client else "unknown")
+        body = await _bounded_body(scope, receive, get_settings().max_request_body_bytes)
+        if body is None:
+            await _problem(send, 413, "request-too-large", "Request too large",
+                           f"the body exceeds {get_settings().max_request_body_bytes} bytes")
+            return
+        receive = _replay(body)
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         async with engine().transaction():
             async with connection() as conn:
                 actor = await _actor(conn, _session_token(scope))
+                await conn.execute("SELECT set_config('casework.admin_screen', 'on', true)")
                 if actor is not None:
                     await conn.execute("SELECT set_config('casework.actor_id', $1, true), "
                                        "set_config('casework.actor_role', $2, true)", str(actor[0]), actor[1])
             await self.app(scope, receive, send)
+
+
+def _with_security_headers(send: Any) -> Any:
+    async def sending(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            names = {name.lower() for name, _ in message.get("headers", [])}
+            extra = [(n, v) for n, v in SECURITY_HEADERS if n not in names]
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return sending
+
+
+async def _bounded_body(scope: dict[str, Any], receive: Any, limit: int) -> bytes | None:
+    """The whole request body, or None when it is larger than ``limit``.
+    Litestar's body limit does not reach a mounted ASGI app; admin bodies
+    are small forms and JSON, so reading them first costs nothing."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            return None
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Any:
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _problem(send: Any, status: int, kind: str, title: str, detail: str) -> None:
+    body = json.dumps({"type": f"{TYPE_BASE}{kind}", "title": title, "status": status, "detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/problem+json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def admin_handler() -> Any:

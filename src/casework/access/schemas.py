@@ -1,0 +1,56 @@
+"""Request and response shapes of sign-in and user management."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+Password = Annotated[str, Meta(min_length=8, max_length=200)]
+# Through the API a jurisdiction is never empty: "everything" exists only
+# for the bootstrap account made with `casework users create` on the server.
+Jurisdiction = Annotated[str, Meta(pattern=r"^[0-9]{1,12}$")]
+
+
+class TokenRequest(Struct, forbid_unknown_fields=True):
+    username: Annotated[str, Meta(min_length=1, max_length=100)]
+    password: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class UserCreate(Struct, forbid_unknown_fields=True):
+    username: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{3,50}$")]
+    password: Password
+    role: Annotated[str, Meta(max_length=20)]
+    jurisdiction: Jurisdiction
+    body_code: Annotated[str, Meta(max_length=64)] | None = None
+    display_name: Annotated[str, Meta(max_length=100)] = ""
+
+
+class UserUpdate(Struct, forbid_unknown_fields=True):
+    role: Annotated[str, Meta(max_length=20)] | None = None
+    active: bool | None = None
+    jurisdiction: Jurisdiction | None = None
+    # An administrator sets a new password (the user's tokens end; audited
+    # without the hash).
+    password: Password | None = None
+
+
+class PasswordChange(Struct, forbid_unknown_fields=True):
+    current_password: Annotated[str, Meta(min_length=1, max_length=200)]
+    new_password: Password
+
+
+class UserRead(Struct):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    body_id: int | None
+    jurisdiction: str
+    active: bool
+    created_at: dt.datetime
+
+
+class UserList(Struct):
+    items: list[UserRead]
