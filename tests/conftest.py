@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -153,3 +158,77 @@ async def users(app, anon):
     yield registry
     for client in registry.clients.values():
         await client.aclose()
+
+
+# ------------------------------------------------------------------ browser tests
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+async def live_server(app, users):
+    """The service on a real uvicorn on a free loopback port (the test database), for browser tests."""
+    port = free_port()
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]),
+           "CASEWORK_BACKGROUND_TASKS": "0"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "casework.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode(errors="replace")[-2000:])
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("uvicorn did not start")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through chromedriver; skips the test when it is not installed."""
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver; .ci/run does)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)  # CI installs it: a skip there would hide a broken install step
+        pytest.skip(message)
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the [test] extra")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    profile = tempfile.mkdtemp(prefix="casework-chromium-")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                 f"--user-data-dir={profile}", "--window-size=1366,900", "--lang=zh-CN"):
+        options.add_argument(flag)
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    driver = webdriver.Chrome(service=service, options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+

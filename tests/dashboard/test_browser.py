@@ -10,70 +10,18 @@ server on a free loopback port. Screenshots of each page go to artifacts/.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from casework import timeutil
+from tests.conftest import ARTIFACTS
 from tests.support import dispute
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+By = pytest.importorskip("selenium.webdriver.common.by", reason="selenium is in the [test] extra").By
+WebDriverWait = pytest.importorskip("selenium.webdriver.support.ui").WebDriverWait
+
 PASSWORD = "dashboard-test-pw"
-
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver; .ci/run does)",
-                allow_module_level=True)
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the [test] extra")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-async def server(app, users):
-    port = free_port()
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]),
-           "CASEWORK_BACKGROUND_TASKS": "0"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "casework.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode(errors="replace")[-2000:])
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("uvicorn did not start")
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -94,24 +42,6 @@ async def bureau(users, db):
     await db.execute("UPDATE clock SET due_on = $2 WHERE case_id = $1 AND state <> 'stopped'",
                      created[0]["id"], timeutil.today() - dt.timedelta(days=10))
     return created
-
-
-@pytest.fixture(scope="module")
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="casework-chromium-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", "--window-size=1366,900", "--lang=zh-CN"):
-        options.add_argument(flag)
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    driver = webdriver.Chrome(service=service, options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def shot(driver, name: str) -> None:
@@ -142,7 +72,8 @@ def as_shown(group: dict) -> dict[str, str]:
     return {k: f"{group[k]:,}" for k in ("open", "overdue", "due_soon")}
 
 
-def test_the_bureau_signs_in_drills_down_and_opens_the_overdue_list(server, bureau, browser):
+def test_the_bureau_signs_in_drills_down_and_opens_the_overdue_list(live_server, bureau, browser):
+    server = live_server
     api = httpx.Client(base_url=server)
     token = api.post("/api/v1/auth/token", json={"username": "dash_bureau", "password": PASSWORD}).json()
     api.headers["Authorization"] = f"Bearer {token['access_token']}"

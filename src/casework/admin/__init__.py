@@ -171,7 +171,7 @@ class AdminMount:
 
             self._app = create_admin(
                 tables=_tables(), auth_table=CaseworkAdminUser, session_table=SessionsBase,
-                site_name="casework 管理", default_language_code="zh",
+                site_name="casework 管理", default_language_code="zh-CN",  # piccolo_admin's code for Simplified Chinese ("zh" is a 404)
                 # production=True would mark cookies Secure (HTTPS only); set it
                 # behind TLS. Local and intranet HTTP installs need it off.
                 production=False,
@@ -193,7 +193,7 @@ class AdminMount:
             await _problem(send, 413, "request-too-large", "Request too large",
                            f"the body exceeds {get_settings().max_request_body_bytes} bytes")
             return
-        receive = _replay(body)
+        receive = _replay(body, receive)
         if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
@@ -240,17 +240,20 @@ async def _bounded_body(scope: dict[str, Any], receive: Any, limit: int) -> byte
     return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Any:
+def _replay(body: bytes, receive: Any) -> Any:
+    """The body read first, then the client's own messages (a disconnect
+    when it really goes: Starlette's file responses listen for it while
+    they stream, and a made-up one cuts them short)."""
     sent = False
 
-    async def receive() -> dict[str, Any]:
+    async def replaying() -> dict[str, Any]:
         nonlocal sent
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await receive()
 
-    return receive
+    return replaying
 
 
 async def _problem(send: Any, status: int, kind: str, title: str, detail: str) -> None:
