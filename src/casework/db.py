@@ -19,6 +19,7 @@ import asyncpg
 import structlog
 from piccolo.engine.postgres import PostgresTransaction
 
+from casework import timeutil
 from casework.settings import get_settings
 
 if TYPE_CHECKING:
@@ -175,12 +176,14 @@ async def connection() -> AsyncIterator[Any]:
     if db.pool is None:
         conn = await db.get_new_connection()
         try:
+            await _carry_clock(conn, local=False)
             yield conn
         finally:
             await conn.close()
         return
     conn = await db.pool.acquire(timeout=get_settings().db_acquire_timeout_seconds)
     try:
+        await _carry_clock(conn, local=False)
         yield conn
     except BaseException as exc:
         if database_unavailable(exc):
@@ -221,6 +224,7 @@ class BoundedTransaction(PostgresTransaction):
         try:
             self.transaction = self.connection.transaction()
             await self.begin()
+            await _carry_clock(self.connection, local=True)
         except BaseException as exc:
             await self._give_back(exc)
             raise
@@ -244,6 +248,15 @@ class BoundedTransaction(PostgresTransaction):
             self.engine.current_transaction.reset(self.context)
             await self._give_back(failure)
         return exception is None
+
+
+async def _carry_clock(conn: Any, *, local: bool) -> None:
+    """Give SQL's ``casework_now()`` the service's time when the clock was
+    moved (timeutil); costs nothing otherwise. A plain connection gets it
+    for its session (it is set again on every acquire), a transaction for
+    itself."""
+    if timeutil.clock_moved():
+        await conn.execute("SELECT set_config('casework.now', $1, $2)", timeutil.sql_now_setting(), local)
 
 
 def transaction() -> Any:

@@ -125,10 +125,10 @@ async def sync_case(conn: Any, case_id: int, proceeding_id: int) -> None:
                                      ELSE 'open' END,
                terminated = c.terminated OR p.state = 'terminated',
                closed_at = CASE WHEN p.state IN ('closed', 'not_accepted', 'terminated')
-                                THEN coalesce(c.closed_at, now()) ELSE NULL END,
+                                THEN coalesce(c.closed_at, casework_now()) ELSE NULL END,
                next_due_on = (SELECT min(k.due_on) FROM clock k
                               WHERE k.proceeding_id = p.id AND k.state = 'running'),
-               version = c.version + 1, updated_at = now()
+               version = c.version + 1, updated_at = casework_now()
            FROM proceeding p WHERE c.id = $1 AND p.id = $2""",
         case_id, proceeding_id,
     )
@@ -203,7 +203,7 @@ async def _open_proceeding(
     proceeding_id = await conn.fetchval(
         """INSERT INTO proceeding (case_id, seq, track, body_id, state, previous_id, opened_at, opened_reason,
                                    accepted_at, details)
-           VALUES ($1, $2, $3, $4, $5, $6, now(), $7, CASE WHEN $8 THEN now() END, $9::jsonb) RETURNING id""",
+           VALUES ($1, $2, $3, $4, $5, $6, casework_now(), $7, CASE WHEN $8 THEN casework_now() END, $9::jsonb) RETURNING id""",
         case["id"], seq, track, body["id"] if body else None, state, previous["id"], reason, accepted,
         json.dumps(details),
     )
@@ -223,7 +223,7 @@ def _details(proceeding: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- actions
 
 async def do_accept(conn, case, proceeding, data: ActionRequest, actor, today, out: Outcome):
-    await conn.execute("UPDATE proceeding SET accepted_at = now() WHERE id = $1", proceeding["id"])
+    await conn.execute("UPDATE proceeding SET accepted_at = casework_now() WHERE id = $1", proceeding["id"])
     await _stop(conn, proceeding["id"], "accept", today, out)
     start_action = "accept"
     if data.procedure == "simplified":
@@ -242,7 +242,7 @@ async def do_accept(conn, case, proceeding, data: ActionRequest, actor, today, o
 
 async def do_decline(conn, case, proceeding, data: ActionRequest, actor, today, out: Outcome):
     details = {**_details(proceeding), "not_accepted": {"reason": data.reason, "directed_to": data.directed_to}}
-    await conn.execute("UPDATE proceeding SET details = $2::jsonb, concluded_at = now() WHERE id = $1",
+    await conn.execute("UPDATE proceeding SET details = $2::jsonb, concluded_at = casework_now() WHERE id = $1",
                        proceeding["id"], json.dumps(details))
     await conn.execute("UPDATE case_file SET not_accepted_reason = $2 WHERE id = $1", case["id"], data.reason)
     await _stop_all(conn, proceeding["id"], today, out, "decline")
@@ -401,7 +401,7 @@ async def do_conclude(conn, case, proceeding, data: ActionRequest, actor, today,
         event["opinion"] = data.opinion
     if data.reason:
         event["reason"] = data.reason
-    await conn.execute("UPDATE proceeding SET outcome = $2, concluded_at = now(), details = $3::jsonb WHERE id = $1",
+    await conn.execute("UPDATE proceeding SET outcome = $2, concluded_at = casework_now(), details = $3::jsonb WHERE id = $1",
                        proceeding["id"], data.outcome, json.dumps(details))
     await _stop(conn, proceeding["id"], "conclude", today, out)
     out.add("concluded", event)
@@ -506,7 +506,7 @@ async def do_supervise(conn, case, proceeding, data: ActionRequest, actor, today
 
 async def do_close(conn, case, proceeding, data: ActionRequest, actor, today, out: Outcome):
     await _stop_all(conn, proceeding["id"], today, out, "close")
-    await conn.execute("UPDATE supervision SET state = 'closed', closed_at = now() WHERE case_id = $1 AND state = 'open'",
+    await conn.execute("UPDATE supervision SET state = 'closed', closed_at = casework_now() WHERE case_id = $1 AND state = 'open'",
                        case["id"])
     out.add("closed", {"reason": data.reason, "from_state": proceeding["state"]})
 

@@ -197,7 +197,7 @@ async def submit_feedback(
                 data={"rating": rating, "proceeding": proceeding["seq"], "has_comment": bool(comment)},
             )
             await conn.execute(
-                "UPDATE case_file SET version = version + 1, updated_at = now() WHERE id = $1", case_id
+                "UPDATE case_file SET version = version + 1, updated_at = casework_now() WHERE id = $1", case_id
             )
     return {"reference": case["reference"], "proceeding": proceeding["seq"], "rating": rating,
             "created_at": row["created_at"]}

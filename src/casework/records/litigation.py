@@ -135,7 +135,7 @@ async def apply_progress(
     after = {k: v[1] for k, v in changes.items()}
     await conn.execute(
         """UPDATE lawsuit SET stage = coalesce($2, stage), result = coalesce($3, result),
-               result_on = coalesce($4, result_on), head_appeared = coalesce($5, head_appeared), updated_at = now()
+               result_on = coalesce($4, result_on), head_appeared = coalesce($5, head_appeared), updated_at = casework_now()
            WHERE id = $1""",
         lawsuit_id, after.get("stage"), after.get("result"), after.get("result_on"), after.get("head_appeared"),
     )
@@ -156,7 +156,7 @@ async def add_hearing(
     hearing_id = await conn.fetchval(
         "INSERT INTO lawsuit_hearing (lawsuit_id, held_on, kind, notes) VALUES ($1, $2, $3, $4) RETURNING id",
         lawsuit_id, data.held_on, data.kind, data.notes or "")
-    await conn.execute("UPDATE lawsuit SET updated_at = now() WHERE id = $1", lawsuit_id)
+    await conn.execute("UPDATE lawsuit SET updated_at = casework_now() WHERE id = $1", lawsuit_id)
     for case in linked:
         await records.log(conn, case, "hearing_recorded", {
             "lawsuit_id": lawsuit_id, "case_number": suit["case_number"], "hearing_id": hearing_id,
