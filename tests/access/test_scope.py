@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casework.access.scope import can_see_case, visibility_sql
+from casework.access.scope import Scope
 from casework.access.service import Principal
 from tests.support import dispute
 from tests.support_access import ensure_user
@@ -35,7 +35,7 @@ async def test_a_clerk_lists_nothing_from_another_district(users):
 
 
 async def test_the_row_rule_and_the_sql_rule_agree(users, db):
-    """can_see_case and visibility_sql are the same rule: checked over every case and several principals."""
+    """Scope.allows and Scope.sql are the same rule: checked over every case and several principals."""
     await users["clerk"].post("/api/v1/cases", json=dispute())
     principals = [
         Principal(id=users.ids["mediator"], username="m", role="mediator", body_id=None, jurisdiction="140403",
@@ -50,5 +50,5 @@ async def test_the_row_rule_and_the_sql_rule_agree(users, db):
     for principal in principals:
         args: list = []
         sql_ids = {r["id"] for r in await db.fetch(
-            f"SELECT c.id FROM case_file c WHERE {visibility_sql(principal, 'c', args)}", *args)}
-        assert sql_ids == {r["id"] for r in rows if can_see_case(principal, r)}, principal
+            f"SELECT c.id FROM case_file c WHERE {Scope.of(principal).sql('c', args)}", *args)}
+        assert sql_ids == {r["id"] for r in rows if Scope.of(principal).allows(r)}, principal

@@ -84,12 +84,13 @@ async def test_a_clerk_may_not_export(users):
 
 async def test_the_export_is_produced_in_bounded_chunks_from_a_cursor(bulk):
     """httpx's ASGI transport joins the body, so look at the stream itself."""
+    from casework.access.scope import Scope
     from casework.backlog import export, service
     from casework.deadlines.service import holiday_calendar
 
     today, soon = await service.as_of()
     sizes = [len(chunk) async for chunk in export.backlog_export(
-        COUNTY, "open", today, soon, {}, await holiday_calendar())]
+        Scope(COUNTY), "open", today, soon, {}, await holiday_calendar())]
     assert len(sizes) > 5
     assert max(sizes) < 3 * export.CHUNK_CHARS + 4096
 

@@ -40,6 +40,11 @@ class Scope:
     user_id: int | None = None
 
     @classmethod
+    def nothing(cls) -> Scope:
+        """A scope no case is in (a filter outside the caller's jurisdiction)."""
+        return cls("~")  # division codes are digits: nothing sorts after "~"
+
+    @classmethod
     def of(cls, principal: _Subject) -> Scope:
         if principal.role == "mediator":
             return cls(principal.jurisdiction, True, principal.body_id, principal.id)
@@ -77,23 +82,21 @@ class Scope:
         """A WHERE fragment over ``case_file AS alias``; appends its parameters to ``args``."""
         args.extend(self.bounds)
         sql = f"({alias}.division_code >= ${len(args) - 1} AND {alias}.division_code < ${len(args)}"
-        if self.body_bound:
-            args.extend([self.body_id, self.user_id])
-            # body_id = NULL is never true: a mediator with no body sees only assigned cases.
-            sql += f" AND ({alias}.body_id = ${len(args) - 1} OR {alias}.assignee_id = ${len(args)})"
-        return sql + ")"
+        return sql + self.body_sql(alias, args) + ")"
 
+    def body_sql(self, alias: str, args: list[Any]) -> str:
+        """The body part alone (" AND ..." or ""), for a query that bounds the
+        division on another table's column (the backlog's)."""
+        if not self.body_bound:
+            return ""
+        args.extend([self.body_id, self.user_id])
+        # body_id = NULL is never true: a mediator with no body sees only assigned cases.
+        return f" AND ({alias}.body_id = ${len(args) - 1} OR {alias}.assignee_id = ${len(args)})"
 
-def scope_of(principal: _Subject) -> Scope:
-    return Scope.of(principal)
-
-
-def can_see_case(principal: _Subject, case: Mapping[str, Any]) -> bool:
-    return Scope.of(principal).allows(case)
-
-
-def visibility_sql(principal: _Subject, alias: str, args: list[Any]) -> str:
-    return Scope.of(principal).sql(alias, args)
+    @property
+    def whole_divisions(self) -> bool:
+        """Every case of its divisions: the backlog's per-division counters answer for it."""
+        return not self.body_bound
 
 
 async def visible_case_id(conn: Any, principal: _Subject, reference: str) -> int | None:

@@ -1,10 +1,12 @@
 """The audit trail: case events (every change and every read of personal
 identifiers) and administrators' changes, newest first, filtered.
 
-Case events are scoped like cases (``access.scope``). Administrators'
-changes to users are shown when the user's jurisdiction lies within the
-reader's; changes to shared reference data (divisions, bodies, categories,
-routing rules) are shown to every audit reader.
+Case events are scoped like cases (``access.scope``). An administrator's
+change is shown when what it changed lies within the reader's jurisdiction:
+a user by their jurisdiction, a body by its division, a division by its
+code, a webhook subscription or delivery by its division prefix. Changes
+to reference data every jurisdiction shares (categories, routing rules,
+time limits, the holiday calendar) are shown to every audit reader.
 """
 
 from __future__ import annotations
@@ -14,12 +16,23 @@ import datetime as dt
 import json
 from typing import Any
 
-from casework.access.scope import visibility_sql
+from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.db import connection
 from casework.problems import invalid
 
 _SOURCE_RANK = {"case": 1, "admin": 0}
+# Reference data every jurisdiction shares: its changes are every reader's business.
+SHARED_ENTITIES = ("category", "routing_rule", "time_limit", "calendar_year", "calendar_day")
+# Where an administrator's change lies; an entity not named here lies nowhere
+# ("~" starts with no jurisdiction but the bootstrap account's "").
+_ADMIN_EVENT_PLACE = """coalesce(CASE a.entity
+    WHEN 'user' THEN coalesce(a.after->>'jurisdiction', a.before->>'jurisdiction')
+    WHEN 'body' THEN coalesce(a.after->>'division_code', a.before->>'division_code')
+    WHEN 'division' THEN coalesce(a.after->>'code', a.before->>'code')
+    WHEN 'webhook_subscription' THEN coalesce(a.after->>'division_prefix', a.before->>'division_prefix')
+    WHEN 'webhook_delivery' THEN coalesce(a.after->>'division_prefix', a.before->>'division_prefix')
+    END, '~')"""
 
 
 def encode_cursor(at: dt.datetime, source: str, row_id: int) -> str:
@@ -46,9 +59,9 @@ async def events(
         args.append(value)
         return f"${len(args)}"
 
-    case_where = [visibility_sql(reader, "c", args)]
-    admin_where = [f"(a.entity <> 'user' OR coalesce(a.after->>'jurisdiction', a.before->>'jurisdiction') "
-                   f"LIKE {param(reader.jurisdiction)} || '%')"]
+    case_where = [Scope.of(reader).sql("c", args)]
+    admin_where = [f"(a.entity = ANY({param(list(SHARED_ENTITIES))}::text[]) "
+                   f"OR starts_with({_ADMIN_EVENT_PLACE}, {param(reader.jurisdiction)}))"]
     if actor is not None:
         p = param(actor)
         case_where.append(f"u.username = {p}")

@@ -14,6 +14,7 @@ from litestar.response import Stream
 
 from casework import timeutil
 from casework.access.auth import requires
+from casework.access.scope import Scope
 from casework.backlog import export, metrics, service
 from casework.problems import invalid
 from casework.deadlines.service import holiday_calendar
@@ -142,9 +143,7 @@ class BacklogController(Controller):
         category: str | None = None, body_id: int | None = None,
     ) -> Stream:
         _storable(track=track, stage=stage, category=category, body_id=body_id)
-        scope = service.scope_for(request.user, division)
-        if scope is None:
-            scope = "~"  # an empty range: outside the jurisdiction
+        scope = service.scope_for(request.user, division) or Scope.nothing()  # outside: no rows
         today, soon = await service.as_of()
         chunks = export.backlog_export(scope, list_, today, soon, _filters(track, stage, category, body_id),
                                        await holiday_calendar())
@@ -165,8 +164,7 @@ class CaseExportController(Controller):
     ) -> Stream:
         _storable(status=status, track=track, stage=stage, category=category, body_id=body_id, kind=kind,
                   risk_level=risk_level)
-        scope = service.scope_for(request.user, division)
-        scope = "~" if scope is None else scope  # "~": an empty range, outside the jurisdiction
+        scope = service.scope_for(request.user, division) or Scope.nothing()  # outside: no rows
         filters = {"status": status, "track": track, "stage": stage, "category": category, "body_id": body_id,
                    "kind": kind, "collective": collective, "risk_level": risk_level,
                    "received_from": received_from, "received_to": received_to}

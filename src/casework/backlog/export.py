@@ -21,7 +21,8 @@ from typing import Any, AsyncIterator, Callable, Iterable
 
 from casework import timeutil
 from casework.backlog.labels import KIND_ZH, STAGE_ZH, STATUS_ZH, TRACK_ZH
-from casework.backlog.service import division_range, due_item, due_list_query
+from casework.access.scope import Scope
+from casework.backlog.service import due_item, due_list_query
 from casework.db import connection
 from casework.deadlines.calendar import HolidayCalendar
 
@@ -67,7 +68,7 @@ BACKLOG_HEADER = [
 
 
 def backlog_export(
-    scope: str, which: str, today: dt.date, soon: dt.date, filters: dict[str, Any], cal: HolidayCalendar,
+    scope: Scope, which: str, today: dt.date, soon: dt.date, filters: dict[str, Any], cal: HolidayCalendar,
 ) -> AsyncIterator[bytes]:
     sql, args = due_list_query(scope, which, today, soon, filters)
 
@@ -97,10 +98,10 @@ _CASE_FILTERS = (
 )
 
 
-def cases_export(scope: str, filters: dict[str, Any]) -> AsyncIterator[bytes]:
+def cases_export(scope: Scope, filters: dict[str, Any]) -> AsyncIterator[bytes]:
     """The case list (same filters as GET /api/v1/cases), newest first."""
-    args: list[Any] = [*division_range(scope)]
-    clauses = ["c.division_code >= $1", "c.division_code < $2"]
+    args: list[Any] = []
+    clauses = [scope.sql("c", args)]
     for name, sql in _CASE_FILTERS:
         if filters.get(name) is not None:
             args.append(filters[name])

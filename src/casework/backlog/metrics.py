@@ -13,7 +13,8 @@ from typing import Any
 
 from casework.access.service import Principal
 from casework.backlog.labels import RATING_ZH, TRACK_ZH
-from casework.backlog.service import division_range, period_bounds, scope_for
+from casework.access.scope import Scope
+from casework.backlog.service import period_bounds, scope_for
 from casework.db import connection
 
 MEDIATION_TRACKS = ("people_mediation", "administrative_mediation", "judicial_mediation")
@@ -61,60 +62,58 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 
 async def metrics(actor: Principal, *, start: dt.date, end: dt.date, division: str | None) -> dict[str, Any]:
-    scope = scope_for(actor, division)
-    result: dict[str, Any] = {"scope": scope, "from": start, "to": end, "definitions": DEFINITIONS}
+    within = scope_for(actor, division)
+    result: dict[str, Any] = {"scope": within.prefix if within else None, "from": start, "to": end,
+                              "definitions": DEFINITIONS}
     lo, hi = period_bounds(start, end)
-    # An impossible range when the caller asked outside their jurisdiction.
-    low, high = division_range(scope) if scope is not None else ("~", "~")
+    # No case at all when the caller asked outside their jurisdiction.
+    scope = within or Scope.nothing()
+    args: list[Any] = [lo, hi]
+    cases = scope.sql("c", args)  # $3.. : the same fragment in every query below
     async with connection() as conn:
         on_time = await conn.fetchrow(
-            """SELECT count(*) AS concluded, count(*) FILTER (WHERE NOT late) AS on_time
+            f"""SELECT count(*) AS concluded, count(*) FILTER (WHERE NOT late) AS on_time
                FROM (SELECT p.id, bool_or(k.met IS FALSE OR (k.state <> 'stopped' AND k.due_on <
                         (p.concluded_at AT TIME ZONE 'UTC' + interval '8 hours')::date)) AS late
                      FROM proceeding p JOIN case_file c ON c.id = p.case_id
                      JOIN clock k ON k.proceeding_id = p.id
-                     WHERE p.concluded_at >= $3 AND p.concluded_at < $4
-                       AND c.division_code >= $1 AND c.division_code < $2
+                     WHERE p.concluded_at >= $1 AND p.concluded_at < $2 AND {cases}
                      GROUP BY p.id) x""",
-            low, high, lo, hi,
+            *args,
         )
         mediation = await conn.fetchrow(
-            """SELECT count(*) AS concluded, count(*) FILTER (WHERE p.outcome = 'agreement') AS agreements
+            f"""SELECT count(*) AS concluded, count(*) FILTER (WHERE p.outcome = 'agreement') AS agreements
                FROM proceeding p JOIN case_file c ON c.id = p.case_id
-               WHERE p.track = ANY($5::text[]) AND p.outcome = ANY($6::text[])
-                 AND p.concluded_at >= $3 AND p.concluded_at < $4
-                 AND c.division_code >= $1 AND c.division_code < $2""",
-            low, high, lo, hi, list(MEDIATION_TRACKS), list(MEDIATION_OUTCOMES),
+               WHERE p.track = ANY(${len(args) + 1}::text[]) AND p.outcome = ANY(${len(args) + 2}::text[])
+                 AND p.concluded_at >= $1 AND p.concluded_at < $2 AND {cases}""",
+            *args, list(MEDIATION_TRACKS), list(MEDIATION_OUTCOMES),
         )
         repeats = await conn.fetchrow(
-            """SELECT count(*) AS petitions,
-                      count(*) FILTER (WHERE jsonb_array_length(possible_repeats) > 0
-                                       OR related_case_id IS NOT NULL) AS repeats
-               FROM case_file
-               WHERE kind = 'petition' AND received_at >= $3 AND received_at < $4
-                 AND division_code >= $1 AND division_code < $2""",
-            low, high, lo, hi,
+            f"""SELECT count(*) AS petitions,
+                      count(*) FILTER (WHERE jsonb_array_length(c.possible_repeats) > 0
+                                       OR c.related_case_id IS NOT NULL) AS repeats
+               FROM case_file c
+               WHERE c.kind = 'petition' AND c.received_at >= $1 AND c.received_at < $2 AND {cases}""",
+            *args,
         )
         durations = await conn.fetch(
-            """SELECT p.track, count(*) AS n,
+            f"""SELECT p.track, count(*) AS n,
                       avg(extract(epoch FROM p.concluded_at - p.opened_at) / 86400) AS mean,
                       percentile_cont(0.5) WITHIN GROUP
                           (ORDER BY extract(epoch FROM p.concluded_at - p.opened_at) / 86400) AS median
                FROM proceeding p JOIN case_file c ON c.id = p.case_id
-               WHERE p.concluded_at >= $3 AND p.concluded_at < $4
-                 AND c.division_code >= $1 AND c.division_code < $2
+               WHERE p.concluded_at >= $1 AND p.concluded_at < $2 AND {cases}
                GROUP BY p.track ORDER BY p.track""",
-            low, high, lo, hi,
+            *args,
         )
         satisfaction: dict[str, Any] = {"available": False, "counts": {r: 0 for r in RATINGS}, "total": 0,
                                          "satisfied_share": None}
         if await conn.fetchval("SELECT to_regclass('feedback') IS NOT NULL"):
             rows = await conn.fetch(
-                """SELECT f.rating, count(*) AS n FROM feedback f JOIN case_file c ON c.id = f.case_id
-                   WHERE f.created_at >= $3 AND f.created_at < $4
-                     AND c.division_code >= $1 AND c.division_code < $2
+                f"""SELECT f.rating, count(*) AS n FROM feedback f JOIN case_file c ON c.id = f.case_id
+                   WHERE f.created_at >= $1 AND f.created_at < $2 AND {cases}
                    GROUP BY f.rating""",
-                low, high, lo, hi,
+                *args,
             )
             counts = {r: 0 for r in RATINGS}
             counts.update({r["rating"]: int(r["n"]) for r in rows if r["rating"] in counts})

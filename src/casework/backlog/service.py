@@ -18,6 +18,7 @@ import datetime as dt
 from typing import Any
 
 from casework import timeutil
+from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.backlog.labels import STAGE_ZH, TRACK_ZH
 from casework.db import connection
@@ -32,20 +33,20 @@ AGE_BUCKETS = (("0-15", 0, 15), ("16-30", 16, 30), ("31-60", 31, 60), ("61-90", 
 _COLUMN = {"body": "b.body_id::text", "track": "b.track", "stage": "b.stage", "category": "b.category_code"}
 
 
-def division_range(prefix: str) -> tuple[str, str]:
-    """Bounds for ``code LIKE prefix%`` on a "C"-collated column, index-friendly."""
-    return prefix, prefix + ":"  # ':' sorts right after '9'
+def scope_for(actor: Principal, division: str | None) -> Scope | None:
+    """The caller's scope (access.scope) narrowed to ``division``; None when they do not meet."""
+    return Scope.of(actor).narrowed(division)
 
 
-def scope_for(actor: Principal, division: str | None) -> str | None:
-    """The caller's jurisdiction narrowed to ``division``; None when they do not meet."""
-    if not division:
-        return actor.jurisdiction
-    if division.startswith(actor.jurisdiction):
-        return division
-    if actor.jurisdiction.startswith(division):
-        return actor.jurisdiction
-    return None
+def _cases_in(scope: Scope, args: list[Any]) -> tuple[str, str]:
+    """(JOIN, WHERE) for ``backlog_case b`` within ``scope``: the division on
+    the backlog's own index; a mediator's body through the case row."""
+    low, high = scope.bounds
+    args.extend([low, high])
+    where = f"b.division_code >= ${len(args) - 1} AND b.division_code < ${len(args)}"
+    if scope.whole_divisions:
+        return "", where
+    return "JOIN case_file c ON c.id = b.case_id", where + scope.body_sql("c", args)
 
 
 def child_length(scope: str) -> int | None:
@@ -80,24 +81,25 @@ async def summary(
     if len(set(group_by)) != len(group_by) or not group_by:
         raise invalid([{"field": "group_by", "message": "name one to five different dimensions"}])
     today, soon = await as_of()
-    scope = scope_for(actor, division)
+    within = scope_for(actor, division)
     base = {"as_of": today, "due_soon_until": soon, "group_by": group_by}
-    if scope is None:
+    if within is None:
         return {**base, "scope": division, "scope_name": None, "source": "none",
                 "totals": {"open": 0, "overdue": 0, "due_soon": 0}, "groups": []}
+    scope = within.prefix
     child = child_length(scope)
     if "division" in group_by and child is None:
         raise invalid([{"field": "division", "message": "a village has no divisions below it"}])
     async with connection() as conn:
-        if use_counters and len(group_by) == 1 and len(scope) in LEVEL_LENGTHS:
+        if use_counters and within.whole_divisions and len(group_by) == 1 and len(scope) in LEVEL_LENGTHS:
             source = "counters"
             rows = await _tally(conn, scope, group_by[0], today, soon)
             totals = (await _tally(conn, scope, "track", today, soon))
             rows = [{"key": {group_by[0]: r["value"]}, **_counts(r)} for r in rows]
         else:
             source = "cases"
-            rows = await _grouped(conn, scope, group_by, child, today, soon)
-            totals = await _grouped(conn, scope, [], child, today, soon)
+            rows = await _grouped(conn, within, group_by, child, today, soon)
+            totals = await _grouped(conn, within, [], child, today, soon)
         total = {k: sum(r[k] for r in totals) for k in ("open", "overdue", "due_soon")}
         labels = await _labels(conn, scope, [r["key"] for r in rows])
         scope_name = await _division_name(conn, scope)
@@ -135,7 +137,7 @@ async def _tally(conn: Any, scope: str, dim: str, today: dt.date, soon: dt.date)
 
 
 async def _grouped(
-    conn: Any, scope: str, group_by: list[str], child: int | None, today: dt.date, soon: dt.date,
+    conn: Any, scope: Scope, group_by: list[str], child: int | None, today: dt.date, soon: dt.date,
 ) -> list[dict[str, Any]]:
     columns = [
         f"left(b.division_code, {child})" if dim == "division" else f"coalesce({_COLUMN[dim]}, '')"
@@ -143,13 +145,15 @@ async def _grouped(
     ]
     select = "".join(f"{col} AS g{i}, " for i, col in enumerate(columns))
     group = f"GROUP BY {', '.join(f'g{i}' for i in range(len(columns)))}" if columns else ""
+    args: list[Any] = [today, soon]
+    join, where = _cases_in(scope, args)
     rows = await conn.fetch(
         f"""SELECT {select} count(*) AS open,
-                   count(*) FILTER (WHERE b.due_on < $3) AS overdue,
-                   count(*) FILTER (WHERE b.due_on >= $3 AND b.due_on <= $4) AS due_soon
-            FROM backlog_case b
-            WHERE b.open AND b.division_code >= $1 AND b.division_code < $2 {group}""",
-        *division_range(scope), today, soon,
+                   count(*) FILTER (WHERE b.due_on < $1) AS overdue,
+                   count(*) FILTER (WHERE b.due_on >= $1 AND b.due_on <= $2) AS due_soon
+            FROM backlog_case b {join}
+            WHERE b.open AND {where} {group}""",
+        *args,
     )
     return [
         {"key": {dim: r[f"g{i}"] for i, dim in enumerate(group_by)}, "value": None, **_counts(r)}
@@ -216,11 +220,12 @@ LEFT JOIN category cat ON cat.code = c.category_code
 
 
 def due_list_query(
-    scope: str, which: str, today: dt.date, soon: dt.date, filters: dict[str, Any],
+    scope: Scope, which: str, today: dt.date, soon: dt.date, filters: dict[str, Any],
     after: tuple[dt.date, int] | None = None, limit: int | None = None,
 ) -> tuple[str, list[Any]]:
-    args: list[Any] = [*division_range(scope)]
-    clauses = ["b.open", "b.division_code >= $1", "b.division_code < $2"]
+    args: list[Any] = [*scope.bounds]
+    # The division on the backlog's index; a mediator's body on the case (joined).
+    clauses = ["b.open", "b.division_code >= $1 AND b.division_code < $2" + scope.body_sql("c", args)]
 
     def add(sql: str, value: Any) -> None:
         args.append(value)
@@ -299,7 +304,7 @@ async def due_list(
     items = [due_item(r, cal, today) for r in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
     return {
-        "as_of": today, "due_soon_until": soon, "scope": scope, "items": items,
+        "as_of": today, "due_soon_until": soon, "scope": scope.prefix, "items": items,
         "next_cursor": encode_after(last["due_on"], last["id"]) if last is not None else None,
     }
 
@@ -308,21 +313,24 @@ async def due_list(
 
 async def aging(actor: Principal, *, division: str | None) -> dict[str, Any]:
     today, _ = await as_of()
-    scope = scope_for(actor, division)
+    within = scope_for(actor, division)
+    scope = within.prefix if within is not None else None
     counts = {label: 0 for label, _, _ in AGE_BUCKETS}
-    if scope is not None:
+    if within is not None:
         async with connection() as conn:
-            if len(scope) in LEVEL_LENGTHS:
+            if within.whole_divisions and len(within.prefix) in LEVEL_LENGTHS:
                 rows = await conn.fetch(
                     """SELECT value::date AS received_on, sum(n) AS n FROM backlog_tally
                        WHERE scope = $1 AND dim = 'received' GROUP BY value HAVING sum(n) <> 0""",
-                    scope,
+                    within.prefix,
                 )
             else:
+                args: list[Any] = []
+                join, where = _cases_in(within, args)
                 rows = await conn.fetch(
-                    """SELECT received_on, count(*) AS n FROM backlog_case b
-                       WHERE open AND division_code >= $1 AND division_code < $2 GROUP BY received_on""",
-                    *division_range(scope),
+                    f"""SELECT b.received_on, count(*) AS n FROM backlog_case b {join}
+                        WHERE b.open AND {where} GROUP BY b.received_on""",
+                    *args,
                 )
         for row in rows:
             age = (today - row["received_on"]).days
@@ -375,24 +383,28 @@ async def trends(
         periods.append(day)
         day = next_period(day, interval)
     table = {p: {"intake": {"petition": 0, "dispute": 0}, "closed": {"petition": 0, "dispute": 0}} for p in periods}
-    scope = scope_for(actor, division)
-    if scope is not None:
+    within = scope_for(actor, division)
+    scope = within.prefix if within is not None else None
+    if within is not None:
         lo, hi = period_bounds(start, end)
         trunc = "week" if interval == "week" else "month"
         async with connection() as conn:
+            args: list[Any] = [lo, hi]
             intake = await conn.fetch(
-                f"""SELECT date_trunc('{trunc}', received_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS p,
-                           kind, count(*) AS n
-                    FROM case_file WHERE division_code >= $1 AND division_code < $2
-                      AND received_at >= $3 AND received_at < $4 GROUP BY 1, 2""",
-                *division_range(scope), lo, hi,
+                f"""SELECT date_trunc('{trunc}', c.received_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS p,
+                           c.kind, count(*) AS n
+                    FROM case_file c WHERE {within.sql("c", args)}
+                      AND c.received_at >= $1 AND c.received_at < $2 GROUP BY 1, 2""",
+                *args,
             )
+            args = [lo, hi]
+            join, where = _cases_in(within, args)
             closed = await conn.fetch(
-                f"""SELECT date_trunc('{trunc}', left_open_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS p,
-                           kind, count(*) AS n
-                    FROM backlog_case WHERE division_code >= $1 AND division_code < $2
-                      AND left_open_at >= $3 AND left_open_at < $4 GROUP BY 1, 2""",
-                *division_range(scope), lo, hi,
+                f"""SELECT date_trunc('{trunc}', b.left_open_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS p,
+                           b.kind, count(*) AS n
+                    FROM backlog_case b {join} WHERE {where}
+                      AND b.left_open_at >= $1 AND b.left_open_at < $2 GROUP BY 1, 2""",
+                *args,
             )
         for name, rows in (("intake", intake), ("closed", closed)):
             for row in rows:

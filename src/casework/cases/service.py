@@ -19,7 +19,7 @@ import msgspec
 
 from casework import timeutil
 from casework.access.policy import allowed
-from casework.access.scope import can_see_case, visibility_sql
+from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.cases.events import log_case_events
 from casework.cases.identity import (
@@ -53,11 +53,6 @@ def new_receipt_code() -> str:
 
 def receipt_hash(reference: str, code: str) -> str:
     return crypto.keyed_hash(f"{reference}:{code.strip().upper()}", purpose="receipt")
-
-
-def division_range(prefix: str) -> tuple[str, str]:
-    """Bounds for ``code LIKE prefix%`` on a "C"-collated column, index-friendly."""
-    return prefix, prefix + ":"  # ':' sorts right after '9'
 
 
 # ---------------------------------------------------------------- validation
@@ -204,7 +199,7 @@ async def find_repeats(
     since = received_at - dt.timedelta(days=get_settings().repeat_window_days)
     rows = await conn.fetch(
         """SELECT DISTINCT c.id, c.reference, c.status, c.stage, c.track, c.received_at, c.terminated,
-                  c.division_code
+                  c.division_code, c.body_id, c.assignee_id
            FROM party a JOIN case_file c ON c.id = a.case_id
            WHERE a.role = 'applicant'
              AND (a.id_number_hash = ANY($1::text[])
@@ -226,9 +221,17 @@ async def find_repeats(
     return [
         {"reference": r["reference"], "status": r["status"], "stage": r["stage"], "track": r["track"],
          "received_at": r["received_at"], "terminated": r["terminated"],
-         "division_code": r["division_code"]}
+         "division_code": r["division_code"], "body_id": r["body_id"], "assignee_id": r["assignee_id"]}
         for r in rows
     ]
+
+
+_REPEAT_KEYS = ("reference", "status", "stage", "track", "received_at", "terminated", "division_code")
+
+
+def shown_repeats(repeats: list[dict[str, Any]], scope: Scope) -> list[dict[str, Any]]:
+    """The earlier cases a reader may be told of: only those in their scope."""
+    return [{k: r[k] for k in _REPEAT_KEYS} for r in repeats if scope.allows(r)]
 
 
 # ---------------------------------------------------------------- intake
@@ -278,10 +281,13 @@ async def intake(
                 if not claimed:  # a concurrent twin committed first: replay it
                     raise _ReplayNeeded()
             # Repeats are searched everywhere (a terminated matter is refused
-            # wherever it was decided) but shown only within the jurisdiction.
+            # wherever it was decided) but named only within the caller's
+            # scope (access.scope): an out-of-scope case is named to nobody.
+            scope = Scope.of(actor)
             repeats_all = await find_repeats(conn, data, received_at=received_at, exclude_id=None)
             terminated_of = next((r for r in repeats_all if r["terminated"]), None) if data.kind == "petition" else None
-            repeats = [r for r in repeats_all if actor.covers(r["division_code"])]
+            # As stored and as the detail route reads them back (JSON, dates as text).
+            repeats = shown_repeats(json.loads(json.dumps(repeats_all, default=str)), scope)
             state = "not_accepted" if terminated_of else initial_state(decision.track)
             status = "not_accepted" if terminated_of else "open"
             related_id = None
@@ -308,7 +314,7 @@ async def intake(
                 data.headcount >= 5, data.amount_in_dispute, data.act_known_on,
                 data.pending_litigation, data.risk_level, status, decision.track, state, body_id,
                 actor.id, related_id, "terminated_matter" if terminated_of else None,
-                json.dumps(repeats, default=str), received_at if terminated_of else None,
+                json.dumps(repeats_all, default=str), received_at if terminated_of else None,
             )
             parties = await _insert_parties(conn, case_id, data)
             # The response is built from the rows these inserts return (the
@@ -339,7 +345,9 @@ async def intake(
                     "division_code": data.division_code, "headcount": data.headcount,
                     "risk_level": data.risk_level, "received_at": received_at.isoformat(),
                     "parties": [{"role": p.role, "kind": p.kind} for p in data.parties],
-                    "possible_repeats": [r["reference"] for r in repeats],
+                    # How many, not which: the timeline and its webhooks reach
+                    # readers whose scope the earlier cases may lie outside.
+                    "possible_repeat_count": len(repeats_all),
                 }, proceeding_id),
                 ("routing_decided", {**decision.as_dict(), "body": _body_ref(decision.body)}, proceeding_id),
             ]
@@ -347,7 +355,7 @@ async def intake(
             clocks: list[dict[str, Any]] = []
             if terminated_of:
                 events.append(("not_accepted", {
-                    "reason": "terminated_matter", "related_case": terminated_of["reference"],
+                    "reason": "terminated_matter",
                     "explanation": "the same matter was terminated after re-review and is not accepted again",
                 }, proceeding_id))
             else:
@@ -390,16 +398,18 @@ async def intake(
             )
             await log_case_events(conn, case_id=case_id, reference=reference_no, actor=actor, events=events)
             # A new case: no one else can have added records or feedback yet.
+            named = terminated_of is not None and scope.allows(terminated_of)
             detail = await assemble_detail(
                 case_row, parties, [proceeding], clocks, decision_row,
-                terminated_of["reference"] if terminated_of else None, actor,
+                terminated_of["reference"] if named else None, repeats, actor,
                 {**_no_records(), "feedback": []},
             )
             response = {**detail, "receipt_code": receipt_code}
             if terminated_of:
                 response["receipt_note"] = (
-                    f"not accepted: the same matter was terminated after re-review "
-                    f"(case {terminated_of['reference']}); the same facts and reasons are not accepted again"
+                    "not accepted: the same matter was terminated after re-review"
+                    + (f" (case {terminated_of['reference']})" if named else "")
+                    + "; the same facts and reasons are not accepted again"
                 )
             if idempotency_key:
                 await conn.execute(
@@ -480,7 +490,7 @@ def etag(case_id: int, version: int) -> str:
 async def case_by_reference(conn: Any, reference_no: str, actor: Principal) -> dict[str, Any]:
     """The case row, or 404 when missing or outside the caller's scope (access.scope)."""
     row = await conn.fetchrow("SELECT * FROM case_file WHERE reference = $1", reference_no)
-    if row is None or not can_see_case(actor, row):
+    if row is None or not Scope.of(actor).allows(row):
         raise not_found()
     return dict(row)
 
@@ -506,18 +516,30 @@ async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, An
            WHERE d.case_id = $1 ORDER BY d.id DESC LIMIT 1""",
         case_id,
     )
+    scope = Scope.of(actor)
     related_reference = None
     if case["related_case_id"]:
-        related_reference = await conn.fetchval(
-            "SELECT reference FROM case_file WHERE id = $1", case["related_case_id"]
+        related = await conn.fetchrow(
+            "SELECT reference, division_code, body_id, assignee_id FROM case_file WHERE id = $1",
+            case["related_case_id"],
         )
+        related_reference = related["reference"] if scope.allows(related) else None
+    stored = json.loads(case["possible_repeats"])
+    repeats: list[dict[str, Any]] = []
+    if stored:
+        # As they are now (a case may have moved since intake), in the reader's scope.
+        now = {r["reference"]: dict(r) for r in await conn.fetch(
+            "SELECT reference, division_code, body_id, assignee_id FROM case_file WHERE reference = ANY($1::text[])",
+            [r["reference"] for r in stored])}
+        repeats = shown_repeats([{**r, **now[r["reference"]]} for r in stored if r["reference"] in now], scope)
     extra = {**await _records(conn, case_id, actor), "feedback": await feedback_for_case(conn, case_id)}
-    return await assemble_detail(case, parties, proceedings, clocks, decision, related_reference, actor, extra)
+    return await assemble_detail(case, parties, proceedings, clocks, decision, related_reference, repeats,
+                                 actor, extra)
 
 
 async def assemble_detail(
     case: Any, parties: Any, proceedings: Any, clocks: Any, decision: Any, related_reference: str | None,
-    actor: Principal, extra: dict[str, Any],
+    repeats: list[dict[str, Any]], actor: Principal, extra: dict[str, Any],
 ) -> dict[str, Any]:
     """The detail view from its rows: the case, its parties (in position
     order), proceedings (with body_code/body_name_zh/body_name_en), clocks
@@ -585,7 +607,7 @@ async def assemble_detail(
         } if decision else None,
         "proceeding": current,
         "proceedings": proceeding_list,
-        "possible_repeats": json.loads(case["possible_repeats"]),
+        "possible_repeats": repeats,
         **extra,
         "created_at": case["created_at"],
         "updated_at": case["updated_at"],
@@ -659,16 +681,11 @@ LIST_COLUMNS = """c.id, c.reference, c.kind, c.petition_type, c.category_code AS
 
 async def list_cases(actor: Principal, filters: dict[str, Any], limit: int, cursor: str | None) -> dict[str, Any]:
     """Newest first, keyset-paginated by id (stable under concurrent intake)."""
-    clauses = ["c.division_code >= $1", "c.division_code < $2"]
-    prefix = filters.get("division")
-    if prefix:
-        if not prefix.startswith(actor.jurisdiction) and not actor.jurisdiction.startswith(prefix):
-            return {"items": [], "next_cursor": None}
-        scope = prefix if prefix.startswith(actor.jurisdiction) else actor.jurisdiction
-    else:
-        scope = actor.jurisdiction
-    args: list[Any] = list(division_range(scope))
-    clauses.append(visibility_sql(actor, "c", args))
+    scope = Scope.of(actor).narrowed(filters.get("division"))
+    if scope is None:
+        return {"items": [], "next_cursor": None}
+    args: list[Any] = []
+    clauses = [scope.sql("c", args)]
 
     def add(sql: str, value: Any) -> None:
         args.append(value)

@@ -540,7 +540,7 @@ async def work_queue(actor: Principal, limit: int, cursor: str | None) -> dict[s
             after_id = int(id_text)
         except ValueError:
             raise invalid([{"field": "cursor", "message": "is not a cursor this service issued"}]) from None
-    low, high = cases.division_range(actor.jurisdiction)
+    low, high = Scope.of(actor).bounds
     async with connection() as conn:
         rows = await conn.fetch(
             f"""SELECT {cases.LIST_COLUMNS}, c.assignee_id FROM case_file c

@@ -14,8 +14,10 @@ so pages are an index range scan.
 
 Each item is the case as it is now (the same fields as the case list, with
 ``version``): a client keeps, per reference, the highest version it has
-seen. A case that moved out of the caller's jurisdiction is reported in
-``gone``.
+seen. Scope is the one rule (access.scope): a change is fed to a caller
+when the case was in their scope before or after it (for a mediator, with
+their body or assigned to them); a case that is no longer in their scope
+is reported in ``gone``, one that never was is never named.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.cases.service import LIST_COLUMNS
 from casework.db import connection
@@ -49,31 +52,43 @@ def decode_cursor(cursor: str | None) -> tuple[int, int]:
     return value
 
 
+def _was_in(scope: Scope, prefix: str, args: list[Any]) -> str:
+    """The change row's state after (``prefix`` "") or before ("old_") was in ``scope``."""
+    args.extend(scope.bounds)
+    sql = f"(x.{prefix}division_code >= ${len(args) - 1} AND x.{prefix}division_code < ${len(args)}"
+    if scope.body_bound:
+        args.extend([scope.body_id, scope.user_id])
+        sql += f" AND (x.{prefix}body_id = ${len(args) - 1} OR x.{prefix}assignee_id = ${len(args)})"
+    return sql + ")"
+
+
 async def changes(actor: Principal, *, since: str | None, limit: int) -> dict[str, Any]:
     txid, case_id = decode_cursor(since)
-    low, high = actor.jurisdiction, actor.jurisdiction + ":"
+    scope = Scope.of(actor)
     async with connection() as conn:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             horizon = int(await conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text"))
+            args: list[Any] = [str(txid), case_id, str(horizon), limit + 1]
             rows = await conn.fetch(
-                """SELECT txid::text::bigint AS txid, case_id, division_code FROM case_change
-                   WHERE (txid, case_id) > ($1::text::xid8, $2::bigint)
-                     AND txid < $3::text::xid8
-                     AND division_code >= $4 AND division_code < $5
-                   ORDER BY txid, case_id LIMIT $6""",
-                str(txid), case_id, str(horizon), low, high, limit + 1,
+                f"""SELECT txid::text::bigint AS txid, case_id FROM case_change x
+                    WHERE (txid, case_id) > ($1::text::xid8, $2::bigint)
+                      AND txid < $3::text::xid8
+                      AND ({_was_in(scope, "", args)} OR {_was_in(scope, "old_", args)})
+                    ORDER BY txid, case_id LIMIT $4""",
+                *args,
             )
             page = rows[:limit]
             ids = sorted({r["case_id"] for r in page})
             cases = await conn.fetch(
-                f"SELECT {LIST_COLUMNS}, c.updated_at, c.closed_at FROM case_file c WHERE c.id = ANY($1::bigint[])",
+                f"""SELECT {LIST_COLUMNS}, c.assignee_id, c.updated_at, c.closed_at FROM case_file c
+                    WHERE c.id = ANY($1::bigint[])""",
                 ids,
             )
     current = {r["id"]: dict(r) for r in cases}
     items, gone = [], []
     for case_id_ in ids:
         case = current.get(case_id_)
-        if case is not None and case["division_code"].startswith(actor.jurisdiction):
+        if case is not None and scope.allows(case):
             items.append(case)
         elif case is not None:
             gone.append(case["reference"])

@@ -193,8 +193,8 @@ async def retry_delivery(delivery_id: int, *, actor: Principal) -> dict[str, Any
     async with transaction():
         async with connection() as conn:
             before = await conn.fetchrow(
-                f"""SELECT {DELIVERY_COLUMNS} FROM webhook_delivery d JOIN case_file c ON c.id = d.case_id
-                    JOIN webhook_subscription s ON s.id = d.subscription_id
+                f"""SELECT {DELIVERY_COLUMNS}, s.division_prefix FROM webhook_delivery d
+                    JOIN case_file c ON c.id = d.case_id JOIN webhook_subscription s ON s.id = d.subscription_id
                     WHERE d.id = $1 AND starts_with(s.division_prefix, $2) FOR UPDATE OF d""",
                 delivery_id, actor.jurisdiction,
             )
@@ -213,6 +213,9 @@ async def retry_delivery(delivery_id: int, *, actor: Principal) -> dict[str, Any
                 f"SELECT {DELIVERY_COLUMNS} FROM webhook_delivery d JOIN case_file c ON c.id = d.case_id WHERE d.id = $1",
                 delivery_id,
             )
+            # The subscription's prefix places the change for the audit trail's readers.
             await record_admin_change(conn, actor=actor, entity="webhook_delivery", key=str(delivery_id),
-                                      before=dict(before), after=dict(after), action="retry")
+                                      before=dict(before),
+                                      after={**dict(after), "division_prefix": before["division_prefix"]},
+                                      action="retry")
     return dict(after)
