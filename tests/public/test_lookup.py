@@ -129,3 +129,26 @@ async def test_a_successful_lookup_does_not_count_as_a_guess(app, users):
             response = await party.post("/api/v1/public/lookup",
                                         json={"reference": case["reference"], "receipt_code": case["receipt_code"]})
             assert response.status_code == 200
+
+
+async def test_a_party_is_told_why_in_standard_words_never_the_officer_s_own_note(app, users):
+    from tests.support import act
+
+    _d, case = await _register(users)
+    declined = await act(users["village_mediator"], case["reference"], "decline", {
+        "reason": "申请人张三情绪偏激，内部认为不宜调解", "directed_to": "潞州区人民法院",
+        "reason_code": "already_in_court", "public_note": "请关注法院的立案通知。"})
+    assert declined.status_code == 200, declined.text
+    async with client_from(app) as party:
+        view = (await party.post("/api/v1/public/lookup",
+                                 json={"reference": case["reference"], "receipt_code": case["receipt_code"]})).json()
+    assert "张三" not in json.dumps(view, ensure_ascii=False) and "内部" not in json.dumps(view, ensure_ascii=False)
+    assert view["not_accepted_reason"] == "already_in_court"
+    assert view["not_accepted"]["text_zh"] == "同一事项已向人民法院起诉或人民法院已经受理。"
+    assert view["not_accepted"]["note"] == "请关注法院的立案通知。"
+    # The staff see their own reason where it always was.
+    detail = (await users["clerk"].get(f"/api/v1/cases/{case['reference']}")).json()
+    assert detail["proceeding"]["details"]["not_accepted"]["reason"].startswith("申请人张三")
+    unknown = await act(users["village_mediator"], (await _register(users))[1]["reference"], "decline",
+                        {"reason": "x", "directed_to": "y", "reason_code": "made_up"})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "reason_code"

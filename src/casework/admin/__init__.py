@@ -49,7 +49,7 @@ from piccolo.apps.user.tables import BaseUser
 from casework.access import login as sign_in_path
 from casework.access.throttle import TooManyAttempts
 from casework.admin.tables import (
-    CalendarDayEntry, CalendarYearEntry, CategoryEntry, DivisionEntry, TimeLimitEntry,
+    CalendarDayEntry, CalendarYearEntry, CategoryEntry, DivisionEntry, PublicReasonEntry, TimeLimitEntry,
 )
 from casework.db import connection, engine
 from casework.problems import TYPE_BASE
@@ -122,6 +122,7 @@ def _tables() -> list[Any]:
         TableConfig(Body, menu_group="参考数据"),
         TableConfig(CategoryEntry, menu_group="参考数据"),
         TableConfig(RoutingRule, menu_group="参考数据"),
+        TableConfig(PublicReasonEntry, menu_group="参考数据"),
         TableConfig(TimeLimitEntry, menu_group="法定时限与节假日"),
         TableConfig(CalendarYearEntry, menu_group="法定时限与节假日"),
         TableConfig(CalendarDayEntry, menu_group="法定时限与节假日"),

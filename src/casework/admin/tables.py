@@ -70,3 +70,15 @@ class CalendarDayEntry(Table, tablename="calendar_day"):
     kind = Text(required=True, help_text="holiday | workday (an adjusted working weekend)")
     name = Text(default="")
     source = Text(default="")
+
+
+class PublicReasonEntry(Table, tablename="public_reason"):
+    admin_id = Serial(primary_key=True)
+    code = Text(unique=True, required=True)
+    position = Integer(default=0)
+    label_zh = Text(required=True)
+    label_en = Text(required=True)
+    text_zh = Text(required=True, help_text="what the party is told")
+    text_en = Text(required=True)
+    source = Text(required=True, help_text="the statute and article")
+    active = Boolean(default=True)

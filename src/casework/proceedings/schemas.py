@@ -20,6 +20,11 @@ Short = Annotated[str, Meta(max_length=200)]
 class ActionRequest(Struct, forbid_unknown_fields=True):
     reason: Text | None = None
     directed_to: Short | None = None
+    # decline: what the party is told (a code of GET /api/v1/reference
+    # public_reasons; "other" when omitted), and a note written for the
+    # party on purpose. ``reason`` stays internal.
+    reason_code: Annotated[str, Meta(max_length=50)] | None = None
+    public_note: Annotated[str, Meta(max_length=500)] | None = None
     body_code: Annotated[str, Meta(max_length=64)] | None = None
     assignee: Annotated[str, Meta(max_length=100)] | None = None
     held_on: dt.date | None = None

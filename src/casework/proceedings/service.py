@@ -21,6 +21,7 @@ from casework.deadlines.service import holiday_calendar, start_clocks, stop_cloc
 from casework.problems import Problem, invalid, not_found
 from casework.proceedings import transitions as tt
 from casework.proceedings.schemas import ActionRequest
+from casework.reference import service as reference
 from casework.routing.service import TRACK_BODY_KIND, find_body
 
 STATUS_OF_STATE = {
@@ -241,12 +242,19 @@ async def do_accept(conn, case, proceeding, data: ActionRequest, actor, today, o
 
 
 async def do_decline(conn, case, proceeding, data: ActionRequest, actor, today, out: Outcome):
-    details = {**_details(proceeding), "not_accepted": {"reason": data.reason, "directed_to": data.directed_to}}
+    code = data.reason_code or "other"
+    if code not in await reference.public_reasons():
+        raise invalid([{"field": "reason_code", "message": f"unknown reason {code!r} (GET /api/v1/reference: "
+                                                           "public_reasons)"}])
+    public_note = (data.public_note or "").strip() or None
+    details = {**_details(proceeding), "not_accepted": {
+        "reason": data.reason, "reason_code": code, "public_note": public_note, "directed_to": data.directed_to}}
     await conn.execute("UPDATE proceeding SET details = $2::jsonb, concluded_at = casework_now() WHERE id = $1",
                        proceeding["id"], json.dumps(details))
-    await conn.execute("UPDATE case_file SET not_accepted_reason = $2 WHERE id = $1", case["id"], data.reason)
+    await conn.execute("UPDATE case_file SET not_accepted_reason = $2, not_accepted_note = $3 WHERE id = $1",
+                       case["id"], code, public_note)
     await _stop_all(conn, proceeding["id"], today, out, "decline")
-    out.add("not_accepted", {"reason": data.reason, "directed_to": data.directed_to})
+    out.add("not_accepted", {"reason": data.reason, "reason_code": code, "directed_to": data.directed_to})
 
 
 async def do_assign(conn, case, proceeding, data: ActionRequest, actor, today, out: Outcome):

@@ -26,6 +26,7 @@ from casework.db import connection, transaction
 from casework.deadlines.service import clock_view
 from casework.personal import crypto
 from casework.problems import Problem, conflict
+from casework.reference import service as reference
 from casework.settings import get_settings
 
 _THROTTLED = "too many failed lookups for this reference or from this address; wait and retry"
@@ -106,10 +107,21 @@ def _outcome(p: dict[str, Any]) -> dict[str, Any] | None:
     return {"code": p["outcome"], "opinion": opinion if isinstance(opinion, str) else None}
 
 
+async def _not_accepted(case: Any) -> dict[str, Any] | None:
+    code = case["not_accepted_reason"]
+    if code is None:
+        return None
+    reasons = await reference.public_reasons()
+    wording = reasons.get(code) or reasons.get("other") or {}
+    return {"code": code if code in reasons else "other", "label_zh": wording.get("label_zh"),
+            "label_en": wording.get("label_en"), "text_zh": wording.get("text_zh"),
+            "text_en": wording.get("text_en"), "note": case["not_accepted_note"]}
+
+
 async def _public_view(conn: Any, case_id: int) -> dict[str, Any]:
     case = await conn.fetchrow(
         """SELECT c.reference, c.kind, c.category_code, k.label_zh, k.label_en, c.received_at, c.status,
-                  c.current_proceeding_id, c.not_accepted_reason, c.terminated
+                  c.current_proceeding_id, c.not_accepted_reason, c.not_accepted_note, c.terminated
            FROM case_file c JOIN category k ON k.code = c.category_code WHERE c.id = $1""",
         case_id,
     )
@@ -154,7 +166,10 @@ async def _public_view(conn: Any, case_id: int) -> dict[str, Any]:
         "kind": case["kind"],
         "category": {"code": case["category_code"], "label_zh": case["label_zh"], "label_en": case["label_en"]},
         "status": case["status"],
+        # The standard wording of the reason and the note written for the party;
+        # the officer's own reason is never shown here.
         "not_accepted_reason": case["not_accepted_reason"],
+        "not_accepted": await _not_accepted(case),
         "terminated": case["terminated"],
         "stages": [{"stage": "received", "at": case["received_at"]}, *(current["stages"] if current else [])],
         "handling_body": current["handling_body"] if current else None,

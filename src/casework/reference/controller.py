@@ -70,6 +70,9 @@ class ReferenceController(Controller):
             "tracks": list(TRACKS),
             "roles": list(ROLES),
             "time_limits": [vars(lim) for lim in limits.values()],
+            # decline's reason_code: what a party is told, in standard words
+            "public_reasons": [{k: r[k] for k in ("code", "label_zh", "label_en", "text_zh", "text_en", "source")}
+                               for r in (await service.public_reasons()).values()],
         }
 
     @get("/divisions", summary="Administrative divisions, optionally under a prefix")

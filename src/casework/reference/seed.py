@@ -90,6 +90,14 @@ async def seed_reference_data() -> dict[str, int]:
                 ],
             )
             counts["time_limits"] = len(limits)
+            reasons = load_data("public_reasons.json")["reasons"]
+            await conn.executemany(
+                """INSERT INTO public_reason (code, position, label_zh, label_en, text_zh, text_en, source)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO NOTHING""",
+                [(r["code"], r["position"], r["label_zh"], r["label_en"], r["text_zh"], r["text_en"], r["source"])
+                 for r in reasons],
+            )
+            counts["public_reasons"] = len(reasons)
             counts["holidays"] = await _seed_holidays(conn)
     log.info("reference_data_seeded", **counts)
     return counts

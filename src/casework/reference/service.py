@@ -70,5 +70,16 @@ async def body_by_id(body_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+async def _load_public_reasons() -> dict[str, dict[str, Any]]:
+    async with connection() as conn:
+        rows = await conn.fetch("SELECT * FROM public_reason WHERE active ORDER BY position, code")
+    return {r["code"]: dict(r) for r in rows}
+
+
+async def public_reasons() -> dict[str, dict[str, Any]]:
+    """The standard wordings a party is told a matter was not accepted in."""
+    return await cached("public_reasons", _load_public_reasons)
+
+
 def reference_changed() -> None:
     invalidate()
