@@ -13,11 +13,11 @@ from typing import Any
 
 from casework.access.service import Principal
 from casework.backlog.labels import RATING_ZH, TRACK_ZH
+from casework.proceedings.tracks import registry
 from casework.access.scope import Scope
 from casework.backlog.service import period_bounds, scope_for
 from casework.db import connection
 
-MEDIATION_TRACKS = ("people_mediation", "administrative_mediation", "judicial_mediation")
 MEDIATION_OUTCOMES = ("agreement", "failed", "withdrawn", "party_refused")
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
 
@@ -86,7 +86,7 @@ async def metrics(actor: Principal, *, start: dt.date, end: dt.date, division: s
                FROM proceeding p JOIN case_file c ON c.id = p.case_id
                WHERE p.track = ANY(${len(args) + 1}::text[]) AND p.outcome = ANY(${len(args) + 2}::text[])
                  AND p.concluded_at >= $1 AND p.concluded_at < $2 AND {cases}""",
-            *args, list(MEDIATION_TRACKS), list(MEDIATION_OUTCOMES),
+            *args, sorted(registry().mediation_tracks), list(MEDIATION_OUTCOMES),
         )
         repeats = await conn.fetchrow(
             f"""SELECT count(*) AS petitions,

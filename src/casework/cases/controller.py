@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from casework.access.auth import requires
-from casework.cases import service
+from casework.cases import core, service
 from casework.cases.schemas import CaseCreate, RiskLevel, Track
 
 
@@ -28,7 +28,7 @@ class CaseController(Controller):
         return Response(
             body,
             status_code=201 if created else 200,
-            headers={"ETag": service.etag(body["id"], body["version"]), "Location": f"/api/v1/cases/{body['reference']}"},
+            headers={"ETag": core.etag(body["id"], body["version"]), "Location": f"/api/v1/cases/{body['reference']}"},
         )
 
     @get("/", guards=[requires("case.read")], summary="List cases in your jurisdiction")
@@ -59,7 +59,7 @@ class CaseController(Controller):
     @get("/{reference:str}", guards=[requires("case.read")], summary="One case, personal identifiers masked")
     async def get_case(self, request: Request, reference: str) -> Response[dict[str, Any]]:
         body = await service.get_case(reference, request.user)
-        return Response(body, headers={"ETag": service.etag(body["id"], body["version"])})
+        return Response(body, headers={"ETag": core.etag(body["id"], body["version"])})
 
     @get("/{reference:str}/events", guards=[requires("case.read")], summary="The case's append-only timeline")
     async def list_events(self, request: Request, reference: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import msgspec
 from casework import timeutil
 from casework.access.policy import allowed
 from casework.access.scope import Scope
+from casework.cases import core
 from casework.access.service import Principal
 from casework.cases.events import log_case_events
 from casework.cases.identity import (
@@ -31,21 +32,15 @@ from casework.db import connection, transaction
 from casework.deadlines.service import clock_view, start_clocks
 from casework.personal import crypto
 from casework.public.feedback import feedback_for_case
-from casework.problems import Problem, invalid, not_found
+from casework.problems import Problem, invalid
 from casework.reference import service as reference
 from casework.routing import service as routing
+from casework.proceedings.tracks import registry
 from casework.routing.rules import Draft
 from casework.settings import get_settings
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
 RECEIPT_LENGTH = 8
-
-INITIAL_STATE = {"petition": "registered", "triage": "triage"}
-
-
-def initial_state(track: str) -> str:
-    return INITIAL_STATE.get(track, "pending_acceptance")
-
 
 def new_receipt_code() -> str:
     return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
@@ -288,7 +283,7 @@ async def intake(
             terminated_of = next((r for r in repeats_all if r["terminated"]), None) if data.kind == "petition" else None
             # As stored and as the detail route reads them back (JSON, dates as text).
             repeats = shown_repeats(json.loads(json.dumps(repeats_all, default=str)), scope)
-            state = "not_accepted" if terminated_of else initial_state(decision.track)
+            state = "not_accepted" if terminated_of else registry().track(decision.track).initial_state
             status = "not_accepted" if terminated_of else "open"
             related_id = None
             if terminated_of:
@@ -483,18 +478,6 @@ def _body_ref(body: dict[str, Any] | None) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------- reading
 
-def etag(case_id: int, version: int) -> str:
-    return f'"{case_id}.{version}"'
-
-
-async def case_by_reference(conn: Any, reference_no: str, actor: Principal) -> dict[str, Any]:
-    """The case row, or 404 when missing or outside the caller's scope (access.scope)."""
-    row = await conn.fetchrow("SELECT * FROM case_file WHERE reference = $1", reference_no)
-    if row is None or not Scope.of(actor).allows(row):
-        raise not_found()
-    return dict(row)
-
-
 async def case_detail(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
     """The case as the API shows it."""
     case = dict(await conn.fetchrow("SELECT * FROM case_file WHERE id = $1", case_id))
@@ -647,7 +630,7 @@ async def _actions_that_work(current: dict[str, Any], actor: Principal) -> list[
 
 async def get_case(reference_no: str, actor: Principal) -> dict[str, Any]:
     async with connection() as conn:
-        case = await case_by_reference(conn, reference_no, actor)
+        case = await core.case_by_reference(conn, reference_no, actor)
         return await case_detail(conn, case["id"], actor)
 
 
@@ -721,7 +704,7 @@ async def list_cases(actor: Principal, filters: dict[str, Any], limit: int, curs
 
 async def case_events(reference_no: str, actor: Principal) -> list[dict[str, Any]]:
     async with connection() as conn:
-        case = await case_by_reference(conn, reference_no, actor)
+        case = await core.case_by_reference(conn, reference_no, actor)
         rows = await conn.fetch(
             """SELECT e.id, e.at, e.type, e.data, e.proceeding_id, e.actor_id, e.actor_role,
                       u.username AS actor

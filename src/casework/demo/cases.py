@@ -7,6 +7,7 @@ import msgspec
 from stdnum.cn import ric
 
 from casework.access.service import authenticate
+from casework.cases import core
 from casework.cases import service as cases
 from casework.cases.schemas import CaseCreate
 from casework.db import connection
@@ -74,6 +75,6 @@ async def seed_demo_cases(password: str) -> int:
                 payload = {**payload, "held_on": str(detail["received_at"].date())}
             await proceedings.perform(
                 body["reference"], action, msgspec.convert(payload, ActionRequest), actor=user,
-                if_match=cases.etag(detail["id"], detail["version"]),
+                if_match=core.etag(detail["id"], detail["version"]),
             )
     return made

@@ -33,11 +33,11 @@ from typing import Any, Annotated
 import msgspec
 from msgspec import Meta, Struct
 
+from casework.cases import core
 from casework.db import connection, transaction
 from casework.problems import Problem, invalid, not_found
 from casework.records import legal_aid, litigation
 from casework.records import schemas as s
-from casework.records import service as records
 
 SYSTEMS = ("court", "legal_aid")
 SIGNATURE_HEADER = "x-casework-signature"
@@ -119,7 +119,7 @@ class LawyerAssigned(Struct, forbid_unknown_fields=True):
 async def _lock_cases(conn: Any, case_ids: list[int]) -> None:
     """Lock every case an event touches first, in id order (the one order every writer uses)."""
     for case_id in sorted(set(case_ids)):
-        await records.lock_case_by_id(conn, case_id)
+        await core.lock_case_by_id(conn, case_id)
 
 
 async def _litigation_updated(conn: Any, system: str, data: LitigationUpdate) -> dict[str, Any]:
@@ -158,7 +158,7 @@ async def _legal_aid_records(conn: Any, external_id: str) -> list[tuple[dict[str
     await _lock_cases(conn, [r["case_id"] for r in found])
     result = []
     for row in found:
-        case = await records.lock_case_by_id(conn, row["case_id"])
+        case = await core.lock_case_by_id(conn, row["case_id"])
         record = dict(await conn.fetchrow("SELECT * FROM legal_aid_record WHERE id = $1 FOR UPDATE", row["id"]))
         result.append((case, record))
     return result

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from casework.access.service import Principal
-from casework.cases import service as cases
+from casework.cases import core
 from casework.db import connection, transaction
 from casework.personal import crypto
 from casework.problems import invalid
@@ -28,7 +28,7 @@ async def reveal(
     wanted = tuple(dict.fromkeys(fields)) if fields else FIELDS
     async with transaction():
         async with connection() as conn:
-            case = await cases.case_by_reference(conn, reference, actor)
+            case = await core.case_by_reference(conn, reference, actor)
             rows = await conn.fetch(
                 """SELECT position, role, kind, name, id_number_enc, id_number_masked, phone_enc, phone_masked,
                           address_enc FROM party WHERE case_id = $1 ORDER BY position""",

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from casework.access.auth import requires
-from casework.cases import service as cases
+from casework.cases import core
 from casework.proceedings import service
 from casework.proceedings.schemas import ActionRequest
 
@@ -38,7 +38,7 @@ class ActionController(Controller):
         if_match: Annotated[str | None, Parameter(header="If-Match", required=False)] = None,
     ) -> Response[dict[str, Any]]:
         body = await service.perform(reference, action, data, actor=request.user, if_match=if_match)
-        return Response(body, headers={"ETag": cases.etag(body["id"], body["version"])})
+        return Response(body, headers={"ETag": core.etag(body["id"], body["version"])})
 
     @get("/queue", guards=[requires("queue.read")], summary="My work: assigned to me or to my body, due first")
     async def queue(

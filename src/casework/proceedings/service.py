@@ -12,6 +12,7 @@ import msgspec
 
 from casework import timeutil
 from casework.access.scope import Scope
+from casework.cases import core
 from casework.access.service import Principal
 from casework.cases import service as cases
 from casework.cases.events import log_case_events
@@ -21,13 +22,10 @@ from casework.deadlines.service import holiday_calendar, start_clocks, stop_cloc
 from casework.problems import Problem, invalid, not_found
 from casework.proceedings import transitions as tt
 from casework.proceedings.schemas import ActionRequest
+from casework.proceedings.tracks import registry
 from casework.reference import service as reference
-from casework.routing.service import TRACK_BODY_KIND, find_body
+from casework.routing.service import find_body
 
-STATUS_OF_STATE = {
-    "concluded": "concluded", "not_accepted": "not_accepted", "closed": "closed", "terminated": "terminated",
-}
-FINAL_STATUSES = ("closed", "not_accepted", "terminated")
 SESSION_FLOOR_YEAR = 1990
 
 
@@ -40,11 +38,6 @@ class Outcome:
 
     def add(self, type_: str, data: dict[str, Any], proceeding_id: int | None = None) -> None:
         self.events.append((type_, data, proceeding_id))
-
-
-def precondition_required() -> Problem:
-    return Problem(428, "precondition-required", "Precondition required",
-                   "send If-Match with the case's ETag (from GET /api/v1/cases/{reference})")
 
 
 def conflict_state(action: str, track: str, state: str) -> Problem:
@@ -61,26 +54,9 @@ async def perform(
     today = timeutil.today()
     async with transaction():
         async with connection() as conn:
-            case = await lock_case(conn, reference, actor, if_match)
+            case = await core.lock_case(conn, reference, actor, if_match)
             await apply_action(conn, case, action, data, actor=actor, today=today)
             return await cases.case_detail(conn, case["id"], actor)
-
-
-async def lock_case(conn: Any, reference: str, actor: Principal, if_match: str | None) -> dict[str, Any]:
-    """Lock the case row for a write: 428 without If-Match, 404 outside the
-    caller's jurisdiction, 412 when the ETag is stale. Every write to a case
-    (actions, records) goes through here inside its transaction."""
-    if not if_match:
-        raise precondition_required()
-    case = await conn.fetchrow("SELECT * FROM case_file WHERE reference = $1 FOR UPDATE", reference)
-    if case is None or not Scope.of(actor).allows(case):
-        raise not_found()
-    case = dict(case)
-    current = cases.etag(case["id"], case["version"])
-    if if_match.strip().removeprefix("W/") != current:
-        raise Problem(412, "precondition-failed", "Precondition failed",
-                      "the case changed since you read it; reload and retry", etag=current)
-    return case
 
 
 async def apply_action(
@@ -108,31 +84,10 @@ async def apply_action(
     target_state = new_state or row.to_state
     if target_state and target_state != state and outcome.proceeding_id is None:
         await conn.execute("UPDATE proceeding SET state = $2 WHERE id = $1", proceeding["id"], target_state)
-    await sync_case(conn, case["id"], outcome.proceeding_id or proceeding["id"])
+    await core.sync_case(conn, case["id"], outcome.proceeding_id or proceeding["id"])
     await log_case_events(conn, case_id=case["id"], reference=case["reference"], actor=actor, events=[
         (type_, event_data, proceeding_id or proceeding["id"])
         for type_, event_data, proceeding_id in outcome.events])
-
-
-async def sync_case(conn: Any, case_id: int, proceeding_id: int) -> None:
-    """Derive the case's status, stage, track, body and next due date from
-    its current proceeding; bump its version."""
-    await conn.execute(
-        """UPDATE case_file c SET
-               current_proceeding_id = p.id, track = p.track, stage = p.state, body_id = p.body_id,
-               assignee_id = p.assignee_id,
-               status = CASE p.state WHEN 'concluded' THEN 'concluded' WHEN 'not_accepted' THEN 'not_accepted'
-                                     WHEN 'closed' THEN 'closed' WHEN 'terminated' THEN 'terminated'
-                                     ELSE 'open' END,
-               terminated = c.terminated OR p.state = 'terminated',
-               closed_at = CASE WHEN p.state IN ('closed', 'not_accepted', 'terminated')
-                                THEN coalesce(c.closed_at, casework_now()) ELSE NULL END,
-               next_due_on = (SELECT min(k.due_on) FROM clock k
-                              WHERE k.proceeding_id = p.id AND k.state = 'running'),
-               version = c.version + 1, updated_at = casework_now()
-           FROM proceeding p WHERE c.id = $1 AND p.id = $2""",
-        case_id, proceeding_id,
-    )
 
 
 # ---------------------------------------------------------------- helpers
@@ -388,12 +343,12 @@ async def do_extend_deadline(conn, case, proceeding, data: ActionRequest, actor,
 
 async def do_conclude(conn, case, proceeding, data: ActionRequest, actor, today, out: Outcome):
     track = proceeding["track"]
-    if data.outcome not in tt.OUTCOMES.get(track, ()):
-        raise invalid([{"field": "outcome",
-                        "message": f"must be one of {', '.join(sorted(tt.OUTCOMES.get(track, ())))}"}])
+    outcomes = registry().track(track).outcome_codes
+    if data.outcome not in outcomes:
+        raise invalid([{"field": "outcome", "message": f"must be one of {', '.join(sorted(outcomes))}"}])
     details = _details(proceeding)
     event: dict[str, Any] = {"outcome": data.outcome}
-    if track in tt.MEDIATION_TRACKS and data.outcome in tt.FAILED_MEDIATION:
+    if track in registry().mediation_tracks and data.outcome in tt.FAILED_MEDIATION:
         channels = data.channels_notified or []
         if not channels:
             raise invalid([{"field": "channels_notified",
@@ -431,12 +386,12 @@ async def do_escalate(conn, case, proceeding, data: ActionRequest, actor, today,
         proceeding = {**proceeding, "outcome": data.outcome,
                       "details": json.dumps({**_details(proceeding),
                                              "channels_notified": data.channels_notified})}
-    if target not in tt.ESCALATION.get(track, ()):
-        raise invalid([{"field": "track", "message": f"{track} may escalate to "
-                        f"{', '.join(sorted(tt.ESCALATION.get(track, ()))) or 'nothing'}"}])
+    targets = registry().track(track).escalates_to
+    if target not in targets:
+        raise invalid([{"field": "track", "message": f"{track} may escalate to {', '.join(sorted(targets)) or 'nothing'}"}])
     details = _details(proceeding)
     channels = data.channels_notified or details.get("channels_notified")
-    if track in tt.MEDIATION_TRACKS and proceeding["outcome"] in tt.FAILED_MEDIATION and not channels:
+    if track in registry().mediation_tracks and proceeding["outcome"] in tt.FAILED_MEDIATION and not channels:
         raise invalid([{"field": "channels_notified",
                         "message": "record which other channels the parties were told of"}])
     if target == "reconsideration":
@@ -448,11 +403,11 @@ async def do_escalate(conn, case, proceeding, data: ActionRequest, actor, today,
     if data.body_code:
         body = await _body_by_code(conn, data.body_code)
     else:
-        body = await find_body(TRACK_BODY_KIND[target], case["division_code"], case["category_code"])
+        body = await find_body(registry().track(target).body_kind, case["division_code"], case["category_code"])
     await _stop(conn, proceeding["id"], "escalate", today, out)
     await _stop_all(conn, proceeding["id"], today, out, "escalate")
     new_id = await _open_proceeding(conn, case, proceeding, track=target, body=body,
-                                    state=cases.initial_state(target), reason=data.reason or "", today=today,
+                                    state=registry().track(target).initial_state, reason=data.reason or "", today=today,
                                     out=out)
     out.events.insert(0, ("escalated", {"from_track": track, "to_track": target, "reason": data.reason,
                                         "channels_notified": channels, "body": body["code"] if body else None,

@@ -2,7 +2,8 @@
 
 Each row: the states it may start from, the action, the state it leads to
 (``None``: unchanged), the roles allowed and the fields the request must
-carry. Escalation targets per track are data too.
+carry. Tracks, their outcomes and escalation targets are the registry's
+(``tracks.py``, ``data/tracks.json``).
 """
 
 from __future__ import annotations
@@ -106,35 +107,7 @@ ACTIONS = (
     "conclude", "escalate", "request_review", "request_re_review", "supervise", "close", "reopen",
 )
 
-OUTCOMES: dict[str, frozenset[str]] = {
-    "petition": frozenset({"opinion_issued"}),
-    "petition_review": frozenset({"opinion_issued"}),
-    "petition_re_review": frozenset({"opinion_issued"}),
-    "people_mediation": frozenset({"agreement", "failed", "withdrawn", "party_refused"}),
-    "administrative_mediation": frozenset({"agreement", "failed", "withdrawn", "party_refused"}),
-    "judicial_mediation": frozenset({"agreement", "failed", "withdrawn", "party_refused"}),
-    "reconsideration": frozenset({"upheld", "revoked", "modified", "confirmed_unlawful", "ordered_to_act",
-                                  "dismissed", "settled", "withdrawn"}),
-    "litigation": frozenset({"judgment", "mediation", "withdrawal"}),
-    "legal_aid": frozenset({"granted_concluded", "refused"}),
-}
-
 FAILED_MEDIATION = frozenset({"failed", "party_refused"})
-MEDIATION_TRACKS = frozenset({"people_mediation", "administrative_mediation", "judicial_mediation"})
-
-# Where a proceeding may escalate to (after it concluded or was not accepted).
-ESCALATION: dict[str, frozenset[str]] = {
-    "triage": frozenset({"petition", "people_mediation", "administrative_mediation", "judicial_mediation",
-                         "reconsideration", "litigation", "legal_aid"}),
-    "petition": frozenset({"litigation", "reconsideration"}),
-    "people_mediation": frozenset({"administrative_mediation", "judicial_mediation", "reconsideration",
-                                   "litigation", "legal_aid"}),
-    "administrative_mediation": frozenset({"judicial_mediation", "reconsideration", "litigation", "legal_aid"}),
-    "judicial_mediation": frozenset({"litigation", "legal_aid"}),
-    "reconsideration": frozenset({"litigation", "legal_aid"}),
-    "litigation": frozenset({"legal_aid"}),
-    "legal_aid": frozenset({"litigation"}),
-}
 
 # Channels a mediator may record having told the parties of (People's
 # Mediation Law art. 26), when mediation fails.

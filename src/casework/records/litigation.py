@@ -18,6 +18,7 @@ from typing import Any
 from casework import timeutil
 from casework.access.service import Principal
 from casework.problems import invalid, not_found
+from casework.cases import core
 from casework.records import numbers
 from casework.records import schemas as s
 from casework.records import service as records
@@ -105,7 +106,7 @@ async def _lock_suit_and_cases(conn: Any, lawsuit_id: int) -> tuple[dict[str, An
     """Lock the linked cases (by id, the one order every writer uses), then the suit."""
     case_ids = [r["case_id"] for r in await conn.fetch(
         "SELECT case_id FROM lawsuit_case WHERE lawsuit_id = $1 ORDER BY case_id", lawsuit_id)]
-    linked = [await records.lock_case_by_id(conn, case_id) for case_id in case_ids]
+    linked = [await core.lock_case_by_id(conn, case_id) for case_id in case_ids]
     suit = await conn.fetchrow("SELECT * FROM lawsuit WHERE id = $1 FOR UPDATE", lawsuit_id)
     return dict(suit), linked
 

@@ -18,8 +18,8 @@ from casework import timeutil
 from casework.access.service import Principal
 from casework.problems import Problem, invalid, not_found
 from casework.proceedings import service as proceedings
-from casework.proceedings import transitions as tt
 from casework.proceedings.schemas import ActionRequest
+from casework.proceedings.tracks import registry
 from casework.records import schemas as s
 from casework.records import service as records
 from casework.records.service import case_write, check_not_future, conflict
@@ -53,7 +53,7 @@ async def record_agreement(reference: str, data: s.AgreementCreate, *, actor: Pr
     async with case_write(reference, actor, if_match) as (conn, case):
         proceeding = await records.current_proceeding(conn, case)
         track = proceeding["track"]
-        if track not in tt.MEDIATION_TRACKS:
+        if track not in registry().mediation_tracks:
             raise conflict("not-a-mediation", f"the current proceeding is on track {track}, not a mediation")
         if proceeding["state"] == "accepted":
             await proceedings.apply_action(conn, case, "conclude", ActionRequest(outcome="agreement"), actor=actor,

@@ -22,12 +22,11 @@ from typing import Any, AsyncIterator
 from casework import timeutil
 from casework.access.scope import Scope
 from casework.access.service import Principal
-from casework.cases import service as cases
+from casework.cases import core
 from casework.cases.events import log_case_event
 from casework.db import connection, transaction
 from casework.deadlines.service import clock_view, start_clocks, time_limits
 from casework.problems import Problem, invalid, not_found
-from casework.proceedings import service as proceedings
 from casework.records import schemas as s
 
 
@@ -84,7 +83,7 @@ async def case_write(reference: str, actor: Principal, if_match: str | None) -> 
     """One transaction with the case row locked and its ETag checked."""
     async with transaction():
         async with connection() as conn:
-            case = await proceedings.lock_case(conn, reference, actor, if_match)
+            case = await core.lock_case(conn, reference, actor, if_match)
             yield conn, case
 
 
@@ -101,19 +100,11 @@ async def log(conn: Any, case: dict[str, Any], type_: str, data: dict[str, Any],
 
 async def touch(conn: Any, case: dict[str, Any]) -> str:
     """Bump the case version (and recompute next_due_on); the new ETag."""
-    await proceedings.sync_case(conn, case["id"], case["current_proceeding_id"])
-    version = await conn.fetchval("SELECT version FROM case_file WHERE id = $1", case["id"])
-    return cases.etag(case["id"], version)
+    return await core.sync_case(conn, case["id"], case["current_proceeding_id"])
 
 
 async def etag_of(conn: Any, case_id: int) -> str:
-    return cases.etag(case_id, await conn.fetchval("SELECT version FROM case_file WHERE id = $1", case_id))
-
-
-async def lock_case_by_id(conn: Any, case_id: int) -> dict[str, Any]:
-    """Lock a case that a pushed event or a shared lawsuit touches (no ETag: the
-    writer did not read it)."""
-    return dict(await conn.fetchrow("SELECT * FROM case_file WHERE id = $1 FOR UPDATE", case_id))
+    return core.etag(case_id, await conn.fetchval("SELECT version FROM case_file WHERE id = $1", case_id))
 
 
 def _clock_data(clock: dict[str, Any], record_kind: str, record_id: int) -> dict[str, Any]:
@@ -300,7 +291,7 @@ READERS = {
 async def read(reference: str, kind: str, actor: Principal, record_id: int | None = None) -> Any:
     """List a case's records of one kind, or one of them (404 when not this case's)."""
     async with connection() as conn:
-        case = await cases.case_by_reference(conn, reference, actor)
+        case = await core.case_by_reference(conn, reference, actor)
         if kind == "lawsuits":
             items = await lawsuits(conn, case["id"], actor, record_id)
         else:

@@ -9,10 +9,12 @@ from litestar.params import Parameter
 from msgspec import Meta, Struct
 
 from casework.access.auth import requires
+from casework.access.policy import ROLES
 from casework.admin_log import record_admin_change
 from casework.db import connection, transaction
 from casework.deadlines.service import time_limits
 from casework.problems import conflict, invalid, not_found
+from casework.proceedings.tracks import registry
 from casework.reference import service
 from casework.reference.service import reference_changed
 from casework.routing.controller import BodyKind
@@ -57,9 +59,6 @@ class ReferenceController(Controller):
 
     @get("/reference", summary="Categories, channels, tracks, roles and time limits")
     async def reference(self) -> dict[str, Any]:
-        from casework.access.policy import ROLES
-        from casework.routing.service import TRACKS
-
         limits = await time_limits()
         return {
             "categories": list((await service.categories()).values()),
@@ -67,7 +66,14 @@ class ReferenceController(Controller):
                          "referral", "hotline"],
             "petition_types": ["suggestion", "accusation", "appeal"],
             "risk_levels": ["low", "medium", "high", "critical"],
-            "tracks": list(TRACKS),
+            "tracks": list(registry().tracks),
+            # The words practitioners use for each code (data/tracks.json).
+            "terms": {
+                "tracks": [{"code": t.code, "label_zh": t.label_zh, "label_en": t.label_en, "body_kind": t.body_kind,
+                            "outcomes": [vars(o) for o in t.outcomes]} for t in registry().tracks.values()],
+                "stages": [vars(s) for s in registry().states.values()],
+                "statuses": [vars(s) for s in registry().statuses.values()],
+            },
             "roles": list(ROLES),
             "time_limits": [vars(lim) for lim in limits.values()],
             # decline's reason_code: what a party is told, in standard words

@@ -9,27 +9,9 @@ from typing import Any
 from casework.cache import cached
 from casework.db import connection
 from casework.deadlines.service import holiday_calendar, time_limits
+from casework.proceedings.tracks import registry
 from casework.routing.rules import Draft, Rule, first_match
 
-TRACKS = (
-    "petition", "petition_review", "petition_re_review", "people_mediation",
-    "administrative_mediation", "judicial_mediation", "reconsideration", "litigation",
-    "legal_aid", "triage",
-)
-
-# Which kind of body handles a track when an officer overrides the route.
-TRACK_BODY_KIND = {
-    "petition": "petition_bureau",
-    "petition_review": "petition_bureau",
-    "petition_re_review": "petition_bureau",
-    "people_mediation": "people_mediation_committee",
-    "administrative_mediation": "administrative_department",
-    "judicial_mediation": "court",
-    "reconsideration": "reconsideration_office",
-    "litigation": "court",
-    "legal_aid": "legal_aid_centre",
-    "triage": "triage",
-}
 
 
 @dataclass
@@ -130,7 +112,7 @@ async def decide(draft: Draft) -> Decision:
 
 
 async def override(decision: Decision, *, track: str, reason: str, draft: Draft) -> Decision:
-    body = await find_body(TRACK_BODY_KIND[track], draft.division_code, draft.category)
+    body = await find_body(registry().track(track).body_kind, draft.division_code, draft.category)
     return Decision(
         track=track, body=body, rule_id=decision.rule_id, rule_code=decision.rule_code,
         reason=f"overridden: {reason} (rules suggested {decision.track}: {decision.reason})",

@@ -1,0 +1,49 @@
+"""The track registry is the one list of tracks, states and outcomes: every
+other place that names one names one of these, each with its words."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from casework.backlog import bench_seed
+from casework.proceedings import transitions
+from casework.proceedings.tracks import registry
+
+# Time limits that belong to a record rather than a proceeding's track.
+RECORD_SUBJECTS = {"judicial_confirmation"}
+
+
+def _data(name: str) -> dict:
+    return json.loads(resources.files("casework.reference").joinpath("data", name).read_text("utf-8"))
+
+
+def test_every_track_state_and_outcome_has_its_words():
+    r = registry()
+    for item in [*r.tracks.values(), *r.states.values(), *r.statuses.values(),
+                 *(o for t in r.tracks.values() for o in t.outcomes)]:
+        assert item.label_zh.strip() and item.label_en.strip(), item
+    assert {s.status for s in r.states.values()} <= set(r.statuses)
+    for track in r.tracks.values():
+        assert track.initial_state in r.states, track.code
+        assert set(track.escalates_to) <= set(r.tracks), track.code
+
+
+def test_the_transition_tables_name_only_registered_tracks_and_states():
+    r = registry()
+    assert set(transitions.TABLES) <= set(r.tracks)
+    for track in transitions.TABLES:
+        for row in transitions.table(track):
+            assert row.from_states <= set(r.states), (track, row.action)
+            assert row.to_state is None or row.to_state in r.states, (track, row.action)
+
+
+def test_routing_rules_time_limits_bodies_and_the_bench_seed_name_registered_tracks():
+    r = registry()
+    body_kinds = {b["kind"] for b in _data("bodies.json")["bodies"]}
+    assert {t.body_kind for t in r.tracks.values()} <= body_kinds
+    for rule in _data("routing_rules.json")["routing_rules"]:
+        assert rule["track"] in r.tracks and rule["body_kind"] in body_kinds, rule["code"]
+    for limit in _data("time_limits.json")["time_limits"]:
+        assert limit["track"] in set(r.tracks) | RECORD_SUBJECTS, limit["code"]
+    assert {track for track, _ in bench_seed.TRACKS} <= set(r.tracks)
