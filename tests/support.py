@@ -68,3 +68,11 @@ async def act(client, reference: str, action: str, body: dict | None = None, *, 
         etag = (await client.get(f"/api/v1/cases/{reference}")).headers["etag"]
     return await client.post(f"/api/v1/cases/{reference}/actions/{action}", json=body or {},
                              headers={"If-Match": etag})
+
+
+def on(day: str, at: str = "10:00"):
+    """The service lives on a statutory date for the block (Beijing time):
+    ``with on("2026-11-03"): ...`` (casework.timeutil.travel_to)."""
+    from casework import timeutil
+
+    return timeutil.travel_to(f"{day}T{at}:00+08:00")

@@ -5,7 +5,11 @@ built on another branch; they now drive it.)"""
 
 from __future__ import annotations
 
+import itertools
+
 from tests.support import act
+
+_suits = itertools.count(90000)
 
 
 def _handler(users, case: dict) -> str:
@@ -36,12 +40,27 @@ async def conclude(users, case: dict, outcome: str = "agreement", **fields) -> N
 
 
 async def escalate_to_concluded_litigation(users, case: dict, outcome: str = "judgment") -> None:
-    """A failed mediation goes to court; the court's proceeding concludes."""
-    officer = users["officer"]
+    """A failed mediation goes to court: the party files (a linked lawsuit),
+    the court accepts it and gives judgment; the litigation proceeding
+    follows the court's record."""
+    import datetime as dt
+
     response = await act(users["village_mediator"], case["reference"], "escalate",
                          {"track": "litigation", "reason": "调解不成，起诉"})
     assert response.status_code == 200, response.text
-    await officer_accept_and_conclude(officer, case, outcome)
+    today = dt.date.today().isoformat()
+    number = f"({dt.date.today().year})晋0403民初{next(_suits)}号"
+    clerk = users["clerk"]
+    etag = (await clerk.get(f"/api/v1/cases/{case['reference']}")).headers["etag"]
+    linked = await clerk.post(f"/api/v1/cases/{case['reference']}/lawsuits", headers={"If-Match": etag}, json={
+        "case_number": number, "court": "长治市潞州区人民法院", "case_type": "civil", "filed_on": today})
+    assert linked.status_code == 201, linked.text
+    suit = linked.json()["id"]
+    result = {"judgment": "judgment", "mediation": "mediation", "withdrawal": "withdrawal"}[outcome]
+    progress = await clerk.post(f"/api/v1/cases/{case['reference']}/lawsuits/{suit}/progress",
+                                headers={"If-Match": linked.headers["etag"]},
+                                json={"stage": "first_instance", "result": result, "result_on": today})
+    assert progress.status_code == 200, progress.text
 
 
 async def officer_accept_and_conclude(officer, case: dict, outcome: str) -> None:

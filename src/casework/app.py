@@ -31,6 +31,7 @@ from casework.health import health, ready
 from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
 from casework.middleware import RequestContextMiddleware
+from casework.notices.controller import NoticeController
 from casework.personal.controller import PersonalDataController
 from casework.public.controller import PublicController
 from casework.records.controller import LitigationRecordController, OutcomeRecordController
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health, ready,
             AuthController, UserController, CaseController, ActionController, RoutingController,
             ReferenceController, CalendarController, WebhookController,
-            OutcomeRecordController, LitigationRecordController, InboundEventController,
+            OutcomeRecordController, LitigationRecordController, NoticeController, InboundEventController,
             PersonalDataController, AuditController, PublicController,
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
             admin_handler(),

@@ -57,7 +57,14 @@ async def migrate_and_seed() -> None:
         result = await run_forwards(app_name="all")
         if not result.success:
             raise SystemExit(f"migrations failed: {result.message}")
-        await _with_pool(seed_reference_data)
+        counts = await _with_pool(seed_reference_data)
+        if counts.get("time_limits_corrected"):
+            # Limits brought up to the project's data: their clocks follow.
+            from casework.cache import invalidate
+            from casework.deadlines.recompute import recompute_for_limits
+
+            invalidate()
+            await _with_pool(lambda: recompute_for_limits(counts["time_limits_corrected"]))
         from casework.admin import sync_admin_users
 
         await _with_pool(sync_admin_users)

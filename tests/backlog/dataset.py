@@ -73,7 +73,7 @@ async def build(users, db) -> dict:
     await due("G", today - dt.timedelta(days=3))
     await due("H", today + dt.timedelta(days=30))
     # SQL: F's clock stopped (e.g. accepted and the acceptance clock answered).
-    await db.execute("UPDATE clock SET state = 'stopped', stopped_on = $2, met = true WHERE case_id = $1",
+    await db.execute("UPDATE clock SET state = 'stopped', stopped_on = $2, met = true, outcome = 'met' WHERE case_id = $1",
                      ids["F"], today)
     # SQL: G is supervised by the city petition bureau.
     await db.execute("INSERT INTO case_event (case_id, type, data) VALUES ($1, 'supervised', '{}')", ids["G"])
@@ -88,7 +88,8 @@ async def build(users, db) -> dict:
                    WHERE case_id = $1""",
                 ids[name], outcome, concluded, opened_days,
             )
-            await db.execute("UPDATE clock SET state = 'stopped', stopped_on = $2, met = $3 WHERE case_id = $1",
+            await db.execute("UPDATE clock SET state = 'stopped', stopped_on = $2, met = $3, "
+                             "outcome = CASE WHEN $3 THEN 'met' ELSE 'late' END WHERE case_id = $1",
                              ids[name], today, met)
             await db.execute(
                 """UPDATE case_file SET status = 'concluded', stage = 'concluded', version = version + 1,

@@ -1,9 +1,13 @@
+"""docs/proceedings.md shows the tables the code checks and the data it counts with."""
+
 from pathlib import Path
 
-from casework.proceedings.transitions import markdown_table
+import pytest
+
+from casework.proceedings.docs import SECTIONS, documented
 
 
-def test_the_documented_transition_tables_are_the_ones_the_code_checks():
-    doc = (Path(__file__).parents[2] / "docs" / "proceedings.md").read_text()
-    documented = doc.split("<!-- transitions:start -->\n", 1)[1].split("\n<!-- transitions:end -->", 1)[0]
-    assert documented == markdown_table()
+@pytest.mark.parametrize("name", sorted(SECTIONS))
+def test_the_documented_tables_are_the_code_s(name):
+    doc = (Path(__file__).parents[2] / "docs" / "proceedings.md").read_text("utf-8")
+    assert documented(doc, name) == SECTIONS[name](), f"regenerate: python -m casework.proceedings.docs"

@@ -8,7 +8,7 @@ import pytest
 
 from casework.deadlines.calendar import compute_due
 from casework.deadlines.service import holiday_calendar
-from tests.support import act, dispute, person, petition
+from tests.support import act, dispute, on, person, petition
 
 AGENCY = {"role": "respondent", "kind": "agency", "name": "潞州区某街道办事处"}
 
@@ -83,23 +83,35 @@ async def test_a_petition_goes_through_review_and_re_review_to_termination_and_a
     assert (await act(officer, ref, "accept")).status_code == 200
     opinion = await act(officer, ref, "conclude", {"outcome": "opinion_issued", "opinion": "not_supported"})
     assert opinion.status_code == 200, opinion.text
-    window = [c for c in opinion.json()["proceeding"]["clocks"] if c["time_limit"] == "petition.request_review"]
-    assert window and window[0]["state"] == "running"
+    # The petitioner's window runs from receiving the opinion, not from its issue.
+    assert "petition.request_review" not in [c["time_limit"] for c in opinion.json()["proceeding"]["clocks"]]
+    notice = next(n for n in opinion.json()["notices"] if n["kind"] == "petition_opinion")
+    assert notice["served"] is False
+    served = await officer.post(f"/api/v1/cases/{ref}/notices/{notice['id']}/service",
+                                headers={"If-Match": opinion.headers["etag"]},
+                                json={"method": "in_person", "served_on": dt.date.today().isoformat()})
+    assert served.status_code == 200, served.text
+    detail = (await officer.get(f"/api/v1/cases/{ref}")).json()
+    window = [c for c in detail["proceeding"]["clocks"] if c["time_limit"] == "petition.request_review"]
+    assert window and (window[0]["state"], window[0]["whose"]) == ("running", "party")
 
     review = await act(users["clerk"], ref, "request_review", {"reason": "信访人不服，请求复查"})
     assert review.status_code == 200, review.text
     reviewed = review.json()
     assert reviewed["track"] == "petition_review"
     assert reviewed["proceeding"]["body"]["code"] == "CZ-PB"  # one level above the county bureau
-    # The county clerk may not conclude the city's review.
-    assert (await act(users["clerk"], ref, "conclude", {"outcome": "opinion_issued"})).status_code == 403
+    # The review body decides whether to accept the request first; the county clerk may not.
+    assert reviewed["stage"] == "pending_acceptance"
+    assert (await act(users["clerk"], ref, "accept")).status_code == 403
     await users.make("city_officer", "officer", "1404", "CZ-PB") if "city_officer" not in users.clients else None
     city_officer = users["city_officer"]
+    assert (await act(city_officer, ref, "accept")).status_code == 200
     assert (await act(city_officer, ref, "conclude", {"outcome": "opinion_issued"})).status_code == 200
     re_review = await act(users["clerk"], ref, "request_re_review", {"reason": "请求复核"})
     assert re_review.status_code == 200, re_review.text
     assert re_review.json()["proceeding"]["body"]["code"] == "SX-PB"
     await users.make("province_officer", "officer", "14", "SX-PB") if "province_officer" not in users.clients else None
+    assert (await act(users["province_officer"], ref, "accept")).status_code == 200
     final = await act(users["province_officer"], ref, "conclude", {"outcome": "opinion_issued"})
     assert final.status_code == 200, final.text
     ended = final.json()
@@ -119,35 +131,67 @@ async def test_a_petition_goes_through_review_and_re_review_to_termination_and_a
     assert {k: v for k, v in repeat.items() if k not in ("receipt_code", "receipt_note")} == detail
 
 
-async def test_a_late_review_request_is_refused_unless_an_officer_justifies_it(users, db):
-    case = (await users["clerk"].post("/api/v1/cases", json=petition())).json()
-    ref = case["reference"]
-    await act(users["officer"], ref, "accept")
-    await act(users["officer"], ref, "conclude", {"outcome": "opinion_issued"})
-    # Time passing, set up directly: the 30-day review window ran out yesterday.
-    await db.execute(
-        "UPDATE clock SET due_on = current_date - 1 WHERE case_id = $1 AND time_limit_code = 'petition.request_review'",
-        case["id"])
-    refused = await act(users["clerk"], ref, "request_review")
-    assert refused.status_code == 422 and refused.json()["type"].endswith("window-closed")
-    clerk_try = await act(users["clerk"], ref, "request_review", {"late_justification": "住院"})
-    assert clerk_try.status_code == 403
-    accepted = await act(users["officer"], ref, "request_review", {"late_justification": "信访人住院，有证明"})
-    assert accepted.status_code == 200, accepted.text
+async def test_a_late_review_request_is_refused_unless_an_officer_justifies_it(users):
+    """The opinion reached the petitioner on 2026-11-03: the 30 days end on
+    2026-12-03. A request on 2026-12-04 is late; an officer may accept it,
+    saying why."""
+    with on("2026-09-01"):
+        case = (await users["clerk"].post("/api/v1/cases", json=petition())).json()
+        ref = case["reference"]
+        await act(users["officer"], ref, "accept")
+    with on("2026-10-30"):
+        concluded = await act(users["officer"], ref, "conclude", {"outcome": "opinion_issued"})
+        assert concluded.status_code == 200, concluded.text
+    notice = next(n for n in concluded.json()["notices"] if n["kind"] == "petition_opinion")
+    with on("2026-11-05"):
+        served = await users["officer"].post(
+            f"/api/v1/cases/{ref}/notices/{notice['id']}/service", headers={"If-Match": concluded.headers["etag"]},
+            json={"method": "post", "posted_on": "2026-10-30", "served_on": "2026-11-03", "tracking_number": "XA1"})
+        assert served.status_code == 200, served.text
+    with on("2026-12-04"):
+        refused = await act(users["clerk"], ref, "request_review")
+        assert refused.status_code == 422 and refused.json()["type"].endswith("window-closed")
+        assert "2026-12-03" in refused.json()["detail"]
+        clerk_try = await act(users["clerk"], ref, "request_review", {"late_justification": "住院"})
+        assert clerk_try.status_code == 403
+        accepted = await act(users["officer"], ref, "request_review", {"late_justification": "信访人住院，有证明"})
+        assert accepted.status_code == 200, accepted.text
     events = (await users["officer"].get(f"/api/v1/cases/{ref}/events")).json()["items"]
     requested = next(e for e in events if e["type"] == "review_requested")
     assert requested["data"]["late"]["justification"] == "信访人住院，有证明"
+    assert requested["data"]["late"]["closed_on"] == "2026-12-03"
 
 
-async def test_a_reconsideration_applied_for_after_60_days_is_flagged_at_intake_and_on_acceptance(users):
-    long_ago = (dt.date.today() - dt.timedelta(days=200)).isoformat()
-    draft = dispute(category="urban_management", parties=[person(), AGENCY], act_known_on=long_ago,
-                    requested_track="reconsideration", override_reason="申请人坚持申请复议")
-    case = (await users["officer"].post("/api/v1/cases", json=draft)).json()
-    assert case["track"] == "reconsideration"
-    accepted = await act(users["reconsideration"], case["reference"], "accept")
-    assert accepted.status_code == 200
+async def test_a_reconsideration_applied_for_after_60_days_is_put_to_the_officer_with_the_evidence(users):
+    """Known of the act on 2026-05-04; the 60 days ended on 2026-07-03 (a
+    Friday). An application received on 2026-11-02 is late: the officer sees
+    the dates and accepts it only with a reason (or declines it)."""
+    with on("2026-11-02"):
+        draft = dispute(category="urban_management", parties=[person(), AGENCY], act_known_on="2026-05-04",
+                        occurred_on="2026-05-01", requested_track="reconsideration", override_reason="申请人坚持申请复议")
+        case = (await users["officer"].post("/api/v1/cases", json=draft)).json()
+        assert case["track"] == "reconsideration"
+        asked = await act(users["reconsideration"], case["reference"], "accept")
+        assert asked.status_code == 422 and asked.json()["type"].endswith("late-application")
+        assert asked.json()["evidence"]["window_ended_on"] == "2026-07-03"
+        accepted = await act(users["reconsideration"], case["reference"], "accept",
+                             {"late_accepted_reason": "申请人因住院耽误，提交了证明"})
+        assert accepted.status_code == 200, accepted.text
     events = (await users["officer"].get(f"/api/v1/cases/{case['reference']}/events")).json()["items"]
     flagged = [e for e in events if e["type"] == "late_application_flagged"]
-    assert len(flagged) == 2 and flagged[0]["data"]["act_known_on"] == long_ago  # intake, acceptance
-    assert next(e for e in events if e["type"] == "accepted")["data"]["late_application"] is True
+    assert len(flagged) == 1 and flagged[0]["data"]["act_known_on"] == "2026-05-04"
+    accepted_event = next(e for e in events if e["type"] == "accepted")
+    assert accepted_event["data"]["late_application"] is True
+    assert accepted_event["data"]["late_accepted_reason"] == "申请人因住院耽误，提交了证明"
+
+
+async def test_an_applicant_not_told_of_the_right_has_a_year(users):
+    """Not told of the right or the period (art. 20(3)): one year from knowing,
+    so an application five months on is in time."""
+    with on("2026-11-02"):
+        draft = dispute(category="urban_management", parties=[person(), AGENCY], act_known_on="2026-06-01",
+                        occurred_on="2026-05-01", not_informed_of_right=True,
+                        requested_track="reconsideration", override_reason="申请人申请复议")
+        case = (await users["officer"].post("/api/v1/cases", json=draft)).json()
+        accepted = await act(users["reconsideration"], case["reference"], "accept")
+        assert accepted.status_code == 200, accepted.text

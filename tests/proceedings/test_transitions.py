@@ -108,10 +108,11 @@ async def test_decline_records_where_the_party_was_directed(users):
 
 @pytest.mark.parametrize("who, expected", [
     # The acceptance clock of people's mediation may not be paused: no pause button.
-    ("village_mediator", {"accept", "decline"}),
-    ("clerk", set()),
+    ("village_mediator", {"accept", "decline", "request_supplement", "withdraw"}),
+    # A clerk records a party's withdrawal (撤回), nothing else here.
+    ("clerk", {"withdraw"}),
     ("auditor", set()),
-    ("supervisor", {"accept", "decline", "assign", "supervise"}),
+    ("supervisor", {"accept", "decline", "assign", "supervise", "request_supplement", "withdraw"}),
 ])
 async def test_allowed_actions_show_only_the_buttons_that_work(users, who, expected):
     case = await _mediation_case(users)
@@ -172,18 +173,21 @@ async def test_clock_buttons_appear_when_a_clock_can_take_them(users):
     assert clock["state"] == "paused"
     resumed = await act(mediator, ref, "resume_clock", {"reason": "鉴定完成"})
     assert resumed.status_code == 200
+    # People's mediation runs "one month", extended by the parties' agreement
+    # in months too: ``days`` is the amount in the limit's extension unit.
     extended = await act(mediator, ref, "extend_deadline", {
-        "clock": "people_mediation.target", "days": 30, "approver": "双方当事人", "reason": "双方同意延长",
+        "clock": "people_mediation.target", "days": 1, "approver": "双方当事人", "reason": "双方同意延长",
         "party_informed": True})
     assert extended.status_code == 200, extended.text
     target = next(c for c in extended.json()["proceeding"]["clocks"] if c["time_limit"] == "people_mediation.target")
-    assert target["extended_by"] == 30 and target["extension"]["approver"] == "双方当事人"
+    assert target["extended_by"] in (28, 29, 30, 31) and target["extension"]["approver"] == "双方当事人"
+    assert (target["extension"]["amount"], target["extension"]["unit"]) == (1, "months")
     assert "extend_deadline" not in extended.json()["allowed_actions"]
     twice = await act(mediator, ref, "extend_deadline", {
         "clock": "people_mediation.target", "days": 5, "approver": "x", "reason": "y", "party_informed": True})
     assert twice.status_code == 409
     too_long = await act(users["village_mediator"], (await _accepted(users))["reference"], "extend_deadline", {
-        "clock": "people_mediation.target", "days": 31, "approver": "x", "reason": "y", "party_informed": True})
+        "clock": "people_mediation.target", "days": 2, "approver": "x", "reason": "y", "party_informed": True})
     assert too_long.status_code == 422
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import statistics
 import time
@@ -57,7 +58,8 @@ async def test_a_petition_shows_forwarded_accepted_handling_then_concluded_with_
         await support_states.accept(users, case)
         view = (await party.post("/api/v1/public/lookup", json=query)).json()
         assert [s["stage"] for s in view["stages"]] == ["received", "forwarded", "accepted", "handling"]
-        await support_states.conclude(users, case, outcome="opinion_issued", opinion="partly_supported")
+        await support_states.conclude(users, case, outcome="opinion_issued", opinion="partly_supported",
+                                      served={"method": "in_person", "served_on": dt.date.today().isoformat()})
         view = (await party.post("/api/v1/public/lookup", json=query)).json()
     assert [s["stage"] for s in view["stages"]] == ["received", "forwarded", "accepted", "concluded"]
     assert view["outcome"] == {"code": "opinion_issued", "opinion": "partly_supported"}
@@ -65,8 +67,9 @@ async def test_a_petition_shows_forwarded_accepted_handling_then_concluded_with_
     limits = view["time_limits"]
     handling = [t for t in limits if t["time_limit"] != "petition.request_review"]
     assert handling and all(t["status"] in ("met", "late") for t in handling)
-    # The petitioner's own 30-day window to ask for review runs from the opinion.
-    assert [t["status"] for t in limits if t["time_limit"] == "petition.request_review"] == ["running"]
+    # The petitioner's own 30-day window to ask for review runs from receiving the opinion.
+    assert [(t["status"], t["whose"]) for t in limits if t["time_limit"] == "petition.request_review"] == [
+        ("running", "party")]
     assert limits[0]["status"] == "met"  # forwarded and accepted within 15 days of receipt
     assert view["proceedings"][0]["can_rate"] is True
 

@@ -41,15 +41,23 @@ async def new_dispute(client, **overrides) -> dict:
     return response.json()
 
 
-async def agency_reconsideration(users) -> dict:
-    """A reconsideration against a district agency, accepted by the office."""
+async def agency_reconsideration(users, received: str | None = None) -> dict:
+    """A reconsideration against a district agency, received ``received``
+    (three weeks ago by default) and accepted by the office the next day."""
     from tests.support import act
 
+    received_at = (dt.datetime.fromisoformat(f"{received}T09:00:00+08:00") if received
+                   else dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=21))
+    accepted_on = (received_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date() + dt.timedelta(days=1))
     draft = dispute(category="urban_management", summary="占道经营处罚争议", parties=[person(), AGENCY],
-                    requested_track="reconsideration", override_reason="申请人申请行政复议")
+                    requested_track="reconsideration", override_reason="申请人申请行政复议",
+                    received_at=received_at.isoformat(),
+                    occurred_on=(accepted_on - dt.timedelta(days=10)).isoformat())
     case = (await users["officer"].post("/api/v1/cases", json=draft)).json()
     assert case["track"] == "reconsideration", case
-    accepted = await act(users["reconsideration"], case["reference"], "accept")
+    # Accepted the day after it was received (entered today).
+    accepted = await act(users["reconsideration"], case["reference"], "accept", {
+        "effective_on": accepted_on.isoformat(), "backdate_reason": "受理决定于次日作出，今日录入"})
     assert accepted.status_code == 200, accepted.text
     return accepted.json()
 

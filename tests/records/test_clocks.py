@@ -8,28 +8,34 @@ import datetime as dt
 from tests.records.support import (
     agency_reconsideration, case_number, clocks_by_limit, days_ago, new_dispute, write,
 )
-from tests.support import act
+from tests.support import act, on
 
 
-async def test_a_late_application_for_judicial_confirmation_needs_a_justification_and_is_flagged(users, db):
+async def test_a_late_application_for_judicial_confirmation_needs_a_justification_and_is_flagged(users):
+    """An agreement in effect from 2026-10-20: the parties' 30 days end on
+    2026-11-19 (a Thursday); applying on 2026-11-20 is late."""
     mediator = users["village_mediator"]
-    case = await new_dispute(users["clerk"])
-    ref = case["reference"]
-    await act(mediator, ref, "accept")
-    agreement = (await write(mediator, ref, "agreements", {"terms": "赔偿500元", "signed_on": days_ago(40),
-                                                           "effective_on": days_ago(35)})).json()
-    # Time passing, set up directly: the 30-day window ran out yesterday.
-    await db.execute("""UPDATE clock SET due_on = current_date - 1
-                        WHERE record_kind = 'agreement' AND record_id = $1""", agreement["id"])
-    body = {"agreement_id": agreement["id"], "court": "长治市潞州区人民法院", "applied_on": dt.date.today().isoformat()}
-    refused = await write(mediator, ref, "judicial-confirmations", body)
-    assert refused.status_code == 422 and refused.json()["type"].endswith("window-closed")
-    late = await write(mediator, ref, "judicial-confirmations", {**body, "late_justification": "当事人外出务工"})
-    assert late.status_code == 201, late.text
-    assert late.json()["late"] is True
-    window = clocks_by_limit((await mediator.get(f"/api/v1/cases/{ref}/agreements/{agreement['id']}")).json())
+    with on("2026-10-12"):
+        case = await new_dispute(users["clerk"], received_at="2026-10-12T09:00:00+08:00", occurred_on="2026-10-01")
+        ref = case["reference"]
+        await act(mediator, ref, "accept")
+    with on("2026-10-20"):
+        agreement = (await write(mediator, ref, "agreements", {"terms": "赔偿500元", "signed_on": "2026-10-20"})).json()
+    window = clocks_by_limit(agreement)["judicial_confirmation.apply"]
+    assert (window["whose"], window["due_on"]) == ("party", "2026-11-19")
+    with on("2026-11-20"):
+        body = {"agreement_id": agreement["id"], "court": "长治市潞州区人民法院", "applied_on": "2026-11-20"}
+        refused = await write(mediator, ref, "judicial-confirmations", body)
+        assert refused.status_code == 422 and refused.json()["type"].endswith("window-closed")
+        late = await write(mediator, ref, "judicial-confirmations", {**body, "late_justification": "当事人外出务工"})
+        assert late.status_code == 201, late.text
+        assert late.json()["late"] is True
+        window = clocks_by_limit((await mediator.get(f"/api/v1/cases/{ref}/agreements/{agreement['id']}")).json())
     assert (window["judicial_confirmation.apply"]["state"], window["judicial_confirmation.apply"]["status"]) == (
         "stopped", "late")
+    # The court's 3 days to decide on acceptance run from its receipt of the application.
+    court = clocks_by_limit(late.json())["judicial_confirmation.accept"]
+    assert (court["whose"], court["started_on"], court["due_on"]) == ("court", "2026-11-20", "2026-11-23")
 
 
 async def test_an_agreement_needs_an_open_or_agreed_mediation(users):
@@ -98,22 +104,26 @@ async def test_no_legal_aid_record_beside_a_legal_aid_proceeding(users):
     assert refused.status_code == 409 and refused.json()["type"].endswith("legal-aid-is-a-proceeding")
 
 
-async def test_a_suit_filed_after_the_15_day_window_stops_it_as_late(users, db):
-    case = await agency_reconsideration(users)
+async def test_a_suit_filed_after_the_15_day_window_stops_it_as_late(users):
+    """A decision received on 2026-11-03: the 15 days to sue end on 2026-11-18;
+    a suit the court receives on 2026-11-20 answers the window late."""
+    with on("2026-09-04"):
+        case = await agency_reconsideration(users, received="2026-09-03")
     ref = case["reference"]
-    recorded = await write(users["reconsideration"], ref, "reconsideration-decisions", {
-        "decision_type": "dismissed", "decision_number": "潞政复决〔2026〕20号", "decided_on": days_ago(1),
-        "received_on": days_ago(1)})
-    assert recorded.status_code == 201, recorded.text
-    # Time passing, set up directly: the 15-day window ran out yesterday.
-    await db.execute("""UPDATE clock SET due_on = current_date - 1
-                        WHERE case_id = $1 AND time_limit_code = 'litigation.after_reconsideration'""", case["id"])
-    linked = await write(users["clerk"], ref, "lawsuits", {
-        "case_number": case_number("行初"), "court": "长治市潞州区人民法院", "case_type": "administrative",
-        "filed_on": dt.date.today().isoformat()})
-    assert linked.status_code == 201, linked.text
-    decision = (await users["clerk"].get(f"/api/v1/cases/{ref}/reconsideration-decisions")).json()["items"][0]
-    assert (decision["litigation_window"]["state"], decision["litigation_window"]["status"]) == ("stopped", "late")
+    with on("2026-11-05"):
+        recorded = await write(users["reconsideration"], ref, "reconsideration-decisions", {
+            "decision_type": "claims_dismissed", "decision_number": "潞政复决〔2026〕20号",
+            "decided_on": "2026-10-30", "received_on": "2026-11-03", "service_method": "post",
+            "posted_on": "2026-10-31"})
+        assert recorded.status_code == 201, recorded.text
+    with on("2026-11-20"):
+        linked = await write(users["clerk"], ref, "lawsuits", {
+            "case_number": case_number("行初"), "court": "长治市潞州区人民法院", "case_type": "administrative",
+            "filed_on": "2026-11-20"})
+        assert linked.status_code == 201, linked.text
+        decision = (await users["clerk"].get(f"/api/v1/cases/{ref}/reconsideration-decisions")).json()["items"][0]
+    window = decision["litigation_window"]
+    assert (window["due_on"], window["state"], window["status"]) == ("2026-11-18", "stopped", "late")
     events = (await users["clerk"].get(f"/api/v1/cases/{ref}/events")).json()["items"]
-    stop = next(e for e in events if e["type"] == "clock_stopped" and e["data"]["by"] == "lawsuit_linked")
-    assert stop["data"]["met"] is False
+    stop = next(e for e in events if e["type"] == "clock_stopped" and e["data"]["by"] == "lawsuit_filed")
+    assert stop["data"]["met"] is False and stop["data"]["outcome"] == "late"

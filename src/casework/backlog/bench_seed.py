@@ -160,14 +160,19 @@ async def seed_bench(conn: Any, cases: int, *, seed: int = 1, open_only: bool = 
         FROM case_file c WHERE c.id >= {first_id};
         UPDATE case_file c SET current_proceeding_id = p.id FROM proceeding p
         WHERE p.case_id = c.id AND c.id >= {first_id};
-        INSERT INTO clock (case_id, proceeding_id, time_limit_code, started_on, due_on, state, stopped_on, met)
-        SELECT c.id, c.current_proceeding_id, k.code, (c.received_at AT TIME ZONE 'UTC' + interval '8 hours')::date,
-               (c.received_at AT TIME ZONE 'UTC' + interval '8 hours')::date + k.days,
-               CASE WHEN c.status = 'open' THEN 'running' ELSE 'stopped' END,
-               CASE WHEN c.status <> 'open' THEN (c.closed_at AT TIME ZONE 'UTC' + interval '8 hours')::date END,
-               CASE WHEN c.status <> 'open' THEN c.closed_at <= c.received_at + make_interval(days => k.days) END
-        FROM case_file c JOIN {clock_cases} AS k(track, code, days) ON k.track = c.track
-        WHERE c.id >= {first_id};
+        INSERT INTO clock (case_id, proceeding_id, time_limit_code, started_on, due_on, state, stopped_on, met,
+                           outcome, breached_on)
+        SELECT x.*, CASE WHEN x.met THEN 'met' WHEN x.met IS FALSE THEN 'late' END,
+               CASE WHEN x.met IS FALSE THEN x.due_on + 1 END
+        FROM (SELECT c.id, c.current_proceeding_id, k.code,
+                     (c.received_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS started_on,
+                     (c.received_at AT TIME ZONE 'UTC' + interval '8 hours')::date + k.days AS due_on,
+                     CASE WHEN c.status = 'open' THEN 'running' ELSE 'stopped' END,
+                     CASE WHEN c.status <> 'open' THEN (c.closed_at AT TIME ZONE 'UTC' + interval '8 hours')::date END,
+                     CASE WHEN c.status <> 'open' THEN c.closed_at <= c.received_at + make_interval(days => k.days)
+                     END AS met
+              FROM case_file c JOIN {clock_cases} AS k(track, code, days) ON k.track = c.track
+              WHERE c.id >= {first_id}) x;
         UPDATE case_file c SET next_due_on = k.due_on FROM clock k
         WHERE k.case_id = c.id AND k.state = 'running' AND c.id >= {first_id};
     """)

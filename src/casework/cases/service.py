@@ -29,7 +29,10 @@ from casework.cases.identity import (
 )
 from casework.cases.schemas import CaseCreate, request_fingerprint
 from casework.db import connection, transaction
-from casework.deadlines.service import clock_view, start_clocks
+from casework.deadlines.engine import Journal, Subject, start, start_for
+from casework.deadlines.service import clock_view, time_limits
+from casework.proceedings.handlers import application_window
+from casework.proceedings.transitions import allowed_actions
 from casework.personal import crypto
 from casework.public.feedback import feedback_for_case
 from casework.problems import Problem, invalid
@@ -95,7 +98,7 @@ async def validate_draft(data: CaseCreate, actor: Principal) -> list[dict[str, s
             bad("received_at", "must not be in the future")
         elif data.received_at.year < 1990:
             bad("received_at", "is implausibly old")
-    for name in ("occurred_on", "act_known_on"):
+    for name in ("occurred_on", "act_known_on", "act_on"):
         value = getattr(data, name)
         if value is not None and (value > today or value.year < 1950):
             bad(name, "must be a date between 1950 and today")
@@ -231,6 +234,23 @@ def shown_repeats(repeats: list[dict[str, Any]], scope: Scope) -> list[dict[str,
 
 # ---------------------------------------------------------------- intake
 
+def _act_facts(data: CaseCreate) -> dict[str, Any]:
+    """What the late-application rules read, as a case row would hold it."""
+    return {"act_known_on": data.act_known_on, "act_on": data.act_on, "obstacle_days": data.obstacle_days,
+            "not_informed_of_right": data.not_informed_of_right, "immovable_property": data.immovable_property}
+
+
+async def _party_windows_at_intake(conn: Any, subject: Subject, data: CaseCreate, journal: Journal) -> list[dict]:
+    """A case routed into litigation against an administrative act: the
+    party's window to sue (from knowing of the act) is shown from intake."""
+    agency = any(p.role == "respondent" and p.kind == "agency" for p in data.parties)
+    if data.act_known_on is None or not agency:
+        return []
+    limits = await time_limits()
+    return [await start(conn, subject, limit, data.act_known_on, journal, by="guidance:litigation")
+            for limit in limits.values() if "guidance:litigation" in limit.starts_on and limit.track == subject.track]
+
+
 class IdempotencyConflict(Problem):
     def __init__(self) -> None:
         super().__init__(
@@ -297,10 +317,11 @@ async def intake(
                        category_code, summary, description, division_code, occurred_on, received_at,
                        headcount, collective, amount_in_dispute, act_known_on, pending_litigation,
                        risk_level, status, track, stage, body_id, receipt_code_hash, created_by,
-                       related_case_id, not_accepted_reason, possible_repeats, closed_at)
+                       related_case_id, not_accepted_reason, possible_repeats, closed_at,
+                       act_on, obstacle_days, not_informed_of_right, immovable_property)
                    SELECT new_id.id, 'pending-' || new_id.id, $1, $2, -new_id.id, $3, $4, $5, $6, $7, $8,
                           $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 'pending', $22,
-                          $23, $24, $25::jsonb, $26
+                          $23, $24, $25::jsonb, $26, $27, $28, $29, $30
                    FROM new_id
                    RETURNING id""",
                 county, received_on.year, data.kind, data.channel,
@@ -310,6 +331,7 @@ async def intake(
                 data.pending_litigation, data.risk_level, status, decision.track, state, body_id,
                 actor.id, related_id, "terminated_matter" if terminated_of else None,
                 json.dumps(repeats_all, default=str), received_at if terminated_of else None,
+                data.act_on, data.obstacle_days, data.not_informed_of_right, data.immovable_property,
             )
             parties = await _insert_parties(conn, case_id, data)
             # The response is built from the rows these inserts return (the
@@ -354,25 +376,25 @@ async def intake(
                     "explanation": "the same matter was terminated after re-review and is not accepted again",
                 }, proceeding_id))
             else:
-                if decision.track == "reconsideration" and data.act_known_on is not None:
-                    from casework.proceedings.service import late_application
-
-                    late = await late_application(data.act_known_on, received_on)
+                if decision.track == "reconsideration":
+                    late = await application_window(_act_facts(data), received_on)
                     if late:
                         await conn.execute("UPDATE proceeding SET details = $2::jsonb WHERE id = $1",
                                            proceeding_id, json.dumps(late))
                         proceeding["details"] = json.dumps(late)
                         events.append(("late_application_flagged", late, proceeding_id))
-                clocks = await start_clocks(
-                    conn, case_id=case_id, proceeding_id=proceeding_id, track=decision.track,
-                    action="open", on=received_on,
-                )
-                for clock in clocks:
-                    events.append(("clock_started", {
-                        "time_limit": clock["time_limit_code"], "started_on": str(clock["started_on"]),
-                        "due_on": str(clock["due_on"]), "calendar_incomplete": clock["calendar_incomplete"],
-                    }, proceeding_id))
-                next_due = min((c["due_on"] for c in clocks), default=None)
+                journal = Journal()
+                subject = Subject(case_id, proceeding_id, decision.track)
+                if registry().track(decision.track).handled == "internal":
+                    # The body received the matter on the day it was received.
+                    clocks = await start_for(conn, subject, "open", received_on, journal)
+                else:
+                    # Into court or arbitration: the party files there; only the
+                    # party's window runs (from knowing of the act), no court's.
+                    clocks = await _party_windows_at_intake(conn, subject, data, journal)
+                events.extend(journal.events)
+                clocks = [c for c in clocks if c["whose"] == "body"] + [c for c in clocks if c["whose"] != "body"]
+                next_due = min((c["due_on"] for c in clocks if c["whose"] == "body"), default=None)
 
             # Last: the county's counter (a row lock until commit), the final
             # reference (with the current proceeding and next due date), and
@@ -614,16 +636,16 @@ async def _records(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
 async def _actions_that_work(current: dict[str, Any], actor: Principal) -> list[str]:
     """The transition table's actions for this role and state, less the clock
     actions that would find no clock to act on."""
-    from casework.deadlines.service import time_limits
-    from casework.proceedings.transitions import allowed_actions
-
     limits = await time_limits()
     clocks = current["clocks"]
     can = {
-        "pause_clock": any(c["state"] == "running" and limits[c["time_limit"]].pausable for c in clocks),
+        "pause_clock": any(c["state"] == "running" and c["whose"] == "body" and limits[c["time_limit"]].pausable
+                           and not c["breached"] for c in clocks),
         "resume_clock": any(c["state"] == "paused" for c in clocks),
-        "extend_deadline": any(c["state"] != "stopped" and limits[c["time_limit"]].extendable
-                               and not c["extended_by"] for c in clocks),
+        "extend_deadline": any(c["state"] in ("running", "paused") and limits[c["time_limit"]].extendable
+                               and not c["extended_by"] and not c["extension"] for c in clocks),
+        "convert_to_ordinary": any(c["time_limit"] == "reconsideration.decision_simplified"
+                                   and c["state"] in ("running", "paused") for c in clocks),
     }
     return [a for a in allowed_actions(current["track"], current["state"], actor.role) if can.get(a, True)]
 

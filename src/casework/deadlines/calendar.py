@@ -80,8 +80,9 @@ def compute_due(
     """The last day of a period of ``length`` ``unit`` starting on ``start``.
 
     ``extra_days`` (paused time and extensions already converted to the
-    clock's unit; calendar days for ``months``) is added before the rest-day
-    rule is applied.
+    clock's unit; calendar days for ``months`` and ``years``) is added before
+    the rest-day rule is applied. A month or year ends on the same day of
+    the month (the last day of a shorter month).
     """
     track = _Tracker(cal)
     if unit == "working_days":
@@ -94,8 +95,8 @@ def compute_due(
     elif unit == "days":
         day = start + dt.timedelta(days=length + extra_days)
         day = _roll_forward(track, day)
-    elif unit == "months":
-        day = add_months(start, length) + dt.timedelta(days=extra_days)
+    elif unit in ("months", "years"):
+        day = add_months(start, length * (12 if unit == "years" else 1)) + dt.timedelta(days=extra_days)
         day = _roll_forward(track, day)
     else:
         raise ValueError(f"unknown unit {unit!r}")

@@ -12,8 +12,7 @@ from casework.access.auth import requires
 from casework.admin_log import record_admin_change
 from casework.cache import invalidate
 from casework.db import connection, transaction
-from casework.deadlines import service
-from casework.deadlines.calendar import compute_due
+from casework.deadlines.recompute import recompute_for_year
 from casework.deadlines.sweep import sweep_and_upkeep
 from casework.problems import invalid, not_found
 
@@ -49,7 +48,8 @@ class CalendarController(Controller):
                 "source": known["source"] if known else None, "days": [dict(d) for d in days]}
 
     @put("/calendar/{year:int}", guards=[requires("calendar.write")],
-         summary="Add or correct a year's holidays (admin); open clocks are recomputed")
+         summary="Add or correct a year's holidays (admin); every clock it touches is recomputed, stopped ones "
+                 "included, and breaches that no longer hold are withdrawn")
     async def put_year(self, request: Request, year: int, data: CalendarYearWrite) -> dict[str, Any]:
         if not 2000 <= year <= 2100:
             raise invalid([{"field": "year", "message": "must be between 2000 and 2100"}])
@@ -80,55 +80,10 @@ class CalendarController(Controller):
                                                            for d in data.days]},
                 )
         invalidate("calendar")
-        recomputed = await recompute_open_clocks(year)
+        recomputed = await recompute_for_year(year, data.source)
         return {"year": year, "days": len(data.days), "recomputed_clocks": recomputed}
 
     @post("/deadlines/sweep", guards=[requires("sweep.run")], status_code=200,
           summary="Run the deadline sweep now (it also runs on an interval)")
     async def run_sweep(self) -> dict[str, Any]:
         return await sweep_and_upkeep()
-
-
-async def recompute_open_clocks(year: int, batch_size: int = 500) -> int:
-    """Recompute open clocks whose period reaches into ``year`` (or that were
-    counted without a full calendar), in batches of their own transactions:
-    each changed clock also refreshes its case's backlog counters at commit,
-    and a city's worth of clocks in one transaction would hold the request
-    far too long. Idempotent: running it again changes nothing."""
-    cal = await service.holiday_calendar()
-    limits = await service.time_limits()
-    after_id, changed = 0, 0
-    while True:
-        async with transaction():
-            async with connection() as conn:
-                rows = await conn.fetch(
-                    """SELECT id, case_id, time_limit_code, started_on, due_on, paused_days, extended_by,
-                              calendar_incomplete
-                       FROM clock
-                       WHERE state <> 'stopped' AND (calendar_incomplete OR due_on >= $1) AND id > $2
-                       ORDER BY id LIMIT $3 FOR UPDATE""",
-                    dt.date(year, 1, 1) - dt.timedelta(days=40), after_id, batch_size,
-                )
-                if not rows:
-                    return changed
-                updates = []
-                for row in rows:
-                    limit = limits[row["time_limit_code"]]
-                    due = compute_due(cal, row["started_on"], limit.length, limit.unit,
-                                      extra_days=row["paused_days"] + row["extended_by"])
-                    if (due.due_on, due.calendar_incomplete) != (row["due_on"], row["calendar_incomplete"]):
-                        updates.append((row["id"], due.due_on, due.calendar_incomplete))
-                await conn.executemany(
-                    "UPDATE clock SET due_on = $2, calendar_incomplete = $3 WHERE id = $1", updates
-                )
-                moved = {row["case_id"] for row in rows if row["id"] in {u[0] for u in updates}}
-                # The queue orders by the case's next due date: keep it in step.
-                await conn.execute(
-                    """UPDATE case_file c SET next_due_on = (
-                           SELECT min(k.due_on) FROM clock k
-                           WHERE k.proceeding_id = c.current_proceeding_id AND k.state = 'running')
-                       WHERE c.id = ANY($1::bigint[])""",
-                    sorted(moved),
-                )
-                changed += len(updates)
-                after_id = rows[-1]["id"]

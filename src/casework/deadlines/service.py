@@ -1,5 +1,12 @@
-"""Clocks: started and stopped by proceeding actions, due dates from the
-seeded time limits and the holiday calendar."""
+"""Time limits (statutory data), the holiday calendar, and what a reader sees
+of a clock.
+
+A time limit says whose clock it is (the handling body's, a party's, or a
+court's), which events start and stop it, whether it may be paused or
+extended, and what its lapse means (a breach, a window that closes, an
+acceptance or withdrawal the law deems). The clocks themselves are run by
+``deadlines.engine``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from typing import Any
 
 from casework.cache import cached
 from casework.db import connection
-from casework.deadlines.calendar import HolidayCalendar, compute_due, working_days_until
+from casework.deadlines.calendar import HolidayCalendar, compute_due, units_between, working_days_until
 from casework.settings import get_settings
 
 
@@ -18,13 +25,17 @@ from casework.settings import get_settings
 class Limit:
     code: str
     track: str
+    record: str | None
     step_zh: str
     step_en: str
     length: int
     unit: str
+    whose: str  # body | party | court
     start_event: str
-    starts_on: str
+    starts_on: tuple[str, ...]
     stops_on: tuple[str, ...]
+    on_lapse: str  # breach | close | deemed_accepted | deemed_withdrawn
+    then_starts: tuple[str, ...]
     pausable: bool
     extendable: bool
     extension_length: int
@@ -32,6 +43,13 @@ class Limit:
     extension_approver: str
     party_window: bool
     source: str
+    verify: bool
+    note: str
+
+
+_LIMIT_COLUMNS = """code, track, record, step_zh, step_en, length, unit, whose, start_event, starts_on, stops_on,
+    on_lapse, then_starts, pausable, extendable, extension_length, extension_unit, extension_approver,
+    party_window, source, verify, note"""
 
 
 async def _load_calendar() -> HolidayCalendar:
@@ -51,77 +69,73 @@ async def holiday_calendar() -> HolidayCalendar:
 
 async def _load_limits() -> dict[str, Limit]:
     async with connection() as conn:
-        rows = await conn.fetch(
-            """SELECT code, track, step_zh, step_en, length, unit, start_event, starts_on, stops_on,
-                      pausable, extendable, extension_length, extension_unit, extension_approver,
-                      party_window, source FROM time_limit"""
-        )
-    return {r["code"]: Limit(**{**dict(r), "stops_on": tuple(r["stops_on"])}) for r in rows}
+        rows = await conn.fetch(f"SELECT {_LIMIT_COLUMNS} FROM time_limit")
+    return {r["code"]: Limit(**{**dict(r), "starts_on": tuple(r["starts_on"]), "stops_on": tuple(r["stops_on"]),
+                                "then_starts": tuple(r["then_starts"])}) for r in rows}
 
 
 async def time_limits() -> dict[str, Limit]:
     return await cached("time_limits", _load_limits)
 
 
-async def limits_started_by(track: str, action: str) -> list[Limit]:
-    return [lim for lim in (await time_limits()).values() if lim.track == track and lim.starts_on == action]
+def due_of(cal: HolidayCalendar, limit: Limit, started_on: dt.date, extra_units: int = 0):
+    return compute_due(cal, started_on, limit.length, limit.unit, extra_days=extra_units)
 
 
-async def start_clocks(
-    conn: Any, *, case_id: int, proceeding_id: int, track: str, action: str, on: dt.date,
-    record_kind: str | None = None, record_id: int | None = None,
-) -> list[dict[str, Any]]:
-    """Start every clock that ``action`` on ``track`` starts, counting from ``on``.
-
-    A record's clocks (``record_kind``/``record_id``, casework.records) hang
-    on the case's current proceeding but answer only that record's steps."""
-    cal = await holiday_calendar()
-    started = []
-    for limit in await limits_started_by(track, action):
-        due = compute_due(cal, on, limit.length, limit.unit)
-        row = await conn.fetchrow(
-            """INSERT INTO clock (case_id, proceeding_id, time_limit_code, started_on, due_on,
-                                  state, calendar_incomplete, record_kind, record_id)
-               VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8) RETURNING *""",
-            case_id, proceeding_id, limit.code, on, due.due_on, due.calendar_incomplete, record_kind, record_id,
-        )
-        started.append(dict(row))
-    return started
+def pause_unit(limit: Limit) -> str:
+    """Paused time is counted back in the clock's own kind of day."""
+    return "working_days" if limit.unit == "working_days" else "days"
 
 
-async def stop_clocks(conn: Any, *, proceeding_id: int, action: str, on: dt.date) -> list[dict[str, Any]]:
-    """Stop the running clocks of a proceeding that ``action`` answers (not its records' clocks)."""
-    limits = await time_limits()
-    codes = [code for code, lim in limits.items() if action in lim.stops_on]
-    if not codes:
-        return []
-    rows = await conn.fetch(
-        """UPDATE clock SET state = 'stopped', stopped_on = $3, met = ($3 <= due_on), paused_since = NULL
-           WHERE proceeding_id = $1 AND state <> 'stopped' AND time_limit_code = ANY($2::text[])
-             AND record_kind IS NULL
-           RETURNING *""",
-        proceeding_id, codes, on,
-    )
-    return [dict(r) for r in rows]
+def paused_so_far(cal: HolidayCalendar, limit: Limit, row: dict[str, Any], on: dt.date) -> int:
+    """Units paused in total by ``on`` (the current pause included)."""
+    current = units_between(cal, row["paused_since"], on, pause_unit(limit)) if row["state"] == "paused" else 0
+    return row["paused_days"] + current
+
+
+CALENDAR_NOTE = ("the holiday calendar does not yet cover every year this period reaches; the due date counts weekends "
+                 "only there and will be recomputed when the year is added")
 
 
 async def clock_view(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
-    """What a reader needs of a clock: its step, due date, state and source."""
+    """What a reader needs of a clock: whose it is, its step, source, due date
+    and (``status``) what is true of it; ``state`` stays the stored
+    running / paused / stopped, and ``outcome`` says how a stopped one ended:
+
+    - ``running``, and ``status`` due_soon or (a body's or court's clock
+      past its date) ``breached``; a party's window past its date is
+      ``lapsed`` even before the sweep closes it;
+    - ``paused`` (reason, since when; never breached; its due date moves on
+      by the days paused: ``due_on`` shows the date if resumed today);
+    - once stopped, its ``outcome``: ``met``, ``late`` (a breach stands even
+      when an extension came after it), ``lapsed`` (a party's window that
+      ended unused), ``deemed`` (the law took the step: deemed acceptance or
+      withdrawal), ``not_applicable``;
+    - ``provisional`` when the date depends on a holiday year the calendar
+      does not know yet."""
     limits = await time_limits()
     cal = await holiday_calendar()
     limit = limits[row["time_limit_code"]]
     due_on: dt.date = row["due_on"]
+    remaining = None
+    breached = row["breached_on"] is not None
     if row["state"] == "stopped":
-        status = "met" if row["met"] else "late"
-        remaining = None
+        status = row["outcome"] or ("met" if row["met"] else "late")
+    elif row["state"] == "paused":
+        status = "paused"
+        due_on = due_of(cal, limit, row["started_on"], paused_so_far(cal, limit, row, today)
+                        + row["extended_by"]).due_on
     else:
         remaining = working_days_until(cal, today, due_on)
         if due_on < today:
-            status = "breached"
+            if limit.whose == "party":
+                status = "lapsed"
+            else:
+                status, breached = "breached", True
         elif remaining <= get_settings().due_soon_working_days:
             status = "due_soon"
         else:
-            status = "paused" if row["state"] == "paused" else "running"
+            status = "running"
     extension = row.get("extension")
     if isinstance(extension, str):
         extension = json.loads(extension)
@@ -130,22 +144,25 @@ async def clock_view(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
         "time_limit": limit.code,
         "step": limit.step_en,
         "step_zh": limit.step_zh,
+        "whose": limit.whose,
         "length": limit.length,
         "unit": limit.unit,
         "source": limit.source,
         "started_on": row["started_on"],
         "due_on": due_on,
-        "state": row["state"],
+        "state": row["state"],  # running | paused | stopped (kept as it was)
         "status": status,
+        "outcome": row["outcome"] if row["state"] == "stopped" else None,
+        "breached": breached,
+        "breached_on": row["breached_on"] or (due_on + dt.timedelta(days=1) if breached else None),
         "working_days_left": remaining,
+        "paused_since": row["paused_since"],
+        "pause_reason": row["pause_reason"],
         "paused_days": row["paused_days"],
         "extended_by": row["extended_by"],
         "extension": extension,
         "stopped_on": row["stopped_on"],
+        "provisional": row["calendar_incomplete"],
         "calendar_incomplete": row["calendar_incomplete"],
-        "calendar_note": (
-            "the holiday calendar does not yet cover every year this period reaches; the due date "
-            "counts weekends only there and will be recomputed when the year is added"
-            if row["calendar_incomplete"] else None
-        ),
+        "calendar_note": CALENDAR_NOTE if row["calendar_incomplete"] else None,
     }

@@ -32,7 +32,9 @@ import structlog
 from casework import timeutil
 from casework.db import connection, transaction
 from casework.deadlines.calendar import HolidayCalendar
-from casework.deadlines.service import holiday_calendar
+from casework.cases.core import lock_case_by_id
+from casework.deadlines.service import holiday_calendar, time_limits
+from casework.proceedings.service import LAPSES, settle_lapses
 from casework.settings import get_settings
 
 log = structlog.get_logger(__name__)
@@ -57,11 +59,11 @@ def nth_working_day(cal: HolidayCalendar, today: dt.date, n: int) -> dt.date:
 # comparisons for 2,900 marks: 1.5 s of a 1.8 s batch).
 _MARK = """
 WITH marked AS MATERIALIZED (
-    UPDATE clock k SET {column} = casework_now()
+    UPDATE clock k SET {column} = casework_now(){also}
     FROM unnest($4::bigint[], $5::text[], $6::text[]) AS c(id, reference, division_code)
     WHERE k.state = 'running' AND k.{column} IS NULL AND {condition} AND k.case_id = ANY($4::bigint[])
       AND c.id = k.case_id
-    RETURNING k.id, k.case_id, k.proceeding_id, k.time_limit_code, k.due_on, c.reference, c.division_code,
+    RETURNING k.id, k.case_id, k.proceeding_id, k.time_limit_code, k.due_on, k.whose, c.reference, c.division_code,
               nextval('case_event_id_seq'::regclass) AS event_id,
               jsonb_build_object('clock_id', k.id, 'time_limit', k.time_limit_code, 'due_on', k.due_on,
                                  'days_late', greatest($3::date - k.due_on, 0),
@@ -97,14 +99,21 @@ _SUPERVISE = """, bureaus AS MATERIALIZED (
     SELECT m.case_id, m.proceeding_id, m.id, u.body_id,
            'time limit ' || m.time_limit_code || ' breached (due ' || m.due_on || ')'
     FROM marked m JOIN bureau u ON u.division_code = m.division_code
+    WHERE m.whose = 'body'  -- a court's clock is tracked, never supervised here
     ON CONFLICT (clock_id) WHERE clock_id IS NOT NULL DO NOTHING
 )"""
 
 
-_MARK_DUE_SOON = _MARK.format(column="due_soon_marked_at", event="clock_due_soon", extra="",
+_MARK_DUE_SOON = _MARK.format(column="due_soon_marked_at", event="clock_due_soon", extra="", also="",
                               condition="k.due_on >= $1 AND k.due_on <= $2")
-_MARK_BREACHED = _MARK.format(column="breached_marked_at", event="clock_breached", extra=_SUPERVISE,
-                              condition="k.due_on < $1 AND $2::date IS NOT NULL")
+# A breach: a body's or court's clock past its date ($7: the limits whose
+# lapse is a breach). The first late day is kept (breached_on); the lapse
+# is handled unless the limit starts something on it ($8: settled per case).
+_MARK_BREACHED = _MARK.format(
+    column="breached_marked_at", event="clock_breached", extra=_SUPERVISE,
+    also=(", breached_on = coalesce(k.breached_on, k.due_on + 1), lapse_handled_at = CASE WHEN "
+          "k.time_limit_code = ANY($8::text[]) THEN NULL ELSE casework_now() END"),
+    condition="k.due_on < $1 AND $2::date IS NOT NULL AND k.time_limit_code = ANY($7::text[])")
 
 
 async def _once(conn: Any, sql: str, *args: Any) -> Any:
@@ -129,6 +138,7 @@ async def sweep(today: dt.date | None = None) -> dict[str, Any]:
         return {"skipped": "another sweep is running"}
     due_soon = sum(d[0] for d in done if d)
     breached = sum(d[1] for d in done if d)
+    lapses = await settle_due_lapses(today)
     async with connection() as conn:
         incomplete = await conn.fetch(
             """SELECT time_limit_code, count(*) AS n FROM clock
@@ -136,7 +146,7 @@ async def sweep(today: dt.date | None = None) -> dict[str, Any]:
         )
     result = {
         "today": str(today), "due_soon_until": str(soon_until), "marked_due_soon": due_soon,
-        "marked_breached": breached,
+        "marked_breached": breached, "lapses_settled": lapses,
         "calendar_incomplete": {r["time_limit_code"]: r["n"] for r in incomplete},
     }
     if result["calendar_incomplete"]:
@@ -196,11 +206,11 @@ async def _sweep_batch(today: dt.date, soon_until: dt.date, part: int, parts: in
                        UNION ALL
                        SELECT k.case_id FROM clock k
                        WHERE k.state = 'running' AND k.breached_marked_at IS NULL
-                         AND k.due_on < $1 AND k.case_id % $4 = $5)
+                         AND k.due_on < $1 AND k.case_id % $4 = $5 AND k.time_limit_code = ANY($6::text[]))
                    SELECT c.id, c.reference, c.division_code FROM case_file c
                    WHERE c.id = ANY(ARRAY(SELECT DISTINCT case_id FROM due ORDER BY case_id LIMIT $3))
                    ORDER BY c.id FOR UPDATE OF c""",
-                today, soon_until, BATCH_CASES, parts, part,
+                today, soon_until, BATCH_CASES, parts, part, (await _lapse_codes())[0],
             )
             if not cases:
                 return 0, 0, 0
@@ -210,8 +220,38 @@ async def _sweep_batch(today: dt.date, soon_until: dt.date, part: int, parts: in
             of_cases = ([r["id"] for r in cases], [r["reference"] for r in cases],
                         [r["division_code"] for r in cases])
             due_soon = await _once(conn, _MARK_DUE_SOON, today, soon_until, today, *of_cases)
-            breached = await _once(conn, _MARK_BREACHED, today, soon_until, today, *of_cases)
+            breaches, settled_per_case = await _lapse_codes()
+            breached = await _once(conn, _MARK_BREACHED, today, soon_until, today, *of_cases, breaches,
+                                   settled_per_case)
     return due_soon, breached, len(cases)
+
+
+async def _lapse_codes() -> tuple[list[str], list[str]]:
+    """(limits whose lapse is a breach, limits whose lapse is settled case by case)."""
+    limits = await time_limits()
+    breaches = [c for c, lim in limits.items() if lim.on_lapse == "breach"]
+    special = [c for c, lim in limits.items() if lim.on_lapse in LAPSES or lim.then_starts]
+    return breaches, special
+
+
+async def settle_due_lapses(today: dt.date, batch_cases: int = 500) -> int:
+    """Deemed acceptances and withdrawals, closed party windows, and what a
+    lapse starts: few a day, settled case by case (proceedings.service)."""
+    _, special = await _lapse_codes()
+    settled = 0
+    while True:
+        async with transaction():
+            async with connection() as conn:
+                case_ids = [r["case_id"] for r in await conn.fetch(
+                    """SELECT DISTINCT case_id FROM clock
+                       WHERE state = 'running' AND lapse_handled_at IS NULL AND due_on < $1
+                         AND time_limit_code = ANY($2::text[]) ORDER BY case_id LIMIT $3""",
+                    today, special, batch_cases)]
+                for case_id in case_ids:
+                    case = await lock_case_by_id(conn, case_id)
+                    settled += await settle_lapses(conn, case, today)
+        if len(case_ids) < batch_cases:
+            return settled
 
 
 async def backlog_housekeeping(today: dt.date | None = None) -> dict[str, Any]:

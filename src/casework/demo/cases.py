@@ -12,7 +12,6 @@ from casework.cases import service as cases
 from casework.cases.schemas import CaseCreate
 from casework.db import connection
 from casework.proceedings import service as proceedings
-from casework.proceedings.schemas import ActionRequest
 
 
 def _id(region: str, birth: str, seq: int) -> str:
@@ -74,7 +73,7 @@ async def seed_demo_cases(password: str) -> int:
             if action == "record_session":
                 payload = {**payload, "held_on": str(detail["received_at"].date())}
             await proceedings.perform(
-                body["reference"], action, msgspec.convert(payload, ActionRequest), actor=user,
-                if_match=core.etag(detail["id"], detail["version"]),
+                body["reference"], action, proceedings.decode_body(action, msgspec.json.encode(payload)), actor=user,
+                if_match=core.etag(detail["id"], detail["version"]), render=cases.case_detail,
             )
     return made

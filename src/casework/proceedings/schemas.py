@@ -1,7 +1,12 @@
-"""The body of ``POST /api/v1/cases/{reference}/actions/{action}``.
+"""The bodies of ``POST /api/v1/cases/{reference}/actions/{action}``: one
+struct per action, so a client (and the OpenAPI document) knows what each
+action needs; ``ACTION_BODIES`` maps the action in the path to its struct.
 
-One shape for every action; which fields an action needs is in the
-transition table (``transitions.py``) and checked there.
+Every action carries ``effective_on``: the day it took legal effect (a
+letter received last Friday and entered on Monday), today when omitted,
+never in the future, and, when earlier than today, with a
+``backdate_reason``. Periods count from it, not from the day it was typed
+in.
 """
 
 from __future__ import annotations
@@ -12,33 +17,129 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct
 
 from casework.cases.schemas import Track
+from casework.notices.schemas import Served
 
 Text = Annotated[str, Meta(max_length=2000)]
 Short = Annotated[str, Meta(max_length=200)]
+Required = Annotated[str, Meta(min_length=1, max_length=2000)]
+Channel = Literal["administrative_reconsideration", "litigation", "labour_arbitration", "arbitration",
+                  "administrative_mediation", "judicial_mediation", "legal_aid", "petition"]
 
 
-class ActionRequest(Struct, forbid_unknown_fields=True):
+class Common(Struct, forbid_unknown_fields=True, kw_only=True):
+    effective_on: dt.date | None = None
+    backdate_reason: Text | None = None
     reason: Text | None = None
-    directed_to: Short | None = None
-    # decline: what the party is told (a code of GET /api/v1/reference
-    # public_reasons; "other" when omitted), and a note written for the
-    # party on purpose. ``reason`` stays internal.
+
+
+class Accept(Common, kw_only=True):
+    procedure: Literal["ordinary", "simplified"] | None = None
+    # An officer accepting a late application or a possible repeat says why.
+    late_accepted_reason: Text | None = None
+
+
+class Decline(Common, kw_only=True):
+    reason: Required
+    directed_to: Annotated[str, Meta(min_length=1, max_length=200)]
+    # What the party is told (a code of GET /api/v1/reference public_reasons;
+    # "other" when omitted), and a note written for the party on purpose.
     reason_code: Annotated[str, Meta(max_length=50)] | None = None
     public_note: Annotated[str, Meta(max_length=500)] | None = None
+    served: Served | None = None
+
+
+class Assign(Common, kw_only=True):
     body_code: Annotated[str, Meta(max_length=64)] | None = None
     assignee: Annotated[str, Meta(max_length=100)] | None = None
-    held_on: dt.date | None = None
+
+
+class RecordSession(Common, kw_only=True):
+    held_on: dt.date
     location: Short | None = None
     participants: Annotated[list[Short], Meta(max_length=100)] | None = None
     notes: Text | None = None
+
+
+class PauseClock(Common, kw_only=True):
+    reason: Required
     clock: Annotated[str, Meta(max_length=100)] | None = None
-    days: Annotated[int, Meta(ge=1, le=366)] | None = None
-    approver: Short | None = None
-    party_informed: bool | None = None
+
+
+class ResumeClock(Common, kw_only=True):
+    clock: Annotated[str, Meta(max_length=100)] | None = None
+
+
+class ExtendDeadline(Common, kw_only=True):
+    clock: Annotated[str, Meta(min_length=1, max_length=100)]
+    days: Annotated[int, Meta(ge=1, le=366)]
+    approver: Annotated[str, Meta(min_length=1, max_length=200)]
+    reason: Required
+    party_informed: bool
+    served: Served | None = None
+
+
+class Conclude(Common, kw_only=True):
+    outcome: Annotated[str, Meta(min_length=1, max_length=50)]
+    opinion: Literal["supported", "partly_supported", "explained", "not_supported"] | None = None
+    channels_notified: Annotated[list[Channel], Meta(max_length=20)] | None = None
+    served: Served | None = None
+
+
+class Escalate(Common, kw_only=True):
+    track: Track
+    reason: Required
     outcome: Annotated[str, Meta(max_length=50)] | None = None
-    opinion: Literal["supported", "partly_supported", "not_supported"] | None = None
-    channels_notified: Annotated[list[Annotated[str, Meta(max_length=50)]], Meta(max_length=20)] | None = None
-    track: Track | None = None
-    procedure: Literal["ordinary", "simplified"] | None = None
+    channels_notified: Annotated[list[Channel], Meta(max_length=20)] | None = None
+    body_code: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class RequestReview(Common, kw_only=True):
+    # After the window: an officer accepts it late, saying why.
     late_justification: Text | None = None
+    # A request sent by post counts on its postmark date (give it as effective_on).
+    posted: bool = False
+
+
+class Supervise(Common, kw_only=True):
+    reason: Required
     respond_by: dt.date | None = None
+
+
+class Close(Common, kw_only=True):
+    pass
+
+
+class Reopen(Common, kw_only=True):
+    reason: Required
+
+
+class RequestSupplement(Common, kw_only=True):
+    missing: Annotated[str, Meta(min_length=1, max_length=2000)]  # what is to be supplied or corrected
+    served: Served | None = None
+
+
+class SupplementReceived(Common, kw_only=True):
+    pass
+
+
+class Withdraw(Common, kw_only=True):
+    reason: Required
+
+
+class GiveGuidance(Common, kw_only=True):
+    channels: Annotated[list[Channel], Meta(min_length=1, max_length=20)]
+    served: Served | None = None
+
+
+class ConvertToOrdinary(Common, kw_only=True):
+    reason: Required
+
+
+ACTION_BODIES: dict[str, type[Common]] = {
+    "accept": Accept, "decline": Decline, "assign": Assign, "record_session": RecordSession,
+    "pause_clock": PauseClock, "resume_clock": ResumeClock, "extend_deadline": ExtendDeadline,
+    "conclude": Conclude, "escalate": Escalate, "request_review": RequestReview,
+    "request_re_review": RequestReview, "supervise": Supervise, "close": Close, "reopen": Reopen,
+    "request_supplement": RequestSupplement, "supplement_received": SupplementReceived, "withdraw": Withdraw,
+    "give_guidance": GiveGuidance, "convert_to_ordinary": ConvertToOrdinary,
+}

@@ -1,23 +1,29 @@
 """The transition tables: one per track, checked in one place (``find``).
 
 Each row: the states it may start from, the action, the state it leads to
-(``None``: unchanged), the roles allowed and the fields the request must
-carry. Tracks, their outcomes and escalation targets are the registry's
-(``tracks.py``, ``data/tracks.json``).
+(``None``: unchanged) and the roles allowed. What each action's request
+must carry is its struct (``schemas.ACTION_BODIES``); tracks, their
+outcomes and escalation targets are the registry's (``tracks.py``,
+``data/tracks.json``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
+
+from casework.proceedings.schemas import ACTION_BODIES
+
 STAFF = frozenset({"mediator", "officer", "supervisor", "admin"})
 OFFICERS = frozenset({"officer", "supervisor", "admin"})
 SUPERVISORS = frozenset({"supervisor", "admin"})
 INTAKE = frozenset({"clerk", "officer", "supervisor", "admin"})
 HANDLERS = frozenset({"mediator", "officer", "supervisor", "admin"})
+EVERYONE_WHO_ACTS = INTAKE | HANDLERS
 
-OPEN_STATES = frozenset({"triage", "registered", "forwarded", "pending_acceptance", "accepted"})
 WAITING = frozenset({"registered", "forwarded", "pending_acceptance"})
+OPEN_STATES = frozenset({"triage", "accepted", "supplementing", "awaiting_filing"}) | WAITING
 
 
 @dataclass(frozen=True)
@@ -26,86 +32,110 @@ class Transition:
     from_states: frozenset[str]
     to_state: str | None
     roles: frozenset[str]
-    required: tuple[str, ...] = ()
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The fields the action's struct requires (for the docs table)."""
+        info = msgspec.inspect.type_info(ACTION_BODIES[self.action])
+        return tuple(f.name for f in info.fields if f.required)
 
 
-def _t(action, from_states, to_state, roles, *required) -> Transition:
-    return Transition(action, frozenset(from_states), to_state, frozenset(roles), tuple(required))
+def _t(action, from_states, to_state, roles) -> Transition:
+    return Transition(action, frozenset(from_states), to_state, frozenset(roles))
 
 
 # Rows every track shares.
 _COMMON = [
-    _t("assign", OPEN_STATES, None, OFFICERS),
-    _t("pause_clock", {"pending_acceptance", "accepted"}, None, HANDLERS, "reason"),
+    _t("assign", OPEN_STATES - {"awaiting_filing"}, None, OFFICERS),
+    _t("pause_clock", {"pending_acceptance", "accepted"}, None, HANDLERS),
     _t("resume_clock", {"pending_acceptance", "accepted"}, None, HANDLERS),
-    _t("extend_deadline", {"accepted"}, None, HANDLERS, "clock", "days", "approver", "reason", "party_informed"),
-    _t("supervise", OPEN_STATES | {"concluded"}, None, SUPERVISORS, "reason"),
-    _t("close", {"concluded", "not_accepted", "terminated"}, "closed", OFFICERS),
-    _t("reopen", {"closed", "concluded", "not_accepted"}, "accepted", SUPERVISORS, "reason"),
+    _t("extend_deadline", {"accepted"}, None, HANDLERS),
+    _t("supervise", OPEN_STATES | {"concluded"}, None, SUPERVISORS),
+    # The applicant withdraws (撤回): the proceeding ends without a decision.
+    _t("withdraw", OPEN_STATES - {"triage"}, "withdrawn", EVERYONE_WHO_ACTS),
+    # Telling the parties of the other channels (guidance): a notice, not a
+    # proceeding; their windows stay open until they act.
+    _t("give_guidance", {"accepted", "concluded", "not_accepted", "withdrawn", "awaiting_filing"}, None,
+       EVERYONE_WHO_ACTS),
+    _t("close", {"concluded", "not_accepted", "terminated", "withdrawn"}, "closed", OFFICERS),
+    _t("reopen", {"closed", "concluded", "not_accepted"}, "accepted", SUPERVISORS),
+]
+
+# 补正: asking the applicant for what is missing, at the acceptance stage.
+_SUPPLEMENT = [
+    _t("request_supplement", {"pending_acceptance"}, "supplementing", HANDLERS),
+    _t("supplement_received", {"supplementing"}, None, EVERYONE_WHO_ACTS),
 ]
 
 _MEDIATION = [
     _t("accept", {"pending_acceptance"}, "accepted", HANDLERS),
-    _t("decline", {"pending_acceptance"}, "not_accepted", HANDLERS, "reason", "directed_to"),
-    _t("record_session", {"accepted"}, None, HANDLERS, "held_on"),
-    _t("conclude", {"accepted"}, "concluded", HANDLERS, "outcome"),
+    _t("decline", {"pending_acceptance", "supplementing"}, "not_accepted", HANDLERS),
+    _t("record_session", {"accepted"}, None, HANDLERS),
+    _t("conclude", {"accepted"}, "concluded", HANDLERS),
     # From "accepted" the same action records the failed outcome first.
-    _t("escalate", {"accepted", "concluded", "not_accepted"}, "escalated", HANDLERS, "track", "reason"),
+    _t("escalate", {"accepted", "concluded", "not_accepted"}, "escalated", HANDLERS),
+    *_SUPPLEMENT,
 ]
 
 TABLES: dict[str, list[Transition]] = {
     "triage": [
-        _t("escalate", {"triage"}, "escalated", OFFICERS, "track", "reason"),
-        _t("decline", {"triage"}, "not_accepted", OFFICERS, "reason", "directed_to"),
+        _t("escalate", {"triage"}, "escalated", OFFICERS),
+        _t("decline", {"triage"}, "not_accepted", OFFICERS),
     ],
     "petition": [
         # Forwarding a registered petition to its handler is an assignment.
         _t("assign", {"registered"}, "forwarded", OFFICERS),
         _t("accept", {"registered", "forwarded"}, "accepted", OFFICERS),
-        _t("decline", {"registered", "forwarded"}, "not_accepted", OFFICERS, "reason", "directed_to"),
-        _t("conclude", {"accepted"}, "concluded", OFFICERS, "outcome"),
+        _t("decline", {"registered", "forwarded", "supplementing"}, "not_accepted", OFFICERS),
+        _t("conclude", {"accepted"}, "concluded", OFFICERS),
         _t("request_review", {"concluded"}, "escalated", INTAKE),
-        _t("escalate", {"registered", "forwarded", "accepted", "concluded", "not_accepted"}, "escalated",
-           OFFICERS, "track", "reason"),
+        _t("escalate", {"registered", "forwarded", "accepted", "concluded", "not_accepted"}, "escalated", OFFICERS),
+        _t("request_supplement", {"registered", "forwarded"}, "supplementing", OFFICERS),
+        _t("supplement_received", {"supplementing"}, None, INTAKE),
     ],
     "petition_review": [
-        _t("conclude", {"accepted"}, "concluded", OFFICERS, "outcome"),
-        _t("decline", {"accepted"}, "not_accepted", OFFICERS, "reason", "directed_to"),
+        _t("accept", {"pending_acceptance"}, "accepted", OFFICERS),
+        _t("decline", {"pending_acceptance", "accepted"}, "not_accepted", OFFICERS),
+        _t("conclude", {"accepted"}, "concluded", OFFICERS),
         _t("request_re_review", {"concluded"}, "escalated", INTAKE),
     ],
     "petition_re_review": [
+        _t("accept", {"pending_acceptance"}, "accepted", OFFICERS),
+        _t("decline", {"pending_acceptance", "accepted"}, "not_accepted", OFFICERS),
         # The re-review opinion ends the matter: it is terminated.
-        _t("conclude", {"accepted"}, "terminated", OFFICERS, "outcome"),
-        _t("decline", {"accepted"}, "not_accepted", OFFICERS, "reason", "directed_to"),
+        _t("conclude", {"accepted"}, "terminated", OFFICERS),
     ],
     "people_mediation": _MEDIATION,
     "administrative_mediation": _MEDIATION,
     "judicial_mediation": _MEDIATION,
+    "labour_mediation": _MEDIATION,
     "reconsideration": [
         _t("accept", {"pending_acceptance"}, "accepted", OFFICERS),
-        _t("decline", {"pending_acceptance"}, "not_accepted", OFFICERS, "reason", "directed_to"),
-        _t("record_session", {"accepted"}, None, OFFICERS, "held_on"),
-        _t("conclude", {"accepted"}, "concluded", OFFICERS, "outcome"),
-        _t("escalate", {"concluded", "not_accepted"}, "escalated", INTAKE | HANDLERS, "track", "reason"),
+        _t("decline", {"pending_acceptance", "supplementing"}, "not_accepted", OFFICERS),
+        _t("record_session", {"accepted"}, None, OFFICERS),
+        _t("conclude", {"accepted"}, "concluded", OFFICERS),
+        _t("convert_to_ordinary", {"accepted"}, None, OFFICERS),
+        _t("escalate", {"concluded", "not_accepted"}, "escalated", INTAKE | HANDLERS),
+        _t("request_supplement", {"pending_acceptance"}, "supplementing", OFFICERS),
+        _t("supplement_received", {"supplementing"}, None, INTAKE | OFFICERS),
     ],
     "litigation": [
         _t("accept", {"pending_acceptance"}, "accepted", OFFICERS),
-        _t("decline", {"pending_acceptance"}, "not_accepted", OFFICERS, "reason", "directed_to"),
-        _t("conclude", {"accepted"}, "concluded", OFFICERS, "outcome"),
-        _t("escalate", {"concluded", "not_accepted"}, "escalated", OFFICERS, "track", "reason"),
+        _t("decline", {"pending_acceptance"}, "not_accepted", OFFICERS),
+        _t("conclude", {"accepted"}, "concluded", OFFICERS),
+        _t("escalate", {"concluded", "not_accepted"}, "escalated", OFFICERS),
     ],
     "legal_aid": [
         _t("accept", {"pending_acceptance"}, "accepted", OFFICERS),
-        _t("decline", {"pending_acceptance"}, "not_accepted", OFFICERS, "reason", "directed_to"),
-        _t("conclude", {"accepted"}, "concluded", OFFICERS, "outcome"),
-        _t("escalate", {"concluded", "not_accepted"}, "escalated", OFFICERS, "track", "reason"),
+        _t("decline", {"pending_acceptance", "supplementing"}, "not_accepted", OFFICERS),
+        _t("conclude", {"accepted"}, "concluded", OFFICERS),
+        _t("escalate", {"concluded", "not_accepted"}, "escalated", OFFICERS),
+        _t("request_supplement", {"pending_acceptance"}, "supplementing", OFFICERS),
+        _t("supplement_received", {"supplementing"}, None, INTAKE | OFFICERS),
     ],
 }
 
-ACTIONS = (
-    "accept", "decline", "assign", "record_session", "pause_clock", "resume_clock", "extend_deadline",
-    "conclude", "escalate", "request_review", "request_re_review", "supervise", "close", "reopen",
-)
+ACTIONS = tuple(ACTION_BODIES)
 
 FAILED_MEDIATION = frozenset({"failed", "party_refused"})
 

@@ -30,8 +30,9 @@ from casework.reference import service as reference
 from casework.settings import get_settings
 
 _THROTTLED = "too many failed lookups for this reference or from this address; wait and retry"
-PUBLIC_CLOCK_FIELDS = ("time_limit", "step", "step_zh", "length", "unit", "source", "started_on", "due_on",
-                       "status", "stopped_on", "extended_by", "paused_days", "calendar_incomplete")
+PUBLIC_CLOCK_FIELDS = ("time_limit", "step", "step_zh", "whose", "length", "unit", "source", "started_on", "due_on",
+                       "status", "outcome", "breached", "stopped_on", "extended_by", "paused_days", "provisional",
+                       "calendar_incomplete")
 # A proceeding the party may rate: it reached an outcome (escalated or closed
 # afterwards included), but not a refusal to accept.
 RATEABLE = "p.concluded_at IS NOT NULL AND p.outcome IS NOT NULL AND p.state <> 'not_accepted'"

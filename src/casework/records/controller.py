@@ -94,6 +94,13 @@ class OutcomeRecordController(Controller):
         return written(await mediation.confirmation_ruled(reference, record_id, data, actor=request.user,
                                                           if_match=if_match))
 
+    @post("/judicial-confirmations/{record_id:int}/extension", guards=WRITE, status_code=200,
+          summary="The court president extends the 15-day ruling period (up to 10 days, once, within it)")
+    async def confirmation_extension(self, request: Request, reference: str, record_id: int,
+                                     data: s.RulingExtension, if_match: IfMatch = None) -> Response[Any]:
+        return written(await mediation.extend_ruling(reference, record_id, data, actor=request.user,
+                                                     if_match=if_match))
+
     @get("/reconsideration-decisions", guards=READ, summary="Reconsideration decisions of the case")
     async def list_decisions(self, request: Request, reference: str) -> dict[str, Any]:
         return await service.read(reference, "reconsideration_decisions", request.user)
@@ -168,6 +175,19 @@ class LitigationRecordController(Controller):
                                data: s.LawyerAssignment, if_match: IfMatch = None) -> Response[Any]:
         return written(await legal_aid.assign_lawyer(reference, record_id, data, actor=request.user,
                                                      if_match=if_match))
+
+    @post("/legal-aid/{record_id:int}/objection", guards=WRITE, status_code=200,
+          summary="The applicant objects to a refusal or termination: the justice bureau's 5 days start")
+    async def legal_aid_objection(self, request: Request, reference: str, record_id: int,
+                                  data: s.LegalAidObjection, if_match: IfMatch = None) -> Response[Any]:
+        return written(await legal_aid.object_to(reference, record_id, data, actor=request.user, if_match=if_match))
+
+    @post("/legal-aid/{record_id:int}/objection/decision", guards=WRITE, status_code=200,
+          summary="The justice bureau decides the objection")
+    async def legal_aid_objection_decision(self, request: Request, reference: str, record_id: int,
+                                           data: s.ObjectionDecision, if_match: IfMatch = None) -> Response[Any]:
+        return written(await legal_aid.decide_objection(reference, record_id, data, actor=request.user,
+                                                        if_match=if_match))
 
     @post("/legal-aid/{record_id:int}/outcome", guards=WRITE, status_code=200, summary="How the aid ended")
     async def legal_aid_outcome(self, request: Request, reference: str, record_id: int,

@@ -67,8 +67,8 @@ async def apply(reference: str, data: s.LegalAidCreate, *, actor: Principal, if_
         await records.log(conn, case, "legal_aid_applied", {
             "legal_aid_id": record_id, "party_position": data.party_position, "centre": data.centre.strip(),
             "aid_type": data.aid_type, "applied_on": str(data.applied_on), "lawsuit_id": data.lawsuit_id}, actor)
-        await records.start_record_clocks(conn, case, track="legal_aid", action="open", on=data.applied_on,
-                                          record_kind=RECORD, record_id=record_id, actor=actor)
+        await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
+                                   event="open", on=data.applied_on, actor=actor)
         etag = await records.touch(conn, case)
         return (await records.legal_aid(conn, case["id"], record_id))[0], etag
 
@@ -107,11 +107,9 @@ async def apply_decision(conn: Any, case: dict[str, Any], record: dict[str, Any]
         "legal_aid_id": record["id"], "decision": data.decision, "decided_on": str(data.decided_on),
         "source": source}, actor)
     step = "accept" if data.decision == "granted" else "decline"
-    await records.stop_record_clocks(conn, case, record_kind=RECORD, record_id=record["id"], action=step,
-                                     on=data.decided_on, actor=actor)
-    if data.decision == "granted":
-        await records.start_record_clocks(conn, case, track="legal_aid", action="accept", on=data.decided_on,
-                                          record_kind=RECORD, record_id=record["id"], actor=actor)
+    # A grant answers the 7 days and starts the 3 to assign a legal-aid worker.
+    await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record["id"],
+                               event=step, on=data.decided_on, actor=actor)
     await records.touch(conn, case)
 
 
@@ -129,8 +127,8 @@ async def apply_assignment(conn: Any, case: dict[str, Any], record: dict[str, An
         record["id"], data.lawyer_name.strip(), (data.law_firm or "").strip() or None, data.assigned_on)
     await records.log(conn, case, "lawyer_assigned", {
         "legal_aid_id": record["id"], "assigned_on": str(data.assigned_on), "source": source}, actor)
-    await records.stop_record_clocks(conn, case, record_kind=RECORD, record_id=record["id"], action="assign",
-                                     on=data.assigned_on, actor=actor)
+    await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record["id"],
+                               event="assign_worker", on=data.assigned_on, actor=actor)
     await records.touch(conn, case)
 
 
@@ -159,5 +157,51 @@ async def conclude(reference: str, record_id: int, data: s.LegalAidOutcome, *, a
         await conn.execute("UPDATE legal_aid_record SET outcome = $2 WHERE id = $1", record_id, data.outcome)
         await records.log(conn, case, "legal_aid_concluded", {"legal_aid_id": record_id, "outcome": data.outcome},
                           actor)
+        etag = await records.touch(conn, case)
+        return (await records.legal_aid(conn, case["id"], record_id))[0], etag
+
+
+async def object_to(reference: str, record_id: int, data: s.LegalAidObjection, *, actor: Principal,
+                    if_match: str | None):
+    """The applicant's objection to a refusal or termination reaches the justice
+    bureau (法律援助法 art. 49): its 5 days to decide start on receipt."""
+    check_not_future("received_on", data.received_on, timeutil.today())
+    async with case_write(reference, actor, if_match) as (conn, case):
+        record = await _locked(conn, case, record_id)
+        against_ok = (data.against == "refusal" and record["decision"] == "refused") or (
+            data.against == "termination" and record["outcome"] == "terminated")
+        if not against_ok:
+            raise conflict("nothing-to-object-to", f"there is no {data.against} on this application to object to")
+        if record["objection_received_on"] is not None:
+            raise conflict("already-objected", "an objection is already recorded")
+        await conn.execute(
+            """UPDATE legal_aid_record SET objection_received_on = $2, objection_against = $3, objection_bureau = $4
+               WHERE id = $1""", record_id, data.received_on, data.against, data.bureau.strip())
+        await records.log(conn, case, "legal_aid_objection_received", {
+            "legal_aid_id": record_id, "against": data.against, "received_on": str(data.received_on)}, actor)
+        await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
+                                   event="objection_received", on=data.received_on, actor=actor)
+        etag = await records.touch(conn, case)
+        return (await records.legal_aid(conn, case["id"], record_id))[0], etag
+
+
+async def decide_objection(reference: str, record_id: int, data: s.ObjectionDecision, *, actor: Principal,
+                           if_match: str | None):
+    check_not_future("decided_on", data.decided_on, timeutil.today())
+    async with case_write(reference, actor, if_match) as (conn, case):
+        record = await _locked(conn, case, record_id)
+        if record["objection_received_on"] is None:
+            raise conflict("no-objection", "no objection is recorded")
+        if record["objection_decided_on"] is not None:
+            raise conflict("already-decided", "the objection is already decided")
+        if data.decided_on < record["objection_received_on"]:
+            raise invalid([{"field": "decided_on", "message": "must not be before the objection was received"}])
+        await conn.execute(
+            "UPDATE legal_aid_record SET objection_decided_on = $2, objection_result = $3 WHERE id = $1",
+            record_id, data.decided_on, data.result)
+        await records.log(conn, case, "legal_aid_objection_decided", {
+            "legal_aid_id": record_id, "result": data.result, "decided_on": str(data.decided_on)}, actor)
+        await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
+                                   event="objection_decided", on=data.decided_on, actor=actor)
         etag = await records.touch(conn, case)
         return (await records.legal_aid(conn, case["id"], record_id))[0], etag

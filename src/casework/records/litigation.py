@@ -6,16 +6,23 @@ hearing), whether entered by a clerk or pushed by the court's system
 (integrations.inbound), goes through ``apply_progress``/``add_hearing``,
 which bump every linked case and write each its event.
 
-Linking a suit answers the litigation window a reconsideration decision
-opened (Administrative Litigation Law art. 45): the window's clock stops,
-met when the suit was filed by its due date.
+Linking a suit is the court's receipt of the complaint (``filed_on``): it
+answers the party's windows to sue (Administrative Litigation Law arts. 45,
+46: met when filed by their date) and starts the court's 7 days to decide
+on filing, which the court's acceptance (a stage past ``filed``) stops. A
+judgment or ruling served on the party starts the appeal window (15 or 10
+days); an appeal (``second_instance``) answers it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from casework import timeutil
+from casework.deadlines.engine import Journal, Subject, apply_event
+from casework.notices import service as notices
+from casework.notices.schemas import Served
 from casework.access.service import Principal
 from casework.problems import invalid, not_found
 from casework.cases import core
@@ -25,7 +32,6 @@ from casework.records import service as records
 from casework.records.service import case_write, check_not_future, conflict
 
 # Windows for bringing a suit that a linked suit answers (seeded time-limit codes).
-LITIGATION_WINDOWS = ("litigation.after_reconsideration",)
 SUIT_LOCK = 72140402  # advisory lock class: linking a case number
 
 
@@ -74,21 +80,40 @@ async def link_lawsuit(reference: str, data: s.LawsuitCreate, *, actor: Principa
         await records.log(conn, case, "litigation_linked", {
             "lawsuit_id": lawsuit_id, "case_number": number.text, "court": data.court.strip(),
             "case_type": data.case_type, "filed_on": str(data.filed_on), "new_record": created}, actor)
-        await _answer_windows(conn, case, data.filed_on, actor)
+        await _court_received(conn, case, lawsuit_id, data.filed_on, actor, accepted=data.stage != "filed")
         etag = await records.touch(conn, case)
         return (await records.lawsuits(conn, case["id"], actor, lawsuit_id))[0], etag
 
 
-async def _answer_windows(conn: Any, case: dict[str, Any], filed_on, actor: Principal) -> None:
-    rows = await conn.fetch(
-        """UPDATE clock SET state = 'stopped', stopped_on = $3, met = ($3 <= due_on), paused_since = NULL
-           WHERE case_id = $1 AND state <> 'stopped' AND time_limit_code = ANY($2::text[]) RETURNING *""",
-        case["id"], list(LITIGATION_WINDOWS), filed_on,
-    )
-    for clock in rows:
-        await records.log(conn, case, "clock_stopped", {
-            "time_limit": clock["time_limit_code"], "due_on": str(clock["due_on"]), "stopped_on": str(filed_on),
-            "met": clock["met"], "by": "lawsuit_linked"}, actor)
+async def _court_received(conn: Any, case: dict[str, Any], lawsuit_id: int, filed_on, actor: Principal, *,
+                          accepted: bool) -> None:
+    """The court received the complaint on ``filed_on``: the party's windows to
+    sue are answered (met when filed by their date), the court's 7 days to
+    decide on filing start, and a litigation proceeding awaiting the filing
+    moves on to the court's acceptance."""
+    journal = Journal()
+    subject = Subject(case["id"], case["current_proceeding_id"], "litigation", "lawsuit", lawsuit_id)
+    await apply_event(conn, subject, "lawsuit_filed", filed_on, journal)
+    await _follow_suit(conn, case, "pending_acceptance", filed_on, journal, from_states=("awaiting_filing",))
+    if accepted:  # linked already past filing: the day of acceptance is not known, so the filing day stands in
+        await apply_event(conn, subject, "lawsuit_accepted", filed_on, journal)
+        await _follow_suit(conn, case, "accepted", filed_on, journal, from_states=("pending_acceptance",))
+    await records.log_events(conn, case, journal, actor)
+
+
+async def _follow_suit(conn: Any, case: dict[str, Any], state: str, on, journal: Journal, *,
+                       from_states: tuple[str, ...], outcome: str | None = None) -> None:
+    """A litigation proceeding tracks its court's steps (the court's record is external)."""
+    proceeding = await conn.fetchrow("SELECT * FROM proceeding WHERE id = $1", case["current_proceeding_id"])
+    if proceeding["track"] != "litigation" or proceeding["state"] not in from_states:
+        return
+    stamp = dt.datetime.combine(on, dt.time(12), timeutil.CHINA_TZ)
+    await conn.execute(
+        """UPDATE proceeding SET state = $2, outcome = coalesce($3, outcome),
+               accepted_at = CASE WHEN $2 = 'accepted' THEN $4 ELSE accepted_at END,
+               concluded_at = CASE WHEN $2 IN ('concluded', 'not_accepted') THEN $4 ELSE concluded_at END
+           WHERE id = $1""", proceeding["id"], state, outcome, stamp)
+    journal.add("court_step_recorded", {"state": state, "on": str(on), "outcome": outcome}, proceeding["id"])
 
 
 async def _linked_suit(conn: Any, case: dict[str, Any], lawsuit_id: int, actor: Principal) -> None:
@@ -142,10 +167,41 @@ async def apply_progress(
     )
     event = {"lawsuit_id": lawsuit_id, "case_number": suit["case_number"], "source": source,
              "changes": {k: {"before": _str(v[0]), "after": _str(v[1])} for k, v in changes.items()}}
+    on = data.result_on or today
     for case in linked:
         await records.log(conn, case, "litigation_updated", event, actor)
+        journal = Journal()
+        subject = Subject(case["id"], case["current_proceeding_id"], "litigation", "lawsuit", lawsuit_id)
+        stage = after.get("stage")
+        if stage is not None and stage != "filed" and suit["stage"] == "filed":
+            await apply_event(conn, subject, "lawsuit_accepted", on, journal)
+            await _follow_suit(conn, case, "accepted", on, journal, from_states=("pending_acceptance",))
+        if stage == "second_instance":
+            await apply_event(conn, subject, "appeal_filed", on, journal)
+        if "result" in after:
+            await _follow_suit(conn, case, "concluded", after.get("result_on") or on, journal,
+                               from_states=("pending_acceptance", "accepted"),
+                               outcome=RESULT_OUTCOME[after["result"]])
+        if data.result_document is not None and data.result_served_on is not None:
+            await _serve_result(conn, case, lawsuit_id, data, journal, actor, today)
+        await records.log_events(conn, case, journal, actor)
         await records.touch(conn, case)
     return changes
+
+
+RESULT_OUTCOME = {"judgment": "judgment", "mediation": "mediation", "withdrawal": "withdrawal", "dismissed": "ruling"}
+
+
+async def _serve_result(conn: Any, case: dict[str, Any], lawsuit_id: int, data: s.LawsuitProgress, journal: Journal,
+                        actor: Principal | None, today) -> None:
+    """The judgment or ruling reached the party: the appeal window (15 days
+    against a judgment, 10 against a ruling) runs from that day."""
+    proceeding = dict(await conn.fetchrow("SELECT * FROM proceeding WHERE id = $1", case["current_proceeding_id"]))
+    issued_on = data.result_on or data.result_served_on
+    await notices.issue(conn, case, proceeding, data.result_document, issued_on, journal,
+                        actor_id=actor.id if actor else None, record_kind="lawsuit", record_id=lawsuit_id,
+                        served=Served(method=data.result_service_method, served_on=data.result_served_on,
+                                      posted_on=data.result_posted_on))
 
 
 async def add_hearing(

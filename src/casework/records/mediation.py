@@ -16,9 +16,10 @@ from typing import Any
 
 from casework import timeutil
 from casework.access.service import Principal
+from casework.deadlines.engine import Journal, extend
 from casework.problems import Problem, invalid, not_found
 from casework.proceedings import service as proceedings
-from casework.proceedings.schemas import ActionRequest
+from casework.proceedings.schemas import Conclude, RecordSession
 from casework.proceedings.tracks import registry
 from casework.records import schemas as s
 from casework.records import service as records
@@ -33,7 +34,7 @@ PERFORMANCE_STEPS = {"performing": {"performed", "breached"}, "breached": {"perf
 async def record_session(reference: str, data: s.SessionCreate, *, actor: Principal, if_match: str | None):
     today = timeutil.today()
     async with case_write(reference, actor, if_match) as (conn, case):
-        action = ActionRequest(held_on=data.held_on, location=data.location, participants=data.participants,
+        action = RecordSession(held_on=data.held_on, location=data.location, participants=data.participants,
                                notes=data.notes)
         await proceedings.apply_action(conn, case, "record_session", action, actor=actor, today=today)
         session_id = await conn.fetchval(
@@ -56,8 +57,12 @@ async def record_agreement(reference: str, data: s.AgreementCreate, *, actor: Pr
         if track not in registry().mediation_tracks:
             raise conflict("not-a-mediation", f"the current proceeding is on track {track}, not a mediation")
         if proceeding["state"] == "accepted":
-            await proceedings.apply_action(conn, case, "conclude", ActionRequest(outcome="agreement"), actor=actor,
-                                           today=data.signed_on)
+            # Concluded on the day the agreement was signed.
+            await proceedings.apply_action(
+                conn, case, "conclude",
+                Conclude(outcome="agreement", effective_on=data.signed_on,
+                         backdate_reason=None if data.signed_on == today else "the day the agreement was signed"),
+                actor=actor, today=today)
         elif not (proceeding["state"] == "concluded" and proceeding["outcome"] == "agreement"):
             raise conflict("no-open-mediation", f"an agreement is recorded on an accepted mediation, or one concluded "
                                                 f"with an agreement (state {proceeding['state']})")
@@ -70,9 +75,9 @@ async def record_agreement(reference: str, data: s.AgreementCreate, *, actor: Pr
             "agreement_id": agreement_id, "signed_on": str(data.signed_on), "effective_on": str(effective_on),
             "track": track}, actor)
         if track in CONFIRMABLE_TRACKS:
-            await records.start_record_clocks(conn, case, track="judicial_confirmation", action="agreement",
-                                              on=effective_on, record_kind="agreement", record_id=agreement_id,
-                                              actor=actor)
+            await records.record_event(conn, case, track="judicial_confirmation", record_kind="agreement",
+                                       record_id=agreement_id, event="agreement_effective", on=effective_on,
+                                       actor=actor)
         etag = await records.touch(conn, case)
         return (await records.agreements(conn, case["id"], agreement_id))[0], etag
 
@@ -129,8 +134,13 @@ async def apply_for_confirmation(
         await records.log(conn, case, "confirmation_applied", {
             "confirmation_id": confirmation_id, "agreement_id": data.agreement_id, "court": data.court.strip(),
             "applied_on": str(data.applied_on), "late": late}, actor)
-        await records.stop_record_clocks(conn, case, record_kind="agreement", record_id=data.agreement_id,
-                                         action="apply_confirmation", on=data.applied_on, actor=actor)
+        # The parties' window is answered; the court's 3 days to decide on acceptance start.
+        await records.record_event(conn, case, track="judicial_confirmation", record_kind="agreement",
+                                   record_id=data.agreement_id, event="confirmation_applied", on=data.applied_on,
+                                   actor=actor, stop_only=True)
+        await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
+                                   record_id=confirmation_id, event="confirmation_applied", on=data.applied_on,
+                                   actor=actor)
         etag = await records.touch(conn, case)
         return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag
 
@@ -157,9 +167,9 @@ async def confirmation_accepted(
                            data.accepted_on)
         await records.log(conn, case, "confirmation_accepted", {
             "confirmation_id": confirmation_id, "accepted_on": str(data.accepted_on)}, actor)
-        await records.start_record_clocks(conn, case, track="judicial_confirmation", action="confirmation_accepted",
-                                          on=data.accepted_on, record_kind="judicial_confirmation",
-                                          record_id=confirmation_id, actor=actor)
+        await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
+                                   record_id=confirmation_id, event="confirmation_accepted", on=data.accepted_on,
+                                   actor=actor)
         etag = await records.touch(conn, case)
         return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag
 
@@ -180,7 +190,30 @@ async def confirmation_ruled(
         await records.log(conn, case, "confirmation_ruled", {
             "confirmation_id": confirmation_id, "ruling_number": data.ruling_number.strip(),
             "ruled_on": str(data.ruled_on), "result": data.result}, actor)
-        await records.stop_record_clocks(conn, case, record_kind="judicial_confirmation", record_id=confirmation_id,
-                                         action="confirmation_ruled", on=data.ruled_on, actor=actor)
+        await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
+                                   record_id=confirmation_id, event="confirmation_ruled", on=data.ruled_on,
+                                   actor=actor)
+        etag = await records.touch(conn, case)
+        return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag
+
+
+async def extend_ruling(
+    reference: str, confirmation_id: int, data: s.RulingExtension, *, actor: Principal, if_match: str | None,
+):
+    """The court president extends the 15-day ruling period by up to 10 days
+    (法释〔2011〕5号 art. 5), once and within the period."""
+    today = timeutil.today()
+    async with case_write(reference, actor, if_match) as (conn, case):
+        row = await _confirmation(conn, case, confirmation_id)
+        clock = await conn.fetchrow(
+            """SELECT proceeding_id FROM clock WHERE record_kind = 'judicial_confirmation' AND record_id = $1
+                 AND time_limit_code = 'judicial_confirmation.ruling' AND state <> 'stopped'""", row["id"])
+        if clock is None:
+            raise conflict("no-ruling-period", "the court's ruling period is not running (accepted and not ruled)")
+        journal = Journal()
+        await extend(conn, clock["proceeding_id"], "judicial_confirmation.ruling", data.days, data.granted_on or today,
+                     {"days": data.days, "approver": data.approver, "reason": data.reason,
+                      "granted_by": actor.username}, journal)
+        await records.log_events(conn, case, journal, actor)
         etag = await records.touch(conn, case)
         return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag

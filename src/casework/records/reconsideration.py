@@ -5,34 +5,27 @@ proceeding's outcome (``proceeding.outcome``), set by the ``conclude``
 action; the decision record adds what the proceeding does not hold, its
 number and the days it was made and received. Recording the decision on an
 accepted reconsideration performs ``conclude`` (transition table, roles,
-events) with outcome = the decision type, counted from the decision date;
-on a reconsideration already concluded, the type must match its outcome.
+events) on the decision date; on a reconsideration already concluded, the
+type must match its outcome.
 
-``conclude`` starts the seeded ``litigation.after_reconsideration`` window
-(Administrative Litigation Law art. 45: 15 days from receipt of the
-decision); the record moves its start to the day of receipt.
+The decision is a notice to the party (行政复议决定书); its receipt is its
+service, and the 15-day window to sue (Administrative Litigation Law art.
+45) runs from that day: posted, from the day it was received, not posted.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from casework import timeutil
 from casework.access.service import Principal
-from casework.deadlines.calendar import compute_due
-from casework.deadlines.service import holiday_calendar, limits_started_by
+from casework.deadlines.engine import Journal
+from casework.notices import service as notices
+from casework.notices.schemas import Served
 from casework.problems import invalid
 from casework.proceedings import service as proceedings
-from casework.proceedings.schemas import ActionRequest
+from casework.proceedings.schemas import Conclude
 from casework.records import schemas as s
 from casework.records import service as records
 from casework.records.service import case_write, check_not_future, conflict
-
-
-async def litigation_window_codes() -> list[str]:
-    """The windows a reconsideration's conclusion opens (seeded data)."""
-    return [limit.code for limit in await limits_started_by("reconsideration", "conclude")]
-
 
 async def record_decision(reference: str, data: s.DecisionCreate, *, actor: Principal, if_match: str | None):
     today = timeutil.today()
@@ -49,8 +42,10 @@ async def record_decision(reference: str, data: s.DecisionCreate, *, actor: Prin
             raise conflict("already-decided", "this reconsideration's decision is already recorded")
         if proceeding["state"] == "accepted":
             await proceedings.apply_action(
-                conn, case, "conclude", ActionRequest(outcome=data.decision_type, reason=data.reason),
-                actor=actor, today=data.decided_on)
+                conn, case, "conclude",
+                Conclude(outcome=data.decision_type, reason=data.reason, effective_on=data.decided_on,
+                         backdate_reason=None if data.decided_on == today else "the decision's date"),
+                actor=actor, today=today)
         elif proceeding["state"] == "concluded":
             if proceeding["outcome"] != data.decision_type:
                 raise conflict("decision-mismatch", f"the reconsideration was concluded as {proceeding['outcome']}, "
@@ -68,25 +63,21 @@ async def record_decision(reference: str, data: s.DecisionCreate, *, actor: Prin
             "decision_id": decision_id, "decision_type": data.decision_type,
             "decision_number": data.decision_number.strip(), "decided_on": str(data.decided_on),
             "received_on": str(data.received_on)}, actor)
-        await _count_window_from_receipt(conn, case, proceeding["id"], data.received_on, actor)
+        notice_id = await conn.fetchval(
+            """SELECT id FROM notice WHERE proceeding_id = $1 AND kind = 'reconsideration_decision'
+               ORDER BY id DESC LIMIT 1""", proceeding["id"])
+        journal = Journal()
+        if notice_id is None:
+            notice_id = await notices.issue(conn, case, proceeding, "reconsideration_decision", data.decided_on,
+                                            journal, actor_id=actor.id, details={"outcome": data.decision_type})
+        else:
+            # The decision document carries its own date (recorded after a conclude typed in later).
+            await conn.execute("UPDATE notice SET issued_on = least(issued_on, $2) WHERE id = $1", notice_id,
+                               data.decided_on)
+        if await notices.current_service(conn, notice_id) is None:
+            await notices.serve_notice(conn, case, notice_id, Served(
+                method=data.service_method, served_on=data.received_on, posted_on=data.posted_on,
+                tracking_number=data.tracking_number), journal, actor_id=actor.id, today=today)
+        await records.log_events(conn, case, journal, actor)
         etag = await records.touch(conn, case)
         return (await records.decisions(conn, case["id"], decision_id))[0], etag
-
-
-async def _count_window_from_receipt(conn: Any, case: dict[str, Any], proceeding_id: int, received_on, actor) -> None:
-    cal = await holiday_calendar()
-    for limit in await limits_started_by("reconsideration", "conclude"):
-        clock = await conn.fetchrow(
-            """SELECT * FROM clock WHERE proceeding_id = $1 AND time_limit_code = $2 AND record_kind IS NULL
-               AND state = 'running' ORDER BY id DESC LIMIT 1 FOR UPDATE""", proceeding_id, limit.code)
-        if clock is None or clock["started_on"] == received_on:
-            continue
-        due = compute_due(cal, received_on, limit.length, limit.unit)
-        await conn.execute(
-            """UPDATE clock SET started_on = $2, due_on = $3, calendar_incomplete = $4, due_soon_marked_at = NULL,
-                   breached_marked_at = NULL WHERE id = $1""",
-            clock["id"], received_on, due.due_on, due.calendar_incomplete)
-        await records.log(conn, case, "clock_restarted", {
-            "time_limit": limit.code, "started_on_before": str(clock["started_on"]), "started_on": str(received_on),
-            "due_before": str(clock["due_on"]), "due_on": str(due.due_on), "reason": "counted from receipt of the "
-            "decision (" + limit.source + ")"}, actor)

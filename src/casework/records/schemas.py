@@ -12,8 +12,10 @@ Short = Annotated[str, Meta(min_length=1, max_length=200)]
 Notes = Annotated[str, Meta(max_length=4000)]
 
 Performance = Literal["performing", "performed", "breached"]
-DecisionType = Literal["upheld", "revoked", "modified", "confirmed_unlawful", "ordered_to_act", "dismissed",
-                       "settled", "withdrawn"]
+DecisionType = Literal["upheld", "revoked", "modified", "confirmed_unlawful", "confirmed_invalid", "ordered_to_act",
+                       "application_dismissed", "claims_dismissed", "dismissed", "mediated", "settled", "terminated",
+                       "withdrawn"]
+ServiceMethod = Literal["in_person", "post", "electronic", "public_notice"]
 CaseType = Literal["civil", "administrative", "enforcement", "criminal"]
 Stage = Literal["filed", "first_instance", "second_instance", "retrial", "enforcement"]
 LitigationResult = Literal["judgment", "mediation", "withdrawal", "dismissed"]
@@ -83,6 +85,13 @@ class ConfirmationRuling(Struct, forbid_unknown_fields=True):
     result: Literal["confirmed", "rejected"]
 
 
+class RulingExtension(Struct, forbid_unknown_fields=True):
+    days: Annotated[int, Meta(ge=1, le=10)]
+    approver: Short  # the court president
+    reason: Text
+    granted_on: dt.date | None = None
+
+
 class ConfirmationRead(Struct):
     id: int
     agreement_id: int
@@ -103,8 +112,12 @@ class DecisionCreate(Struct, forbid_unknown_fields=True):
     decision_type: DecisionType
     decision_number: Annotated[str, Meta(min_length=1, max_length=100)]
     decided_on: dt.date
-    received_on: dt.date  # the 15-day litigation window counts from here
+    received_on: dt.date  # the party's receipt (service): the 15-day window to sue counts from here
     reason: Notes | None = None
+    # How it was served (送达); by post, the posting date too.
+    service_method: ServiceMethod = "in_person"
+    posted_on: dt.date | None = None
+    tracking_number: Annotated[str, Meta(max_length=200)] | None = None
 
 
 class DecisionRead(Struct):
@@ -135,6 +148,11 @@ class LawsuitProgress(Struct, forbid_unknown_fields=True):
     result: LitigationResult | None = None
     result_on: dt.date | None = None
     head_appeared: bool | None = None
+    # The party received the judgment or ruling (the appeal window runs from it).
+    result_document: Literal["judgment", "ruling"] | None = None
+    result_served_on: dt.date | None = None
+    result_service_method: ServiceMethod = "in_person"
+    result_posted_on: dt.date | None = None
 
 
 class HearingCreate(Struct, forbid_unknown_fields=True):
@@ -193,6 +211,20 @@ class LegalAidOutcome(Struct, forbid_unknown_fields=True):
     outcome: AidOutcome
 
 
+class LegalAidObjection(Struct, forbid_unknown_fields=True):
+    """The applicant objects to a refusal or a termination (法律援助法 art. 49):
+    the justice bureau decides within 5 days of receiving it."""
+
+    received_on: dt.date
+    against: Literal["refusal", "termination"]
+    bureau: Short  # the justice bureau deciding
+
+
+class ObjectionDecision(Struct, forbid_unknown_fields=True):
+    decided_on: dt.date
+    result: Literal["upheld", "rejected"]  # upheld: aid is to be given (or continued)
+
+
 class LegalAidRead(Struct):
     id: int
     party_position: int
@@ -210,3 +242,4 @@ class LegalAidRead(Struct):
     outcome: str | None
     recorded_at: dt.datetime
     clocks: list[dict[str, Any]]
+    objection: dict[str, Any] | None = None

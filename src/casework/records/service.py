@@ -25,13 +25,20 @@ from casework.access.service import Principal
 from casework.cases import core
 from casework.cases.events import log_case_event
 from casework.db import connection, transaction
-from casework.deadlines.service import clock_view, start_clocks, time_limits
+from casework.cases.events import log_case_events
+from casework.deadlines.engine import Journal, Subject, apply_event, stop_for
+from casework.deadlines.service import clock_view
+from casework.notices import service as notices
 from casework.problems import Problem, invalid, not_found
 from casework.records import schemas as s
 
 
 def conflict(kind: str, detail: str) -> Problem:
     return Problem(409, kind, "Conflict", detail)
+
+
+# The party's window a reconsideration decision's service opens (seeded limit).
+LITIGATION_WINDOWS = ("litigation.after_reconsideration",)
 
 
 def shared_beyond_scope(kind: str) -> Problem:
@@ -107,41 +114,26 @@ async def etag_of(conn: Any, case_id: int) -> str:
     return core.etag(case_id, await conn.fetchval("SELECT version FROM case_file WHERE id = $1", case_id))
 
 
-def _clock_data(clock: dict[str, Any], record_kind: str, record_id: int) -> dict[str, Any]:
-    return {"time_limit": clock["time_limit_code"], "started_on": str(clock["started_on"]),
-            "due_on": str(clock["due_on"]), "calendar_incomplete": clock["calendar_incomplete"],
-            "record": record_kind, "record_id": record_id}
+async def log_events(conn: Any, case: dict[str, Any], journal: Journal, actor: Principal | None) -> None:
+    await log_case_events(conn, case_id=case["id"], reference=case["reference"], actor=actor, events=journal.events)
 
 
-async def start_record_clocks(
-    conn: Any, case: dict[str, Any], *, track: str, action: str, on: dt.date, record_kind: str, record_id: int,
-    actor: Principal | None,
-) -> list[dict[str, Any]]:
-    """Start the seeded time limits ``action`` on ``track`` starts, owned by the record."""
-    clocks = await start_clocks(conn, case_id=case["id"], proceeding_id=case["current_proceeding_id"],
-                                track=track, action=action, on=on, record_kind=record_kind, record_id=record_id)
-    for clock in clocks:
-        await log(conn, case, "clock_started", _clock_data(clock, record_kind, record_id), actor)
-    return clocks
-
-
-async def stop_record_clocks(
-    conn: Any, case: dict[str, Any], *, record_kind: str, record_id: int, action: str, on: dt.date,
-    actor: Principal | None,
-) -> list[dict[str, Any]]:
-    """Stop the record's running clocks whose time limit ``action`` answers (stops_on)."""
-    codes = [code for code, limit in (await time_limits()).items() if action in limit.stops_on]
-    rows = await conn.fetch(
-        """UPDATE clock SET state = 'stopped', stopped_on = $4, met = ($4 <= due_on), paused_since = NULL
-           WHERE record_kind = $1 AND record_id = $2 AND state <> 'stopped' AND time_limit_code = ANY($3::text[])
-           RETURNING *""",
-        record_kind, record_id, codes, on,
-    )
-    for clock in rows:
-        await log(conn, case, "clock_stopped", {
-            "time_limit": clock["time_limit_code"], "due_on": str(clock["due_on"]), "stopped_on": str(on),
-            "met": clock["met"], "by": action, "record": record_kind, "record_id": record_id}, actor)
-    return [dict(r) for r in rows]
+async def record_event(
+    conn: Any, case: dict[str, Any], *, track: str, record_kind: str, record_id: int, event: str, on: dt.date,
+    actor: Principal | None, stop_only: bool = False,
+) -> Journal:
+    """An event on a record, on ``on``: the clock engine stops the record's
+    clocks it answers and starts the ones it begins (on the case's current
+    proceeding), and the case events are written."""
+    journal = Journal()
+    subject = Subject(case["id"], case["current_proceeding_id"], track, record_kind, record_id)
+    if stop_only:
+        await stop_for(conn, subject, event, on, journal)
+    else:
+        await apply_event(conn, subject, event, on, journal)
+    await log_case_events(conn, case_id=case["id"], reference=case["reference"], actor=actor,
+                          events=journal.events)
+    return journal
 
 
 # ---------------------------------------------------------------- reading
@@ -195,15 +187,13 @@ async def confirmations(conn: Any, case_id: int, confirmation_id: int | None = N
 
 
 async def decisions(conn: Any, case_id: int, decision_id: int | None = None) -> list[s.DecisionRead]:
-    from casework.records.reconsideration import litigation_window_codes
-
     rows = await conn.fetch(
         """SELECT d.*, p.outcome AS decision_type,
                   (SELECT k.id FROM clock k WHERE k.proceeding_id = d.proceeding_id AND k.record_kind IS NULL
                      AND k.time_limit_code = ANY($3::text[]) ORDER BY k.id DESC LIMIT 1) AS window_id
            FROM reconsideration_decision d JOIN proceeding p ON p.id = d.proceeding_id
            WHERE d.case_id = $1 AND ($2::bigint IS NULL OR d.id = $2) ORDER BY d.id""",
-        case_id, decision_id, await litigation_window_codes(),
+        case_id, decision_id, list(LITIGATION_WINDOWS),
     )
     windows: dict[int, dict[str, Any]] = {}
     ids = [r["window_id"] for r in rows if r["window_id"]]
@@ -262,12 +252,15 @@ async def legal_aid(conn: Any, case_id: int, record_id: int | None = None) -> li
         decided_on=r["decided_on"], refusal_reason=r["refusal_reason"], lawyer_name=r["lawyer_name"],
         law_firm=r["law_firm"], assigned_on=r["assigned_on"], outcome=r["outcome"], recorded_at=r["recorded_at"],
         clocks=clocks.get(("legal_aid", r["id"]), []),
+        objection={"against": r["objection_against"], "bureau": r["objection_bureau"],
+                   "received_on": r["objection_received_on"], "decided_on": r["objection_decided_on"],
+                   "result": r["objection_result"]} if r["objection_received_on"] else None,
     ) for r in rows]
 
 
 # The keys of records_for_case, in its order (intake answers them empty).
 RECORD_KINDS = ("sessions", "agreements", "judicial_confirmations", "reconsideration_decisions", "lawsuits",
-                "legal_aid")
+                "legal_aid", "notices")
 
 
 async def records_for_case(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
@@ -279,6 +272,7 @@ async def records_for_case(conn: Any, case_id: int, actor: Principal) -> dict[st
         "reconsideration_decisions": await decisions(conn, case_id),
         "lawsuits": await lawsuits(conn, case_id, actor),
         "legal_aid": await legal_aid(conn, case_id),
+        "notices": await notices.notices_for_case(conn, case_id),
     }
 
 

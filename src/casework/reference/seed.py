@@ -74,21 +74,8 @@ async def seed_reference_data() -> dict[str, int]:
                 ],
             )
             counts["routing_rules"] = len(rules)
+            counts["time_limits_corrected"] = await _seed_time_limits(conn, load_data("time_limits.json"))
             limits = load_data("time_limits.json")["time_limits"]
-            await conn.executemany(
-                """INSERT INTO time_limit (code, track, step_zh, step_en, length, unit, start_event,
-                       starts_on, stops_on, pausable, extendable, extension_length, extension_unit,
-                       extension_approver, party_window, source, verify, note)
-                   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)
-                   ON CONFLICT (code) DO NOTHING""",
-                [
-                    (t["code"], t["track"], t["step_zh"], t["step_en"], t["length"], t["unit"],
-                     t["start_event"], t["starts_on"], t["stops_on"], t["pausable"],
-                     t["extendable"], t["extension_length"], t["extension_unit"],
-                     t["extension_approver"], t["party_window"], t["source"], t["verify"], t["note"])
-                    for t in limits
-                ],
-            )
             counts["time_limits"] = len(limits)
             reasons = load_data("public_reasons.json")["reasons"]
             await conn.executemany(
@@ -101,6 +88,49 @@ async def seed_reference_data() -> dict[str, int]:
             counts["holidays"] = await _seed_holidays(conn)
     log.info("reference_data_seeded", **counts)
     return counts
+
+
+# The fields of a time limit the project's data sets (all but the code).
+LIMIT_FIELDS = ("track", "step_zh", "step_en", "length", "unit", "start_event", "starts_on", "stops_on", "pausable",
+                "extendable", "extension_length", "extension_unit", "extension_approver", "party_window", "source",
+                "verify", "note", "whose", "on_lapse", "then_starts", "record")
+_CURRENT = "jsonb_build_object(" + ", ".join(f"'{f}', t.{f}" for f in LIMIT_FIELDS) + ")"
+
+
+async def _seed_time_limits(conn, data: dict) -> list[str]:
+    """Insert new limits; bring a row up to the project's data when it still
+    holds what the seed last wrote (``seeded``), so a deployed database gets
+    the project's corrections and an administrator's own correction is
+    kept (logged). Returns the codes changed, for their clocks' recompute."""
+    changed: list[str] = []
+    for limit in data["time_limits"]:
+        values = {f: limit[f] for f in LIMIT_FIELDS}
+        row = await conn.fetchrow(
+            f"SELECT {_CURRENT} AS current, t.seeded FROM time_limit t WHERE t.code = $1", limit["code"])
+        if row is None:
+            columns = ", ".join(LIMIT_FIELDS)
+            placeholders = ", ".join(f"${i + 2}" for i in range(len(LIMIT_FIELDS)))
+            await conn.execute(
+                f"INSERT INTO time_limit (code, {columns}, seeded) VALUES ($1, {placeholders}, "
+                f"${len(LIMIT_FIELDS) + 2}::jsonb)",
+                limit["code"], *values.values(), json.dumps(values, ensure_ascii=False))
+            continue
+        current, seeded = json.loads(row["current"]), json.loads(row["seeded"]) if row["seeded"] else None
+        if current == values:
+            if seeded != values:
+                await conn.execute("UPDATE time_limit SET seeded = $2::jsonb WHERE code = $1", limit["code"],
+                                   json.dumps(values, ensure_ascii=False))
+            continue
+        if seeded is None or current != seeded:
+            log.warning("time_limit_correction_kept", code=limit["code"],
+                        fields=sorted(f for f in LIMIT_FIELDS if current.get(f) != values[f]))
+            continue
+        assignments = ", ".join(f"{f} = ${i + 2}" for i, f in enumerate(LIMIT_FIELDS))
+        await conn.execute(
+            f"UPDATE time_limit SET {assignments}, seeded = ${len(LIMIT_FIELDS) + 2}::jsonb WHERE code = $1",
+            limit["code"], *values.values(), json.dumps(values, ensure_ascii=False))
+        changed.append(limit["code"])
+    return changed
 
 
 async def _seed_holidays(conn) -> int:
