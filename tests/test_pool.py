@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 
 from casework.db import engine
-from tests.support import act, petition
+from tests.support import act, dispute, petition
+from tests.support_access import client_from
 
 
 async def test_pooled_connections_carry_no_session_state_after_real_work(users):
@@ -35,3 +36,37 @@ async def test_pooled_connections_carry_no_session_state_after_real_work(users):
             assert not conn.is_in_transaction()
     finally:
         await asyncio.gather(*(pool.release(conn) for conn in held))
+
+
+async def test_with_one_free_pooled_connection_every_step_is_answered_even_with_cold_reference_caches(app, users):
+    """A request must never hold a pooled connection while it waits for
+    another. The time limits and the holiday calendar are loaded into a cache
+    on first use, and reading a case loaded them on a second connection while
+    it held its first: after a restart (every cache cold) twelve clients'
+    requests held the ten pooled connections, each waited for an eleventh,
+    and all twelve were answered 503 when the 5 s acquire timeout ran out
+    (the reliability suite's crash check at full size). Here every pooled
+    connection but one is taken, and each step starts with the caches empty."""
+    from casework.cache import invalidate
+
+    clerk, mediator = users["clerk"], users["village_mediator"]
+    case = (await clerk.post("/api/v1/cases", json=dispute(summary="只剩一个连接"))).json()
+    reference = case["reference"]
+    credentials = {"reference": reference, "receipt_code": case["receipt_code"]}
+    pool = engine().pool
+    taken = [await pool.acquire() for _ in range(pool.get_max_size() - 1)]
+    try:
+        async with client_from(app) as party:
+            steps = {
+                "intake": lambda: clerk.post("/api/v1/cases", json=dispute(summary="冷缓存登记")),
+                "read": lambda: mediator.get(f"/api/v1/cases/{reference}"),
+                "accept": lambda: act(mediator, reference, "accept"),
+                "records": lambda: clerk.get(f"/api/v1/cases/{reference}/reconsideration-decisions"),
+                "public lookup": lambda: party.post("/api/v1/public/lookup", json=credentials),
+            }
+            for step, call in steps.items():
+                invalidate()
+                response = await call()
+                assert response.status_code in (200, 201), (step, response.status_code, response.text)
+    finally:
+        await asyncio.gather(*(pool.release(conn) for conn in taken))

@@ -10,9 +10,11 @@ exits; a second start reuses the data folder.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import asyncpg
@@ -160,18 +162,38 @@ async def execute_script(sql: str) -> None:
         await connection.close()
 
 
+# The pooled connection the running task holds through connection(): a
+# connection() opened inside another one (a reference-data cache filled
+# while a case is read) shares it instead of waiting for a second one. A
+# task that holds one connection and waits for another deadlocks with its
+# peers once as many of them as the pool has connections do it at once
+# (every cache is cold after a restart): each waited out the acquire timeout
+# and was answered 503. Only the task that acquired it shares it; a task it
+# starts (which inherits the variable) takes its own, as asyncpg allows one
+# operation at a time per connection.
+_held_connection: ContextVar[tuple[asyncio.Task | None, Any] | None] = ContextVar(
+    "casework_held_connection", default=None)
+
+
 @asynccontextmanager
 async def connection() -> AsyncIterator[Any]:
-    """An asyncpg connection: the current Piccolo transaction's, or one from the pool.
+    """An asyncpg connection: the current Piccolo transaction's, the one this
+    task already holds, or one from the pool.
 
     Hand-written SQL (``$1`` parameters, ``copy``, ``executemany``) runs
     through this, inside whatever ``engine().transaction()`` is open, so it
-    commits or rolls back with the Piccolo queries around it.
+    commits or rolls back with the Piccolo queries around it. Opened inside
+    another connection() of the same task, it is that one: a request never
+    waits for a second pooled connection while it holds one.
     """
     db = engine()
     transaction = db.current_transaction.get()
     if transaction is not None:
         yield transaction.connection
+        return
+    held = _held_connection.get()
+    if held is not None and held[0] is asyncio.current_task():
+        yield held[1]
         return
     if db.pool is None:
         conn = await db.get_new_connection()
@@ -182,6 +204,7 @@ async def connection() -> AsyncIterator[Any]:
             await conn.close()
         return
     conn = await db.pool.acquire(timeout=get_settings().db_acquire_timeout_seconds)
+    token = _held_connection.set((asyncio.current_task(), conn))
     try:
         await _carry_clock(conn, local=False)
         yield conn
@@ -190,6 +213,7 @@ async def connection() -> AsyncIterator[Any]:
             conn.terminate()  # resetting it would wait on the same silent server
         raise
     finally:
+        _held_connection.reset(token)
         await db.pool.release(conn)
 
 

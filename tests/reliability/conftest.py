@@ -3,20 +3,19 @@
 Run it with ``.venv/bin/pytest -m reliability`` (CI sizes) or with
 ``CASEWORK_RELIABILITY_FULL=1`` for the full sizes. Each check records its
 figures (``harness.record``); when the session ends, the figures of the
-checks that ran are written as the table in RELIABILITY.md.
+checks that ran are written as the table in RELIABILITY.md if every check
+ran, else in .reliability-partial.md (see report_file.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
-import subprocess
 
 import asyncpg
 import pytest
 
-from tests.reliability import harness
+from tests.reliability import harness, report_file
 
 pytestmark = pytest.mark.reliability
 
@@ -26,6 +25,7 @@ def postgres():
     server = harness.PostgresServer()
     server.init()
     server.start()
+    _run.postgres = server.version()  # for the report's header, whichever checks use it
     yield server
     server.destroy()
 
@@ -57,7 +57,11 @@ def service_factory(postgres):
 
 # A fresh file per session (this conftest is imported once per run).
 harness.RESULTS_FILE.unlink(missing_ok=True)
-_outcomes: dict[str, tuple[str, str]] = {}
+_run = report_file.Run()
+
+
+def pytest_deselected(items):
+    _run.deselected.update(item.nodeid for item in items if item.path.resolve().parent == report_file.HERE)
 
 
 def pytest_runtest_logreport(report):
@@ -65,58 +69,37 @@ def pytest_runtest_logreport(report):
         return
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        _outcomes[report.nodeid] = ("skipped", reason.removeprefix("Skipped: "))
+        _run.outcomes[report.nodeid] = ("skipped", reason.removeprefix("Skipped: "))
     elif report.failed:
-        _outcomes[report.nodeid] = ("failed", report.when)
+        _run.outcomes[report.nodeid] = ("failed", report.when)
     elif report.when == "call":
-        _outcomes.setdefault(report.nodeid, ("passed", ""))
+        _run.outcomes.setdefault(report.nodeid, ("passed", ""))
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+_written: dict[str, object] = {}
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not _outcomes:
+    if not _run.outcomes:  # no check ran (the plain suite, --collect-only)
         return
     rows = []
     if harness.RESULTS_FILE.exists():
         rows = [json.loads(line) for line in harness.RESULTS_FILE.read_text().splitlines() if line.strip()]
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=harness.REPO_DIR,
-                                capture_output=True, text=True).stdout.strip()
-    except OSError:
-        commit = "?"
-    postgres = next((r["figures"].get("postgres") for r in rows if r["figures"].get("postgres")), "?")
-    lines = [
-        "# Reliability",
-        "",
-        "Written by the reliability suite (`tests/reliability/`), not by hand: "
-        "`.venv/bin/pytest -m reliability` (CI sizes) or "
-        "`CASEWORK_RELIABILITY_FULL=1 .venv/bin/pytest -m reliability` (full sizes) rewrites this file.",
-        "Each check drives the real service (`casework serve`, uvicorn) over HTTP on 127.0.0.1 against a "
-        "PostgreSQL of its own that the suite may stop and start.",
-        "",
-        f"Last run: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}, commit {commit}, "
-        f"sizes: {'full' if harness.FULL else 'CI'}, {postgres}.",
-        "",
-        "| check | what was tried | how much | what held | lost | result |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        lines.append("| " + " | ".join(_cell(row[k]) for k in ("check", "tried", "amount", "held", "lost"))
-                     + f" | {'held' if row['ok'] else '**FAILED**'} |")
-    recorded = {r["figures"].get("nodeid") for r in rows}
-    for nodeid, (outcome, why) in _outcomes.items():
-        if nodeid in recorded:
-            continue
-        name = nodeid.split("::")[-1]
-        if outcome == "skipped":
-            lines.append(f"| {_cell(name)} | not run | — | — | — | skipped: {_cell(why)} |")
-        elif outcome == "failed":
-            lines.append(f"| {_cell(name)} | failed before recording figures ({why}) | — | — | — | **FAILED** |")
-    lines += ["", "Figures per check (raw, as recorded):", "", "```json"]
-    for row in rows:
-        lines.append(json.dumps({"check": row["check"], **row["figures"]}, ensure_ascii=False, default=str))
-    lines += ["```", ""]
-    (harness.REPO_DIR / "RELIABILITY.md").write_text("\n".join(lines))
+    not_run = _run.not_run(exitstatus)
+    path = harness.REPO_DIR / (report_file.PARTIAL_REPORT if not_run else report_file.REPORT)
+    path.write_text(report_file.render(rows, _run, repo=harness.REPO_DIR, full=harness.FULL, not_run=not_run,
+                                       args=session.config.invocation_params.args))
+    _written.update(path=path, not_run=not_run)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _written:
+        return
+    terminalreporter.section("reliability report")
+    if _written["not_run"]:
+        terminalreporter.write_line(f"partial run: figures written to {_written['path']}; "
+                                    f"{report_file.REPORT} left as the last complete run wrote it. Left out:")
+        for why in _written["not_run"]:
+            terminalreporter.write_line(f"  {why}")
+    else:
+        terminalreporter.write_line(f"complete run: {_written['path']} rewritten")

@@ -21,7 +21,7 @@ RECOVERY_LIMIT = 10.0  # seconds from the database accepting connections to the 
 
 async def test_a_database_outage_loses_nothing_acknowledged_and_heals_by_itself(service_factory, postgres, request):
     service = await service_factory("outage")
-    cycles = harness.size(2, 4)
+    cycles = harness.size(2, 5)
     outage_seconds = harness.size(4, 8)
     steady_seconds = harness.size(4, 8)
     clients = harness.size(6, 12)

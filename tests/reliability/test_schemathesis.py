@@ -12,11 +12,10 @@ from collections import Counter
 
 import pytest
 
+from casework.access.policy import ROLES  # every role; the demo seed has a user named after each
 from tests.reliability import harness
 
 pytestmark = pytest.mark.reliability
-
-ROLES = ("clerk", "mediator", "officer", "supervisor", "admin", "auditor")
 
 
 def fuzz(base_url: str, tokens: dict[str, str], examples: int, seed: int) -> dict:
