@@ -78,6 +78,12 @@ class Settings:
     port: int = 8000
     workers: int = 1
     keep_alive_seconds: int = 30
+    # Peers whose X-Forwarded-For / -Proto are believed (addresses or networks,
+    # comma-separated); none by default (docs/access.md, serving.py).
+    forwarded_allow_ips: str = ""
+    # A request's head, and then its body, must arrive within these (seconds).
+    request_header_timeout_seconds: float = 10.0
+    request_body_timeout_seconds: float = 30.0
     jwt_secret: str = ""
     access_token_minutes: int = 30
     log_level: str = "INFO"
@@ -143,6 +149,9 @@ def load_settings() -> Settings:
         port=_int("CASEWORK_PORT", 8000),
         workers=_int("CASEWORK_WORKERS", 1),
         keep_alive_seconds=_int("CASEWORK_KEEP_ALIVE_SECONDS", 30),
+        forwarded_allow_ips=env.get("CASEWORK_FORWARDED_ALLOW_IPS", ""),
+        request_header_timeout_seconds=_float("CASEWORK_REQUEST_HEADER_TIMEOUT_SECONDS", 10.0),
+        request_body_timeout_seconds=_float("CASEWORK_REQUEST_BODY_TIMEOUT_SECONDS", 30.0),
         jwt_secret=secret,
         access_token_minutes=_int("CASEWORK_ACCESS_TOKEN_MINUTES", 30),
         log_level=env.get("CASEWORK_LOG_LEVEL", "INFO"),
