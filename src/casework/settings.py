@@ -113,6 +113,9 @@ class Settings:
     webhook_lease_seconds: float = 60.0
     webhook_poll_interval_seconds: float = 2.0
     webhook_batch_size: int = 50
+    # Host names or networks webhooks may reach although they are not public
+    # (loopback, private, link-local...): none by default (webhooks/targets.py).
+    webhook_allowed_hosts: tuple[str, ...] = ()
     # Outbound connector to court and legal-aid systems.
     external_systems: tuple[ExternalSystem, ...] = ()
     # Personal data (names excepted) in webhooks, exports and logs: off unless
@@ -183,6 +186,9 @@ def load_settings() -> Settings:
         webhook_lease_seconds=_float("CASEWORK_WEBHOOK_LEASE_SECONDS", 60.0),
         webhook_poll_interval_seconds=_float("CASEWORK_WEBHOOK_POLL_INTERVAL_SECONDS", 2.0),
         webhook_batch_size=_int("CASEWORK_WEBHOOK_BATCH_SIZE", 50),
+        webhook_allowed_hosts=tuple(
+            h.strip() for h in env.get("CASEWORK_WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()
+        ),
         external_systems=tuple(_external_system(name) for name in EXTERNAL_SYSTEMS),
         personal_data_outbound=_bool("CASEWORK_PERSONAL_DATA_OUTBOUND", False),
         session_max_hours=_int("CASEWORK_SESSION_MAX_HOURS", 12),
