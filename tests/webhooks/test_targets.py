@@ -123,3 +123,22 @@ async def test_delivery_failures_are_recorded_as_codes_not_the_remote_s_words(us
         await chatty_receiver.stop()
         for subscription_id in made:
             await users["admin"].post(f"/api/v1/webhooks/subscriptions/{subscription_id}/deactivate")
+
+
+async def test_failures_stored_as_text_by_an_earlier_version_become_codes(users, db, receiver, subscribe):
+    import importlib
+
+    subscription = await subscribe("legacy", division_prefix="140403", event_types=["case_registered"])
+    receiver.failing[subscription["path"]] = 502
+    await users["clerk"].post("/api/v1/cases", json=dispute())
+    await dispatch_once(fast_settings())
+    delivery_id = await db.fetchval("SELECT id FROM webhook_delivery WHERE subscription_id = $1",
+                                    subscription["id"])
+    migration = importlib.import_module("migrations.casework.casework_2026_11_28t09_00_00_000000")
+    for old, code in (("ConnectError: [Errno 111] Connect call failed ('10.0.0.5', 8080)", "connect_failed"),
+                      ("ReadTimeout: ", "timeout"), ("HTTP 502", "http_502"),
+                      ("payload carries personal data; held back", "personal_data_held_back"),
+                      ("timeout", "timeout")):
+        await db.execute("UPDATE webhook_delivery SET last_error = $2 WHERE id = $1", delivery_id, old)
+        await db.execute(migration.SQL)
+        assert await db.fetchval("SELECT last_error FROM webhook_delivery WHERE id = $1", delivery_id) == code
