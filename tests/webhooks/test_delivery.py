@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -287,3 +288,18 @@ async def test_casework_dispatch_once_delivers_from_a_separate_process(users, db
     assert process.returncode == 0, err.decode()
     assert "delivered=" in out.decode()
     assert len(receiver.event_ids(subscription["path"])) == 1
+
+
+async def test_the_log_never_carries_a_receiver_s_path_or_query(users, db, receiver, subscribe, caplog):
+    """httpx logs every request it makes ("HTTP Request: POST <url>"); a
+    receiver's URL may hold its token in the query or the path, so only the
+    scheme and host reach the log."""
+    subscription = await subscribe("logged-s3cret-path?token=s3cret-query-token", division_prefix="140403",
+                                   event_types=["case_registered"])
+    await users["clerk"].post("/api/v1/cases", json=dispute())
+    with caplog.at_level(logging.INFO):
+        await drain(fast_settings(), lambda: len(receiver.event_ids(subscription["path"])) == 1)
+    logged = [r for r in caplog.records if r.name.startswith(("httpx", "httpcore"))]
+    assert any("HTTP Request: POST" in r.getMessage() for r in logged)  # httpx did log the request
+    assert "s3cret" not in caplog.text
+    assert f"HTTP Request: POST {receiver.url} " in caplog.text

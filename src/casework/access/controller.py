@@ -6,6 +6,7 @@ import time
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
+from litestar.datastructures import CacheControlHeader
 from msgspec import Meta, Struct
 
 from casework.access import service
@@ -54,6 +55,7 @@ _USER_VIEW = "id, username, display_name, role, body_id, jurisdiction, active, c
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
+    cache_control = CacheControlHeader(no_store=True)  # tokens stay out of browser and proxy caches
 
     @post("/token", summary="Exchange a username and password for a bearer token", status_code=200,
           description="Failed sign-ins are throttled per account and per address: 429 with Retry-After.")

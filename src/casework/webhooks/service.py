@@ -48,6 +48,15 @@ async def _check_url(url: str) -> list[dict[str, str]]:
     return [{"field": "url", "message": refused}] if refused else []
 
 
+def audited(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A subscription as the audit trail keeps and shows it: the URL's query
+    (where receivers often put a token) replaced by ``?[redacted]``."""
+    if not state or not isinstance(state.get("url"), str):
+        return state
+    base, sep, _query = state["url"].partition("?")
+    return {**state, "url": base + "?[redacted]"} if sep else state
+
+
 def _check_prefix(prefix: str, actor: Principal) -> list[dict[str, str]]:
     # An administrator exports only what lies in their own jurisdiction.
     if not prefix.startswith(actor.jurisdiction):
@@ -108,7 +117,7 @@ async def create_subscription(data: SubscriptionCreate, *, actor: Principal) -> 
             )
             view = await _subscription(conn, subscription_id)
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
-                                      key=str(subscription_id), before=None, after=view)
+                                      key=str(subscription_id), before=None, after=audited(view))
     return {**view, "secret": secret}
 
 
@@ -141,7 +150,7 @@ async def update_subscription(
             after = await _subscription(conn, subscription_id)
             logged = {**after, "secret_rotated": True} if data.secret else after
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
-                                      key=str(subscription_id), before=before, after=logged)
+                                      key=str(subscription_id), before=audited(before), after=audited(logged))
     return after
 
 
@@ -158,7 +167,7 @@ async def deactivate_subscription(subscription_id: int, *, actor: Principal) -> 
             )
             after = await _subscription(conn, subscription_id)
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
-                                      key=str(subscription_id), before=before, after=after,
+                                      key=str(subscription_id), before=audited(before), after=audited(after),
                                       action="deactivate")
     return after
 
