@@ -125,9 +125,9 @@ class Settings:
     session_max_hours: int = 12
     # Password hashes (access/passwords.py): at most this many at once per
     # process (19 MiB each), this many more waiting, each this long at most.
-    password_hash_concurrency: int = 2
+    password_hash_concurrency: int = 1
     password_hash_queue: int = 64
-    password_hash_wait_seconds: float = 5.0
+    password_hash_wait_seconds: float = 10.0
     # Throttles (docs/access.md, docs/public-lookup.md): failures allowed per window.
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
@@ -192,9 +192,9 @@ def load_settings() -> Settings:
         external_systems=tuple(_external_system(name) for name in EXTERNAL_SYSTEMS),
         personal_data_outbound=_bool("CASEWORK_PERSONAL_DATA_OUTBOUND", False),
         session_max_hours=_int("CASEWORK_SESSION_MAX_HOURS", 12),
-        password_hash_concurrency=_int("CASEWORK_PASSWORD_HASH_CONCURRENCY", 2),
+        password_hash_concurrency=_int("CASEWORK_PASSWORD_HASH_CONCURRENCY", 1),
         password_hash_queue=_int("CASEWORK_PASSWORD_HASH_QUEUE", 64),
-        password_hash_wait_seconds=_float("CASEWORK_PASSWORD_HASH_WAIT_SECONDS", 5.0),
+        password_hash_wait_seconds=_float("CASEWORK_PASSWORD_HASH_WAIT_SECONDS", 10.0),
         login_failures_per_account=_int("CASEWORK_LOGIN_FAILURES_PER_ACCOUNT", 5),
         login_failures_per_address=_int("CASEWORK_LOGIN_FAILURES_PER_ADDRESS", 20),
         login_window_minutes=_int("CASEWORK_LOGIN_WINDOW_MINUTES", 15),

@@ -5,8 +5,12 @@ rest are told to come back shortly; old hashes move to today's parameters."""
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -14,6 +18,7 @@ from argon2 import PasswordHasher
 from tests.support_access import client_from
 from tests.support_settings import settings_from_env
 
+SRC = Path(__file__).resolve().parents[2] / "src"
 TODAYS_PARAMETERS = "$argon2id$v=19$m=19456,t=2,p=1$"
 
 
@@ -90,3 +95,30 @@ async def test_a_password_hashed_with_old_parameters_is_rehashed_at_the_next_sig
     assert stored.startswith(TODAYS_PARAMETERS)
     assert (await _sign_in(app, "old_hash_clerk", password)).status_code == 200
     assert (await _sign_in(app, "old_hash_clerk", "not-the-password")).status_code == 401
+
+
+def test_a_burst_of_hashes_leaves_no_memory_behind():
+    """Each hash's 19 MiB goes back to the system when it ends, so a rush of
+    sign-ins does not leave the workers larger for the rest of the day. In a
+    fresh process, as a worker starts."""
+    script = """
+import asyncio, os, psutil
+from casework.access import passwords
+
+async def main():
+    rss = lambda: psutil.Process().memory_info().rss / 2**20
+    limiter = passwords.limiter()
+    await passwords.hash_password("warm-up")
+    before = rss()
+    await asyncio.gather(*(passwords.hash_password(f"pw-{n}") for n in range(12)))
+    print(limiter.peak_running, round(rss() - before, 1))
+
+asyncio.run(main())
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+           "CASEWORK_PASSWORD_HASH_CONCURRENCY": "2"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    peak_running, grown_mb = done.stdout.split()
+    assert int(peak_running) == 2
+    assert float(grown_mb) < 10, f"{grown_mb} MB kept after the hashes ended"

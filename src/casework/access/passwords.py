@@ -23,7 +23,9 @@ nothing in Litestar or anyio refuses work once a queue is full.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import math
+import sys
 import time
 from functools import cache
 from typing import Callable, TypeVar
@@ -108,8 +110,36 @@ def limiter() -> HashLimiter:
     settings = get_settings()
     sizes = (settings.password_hash_concurrency, settings.password_hash_queue, settings.password_hash_wait_seconds)
     if _limiter is None or _limiter.sizes != sizes or _limiter.loop is not asyncio.get_running_loop():
+        _give_hash_memory_back_when_freed()
         _limiter = HashLimiter(*sizes)
     return _limiter
+
+
+MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024  # below a hash's 19 MiB, above the service's ordinary buffers
+
+
+@cache
+def _give_hash_memory_back_when_freed() -> None:
+    """Make glibc return each hash's 19 MiB to the system when the hash ends.
+
+    glibc serves a block that large with mmap, but the first time one is
+    freed it raises its mmap threshold above that size, and from then on
+    such blocks come from the heap and stay there: after a burst of
+    sign-ins every worker kept some 40 MB (measured: 250 MB before a burst
+    of 50, 333 MB after, for the rest of the run). A fixed threshold
+    (``mallopt(M_MMAP_THRESHOLD)``, which also turns the raising off) keeps
+    them mapped and unmapped. Nothing to do on other C libraries.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+
+
+_M_MMAP_THRESHOLD = -3  # malloc.h
 
 
 @cache
