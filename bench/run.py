@@ -850,16 +850,18 @@ def markdown(r: dict[str, Any]) -> str:
                      "< 2 s at a million open clocks" if key == "deadline_sweep_at_scale" else "—"))
     burst = m["sign_in_burst"]
     sign_ins, reads = burst["sign_ins"], burst["case_read_during_burst"]
-    rows.append((f"Sign-in burst: {burst['at_once']} at once during a case-detail run at {cfg['connections']} "
-                 f"connections", f"{sign_ins['ok']} signed in, {sign_ins['busy_503']} told to retry (503), "
-                 f"in {burst['burst_seconds']:.1f} s (p50 {sign_ins['p50_ms']:.0f} ms, max {sign_ins['max_ms']:.0f} ms)",
-                 f"case read meanwhile: p50 {reads['p50_ms']:.1f} ms, p99 {reads['p99_ms']:.1f} ms, "
-                 f"max {reads['max_ms']:.1f} ms ({reads['count']} reads)", "—", "—"))
+    burst_name = f"Sign-in burst: {burst['at_once']} at once during a case-detail run at {cfg['connections']} connections"
+    burst_result = (f"{sign_ins['ok']} signed in, {sign_ins['busy_503']} told to retry (503), in "
+                    f"{burst['burst_seconds']:.1f} s (p50 {sign_ins['p50_ms']:.0f} ms, max {sign_ins['max_ms']:.0f} ms)")
+    reads_meanwhile = (f"case read meanwhile: p50 {reads['p50_ms']:.1f} ms, p99 {reads['p99_ms']:.1f} ms, "
+                       f"max {reads['max_ms']:.1f} ms ({reads['count']} reads)")
+    rows.append((burst_name, burst_result, reads_meanwhile, "—", "—"))
     mem = m["memory"]
     per = ", ".join(f"{p['role']} {p['peak_mb']:.0f}" for p in mem["processes"])
+    memory_phases = (f"{mem['peak_total_mb_sign_in_burst']:.0f} MB during the sign-in burst; "
+                     f"{mem['peak_total_mb_before_sign_in_burst']:.0f} MB in the measures before it")
     rows.append(("Service peak RSS under load, sign-ins included", f"{mem['peak_total_mb']:.0f} MB total ({per})",
-                 f"{mem['peak_total_mb_sign_in_burst']:.0f} MB during the sign-in burst; "
-                 f"{mem['peak_total_mb_before_sign_in_burst']:.0f} MB in the measures before it", "—", "< 300 MB"))
+                 memory_phases, "—", "< 300 MB"))
     met = {t["name"]: t for t in r["targets"]}
     pg_settings = ", ".join(f"{k} {v}" for k, v in mc.get("postgresql_settings", {}).items())
     lines = [

@@ -43,7 +43,7 @@ class Served:
                     **env}
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 90) -> "Served":
+    def start(self, timeout: float = 90) -> Served:
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "casework.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
@@ -136,7 +136,7 @@ async def _read_until_closed(reader: asyncio.StreamReader, timeout: float) -> tu
             return received, False
         try:
             chunk = await asyncio.wait_for(reader.read(65536), left)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return received, False
         except ConnectionError:
             return received, True

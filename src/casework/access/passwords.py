@@ -27,8 +27,9 @@ import ctypes
 import math
 import sys
 import time
+from collections.abc import Callable
 from functools import cache
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import anyio.to_thread
 from argon2 import PasswordHasher

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import anyio
 import httpcore
@@ -54,7 +54,7 @@ class AllowList:
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 
     @classmethod
-    def parse(cls, entries: Iterable[str]) -> "AllowList":
+    def parse(cls, entries: Iterable[str]) -> AllowList:
         names, networks = set(), []
         for entry in (e.strip() for e in entries):
             if not entry:
@@ -66,7 +66,7 @@ class AllowList:
         return cls(frozenset(names), tuple(networks))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "AllowList":
+    def from_settings(cls, settings: Settings) -> AllowList:
         return cls.parse(settings.webhook_allowed_hosts)
 
     def names_host(self, host: str) -> bool:
@@ -170,8 +170,8 @@ def checked_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
     the proxy's address, not the receiver's.
     """
     transport = httpx.AsyncHTTPTransport(trust_env=False)
-    ssl_context = transport._pool._ssl_context  # noqa: SLF001 - the context httpx built, verify on
-    transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001
+    ssl_context = transport._pool._ssl_context  # the context httpx built, verify on
+    transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=ssl_context, max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0,
         network_backend=CheckedNetworkBackend(AllowList.from_settings(settings)),
     )
