@@ -199,3 +199,20 @@ async def test_a_slow_but_steady_request_still_gets_through(services):
     finally:
         writer.close()
     assert closed and received.startswith(b"HTTP/1.1 200 "), received[:300]
+
+
+async def test_a_request_head_over_the_limit_is_refused(services):
+    """The parser uvicorn uses (httptools) takes a head of any size; the
+    service refuses one over 32 KiB, as nginx would."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", services["as_installed"].port)
+    try:
+        writer.write(b"GET /health HTTP/1.1\r\nHost: casework.test\r\nX-Padding: " + b"a" * 40_000 + b"\r\n\r\n")
+        await writer.drain()
+        received, closed = await _read_until_closed(reader, timeout=8)
+    finally:
+        writer.close()
+    assert closed
+    assert received.startswith(b"HTTP/1.1 431 "), received[:200]
+    async with httpx.AsyncClient(base_url=services["as_installed"].url, timeout=10) as client:
+        ordinary = await client.get("/health", headers={"X-Padding": "a" * 4000})
+    assert ordinary.status_code == 200

@@ -12,10 +12,12 @@ address, and how long a request may take to arrive.
   (``timeout_keep_alive``) but not the time a client takes to send a request
   head, so a connection that trickles (or never sends) its head is held for
   ever. The protocol classes below close such a connection after
-  ``CASEWORK_REQUEST_HEADER_TIMEOUT_SECONDS``; the head's size is already
-  bounded by the parser (h11's 16 KiB ``h11_max_incomplete_event_size``,
-  httptools' 80 KiB). The body's deadline is an ASGI middleware
-  (``middleware.BodyDeadlineMiddleware``), which can answer 408.
+  ``CASEWORK_REQUEST_HEADER_TIMEOUT_SECONDS``. The body's deadline is an
+  ASGI middleware (``middleware.BodyDeadlineMiddleware``), which can answer 408.
+- **Head size.** h11 refuses a head over ``h11_max_incomplete_event_size``;
+  httptools, which uvicorn picks when it is installed, takes any size (a
+  4 MB header was accepted). Both are held to ``REQUEST_HEAD_MAX_BYTES``
+  (431 from httptools, 400 from h11).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ try:  # what uvicorn's "auto" picks when it is installed (uvicorn[standard])
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # pragma: no cover - a plain uvicorn install
     HttpToolsProtocol = None  # type: ignore[assignment,misc]
+
+
+# Request line and headers together; nginx's default allows 4 x 8 KiB for headers.
+REQUEST_HEAD_MAX_BYTES = 32 * 1024
 
 
 def trusted_proxies(value: str | None) -> str:
@@ -52,6 +58,7 @@ def uvicorn_options(settings: Settings, *, forwarded_allow_ips: str | None = Non
         # Longer than uvicorn's 5 s: phones and proxies reuse connections,
         # and a connection closed just as it is reused fails the request.
         "timeout_keep_alive": settings.keep_alive_seconds,
+        "h11_max_incomplete_event_size": REQUEST_HEAD_MAX_BYTES,
         "log_level": "warning", "access_log": False, "lifespan": "on",
     }
 
@@ -83,18 +90,53 @@ class _HeaderDeadline:
             self.transport.close()
 
 
+class HeadTooLarge(Exception):
+    pass
+
+
 if HttpToolsProtocol is not None:
     class HeaderDeadlineHttpToolsProtocol(_HeaderDeadline, HttpToolsProtocol):
         # The clock starts when the connection opens and again at the first
         # byte of each further request on it (between requests the keep-alive
         # timeout applies); it stops when the head is complete.
+        _head_bytes = 0
+        _head_too_large = False
+
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm_header_deadline()
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
+            self._head_bytes = 0
             self._arm_header_deadline()
+
+        def _count_head(self, size: int) -> None:
+            self._head_bytes += size
+            if self._head_bytes > REQUEST_HEAD_MAX_BYTES:
+                # Raised inside the parser's callback, it stops the parse;
+                # uvicorn answers a parse error through send_400_response.
+                self._head_too_large = True
+                raise HeadTooLarge
+
+        def on_url(self, url: bytes) -> None:
+            self._count_head(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count_head(len(name) + len(value) + 4)
+            super().on_header(name, value)
+
+        def send_400_response(self, msg: str) -> None:
+            if not self._head_too_large:
+                super().send_400_response(msg)
+                return
+            text = f"request head over {REQUEST_HEAD_MAX_BYTES} bytes".encode()
+            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                                 b"content-type: text/plain; charset=utf-8\r\n"
+                                 b"content-length: " + str(len(text)).encode() + b"\r\n"
+                                 b"connection: close\r\n\r\n" + text)
+            self.transport.close()
 
         def on_headers_complete(self) -> None:
             self._disarm_header_deadline()
