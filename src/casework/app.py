@@ -10,6 +10,7 @@ import swagger_ui_bundle
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -30,7 +31,7 @@ from casework.errors import problem_details_plugin
 from casework.health import health, ready
 from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
-from casework.middleware import RequestContextMiddleware
+from casework.middleware import BodyDeadlineMiddleware, RequestContextMiddleware
 from casework.notices.controller import NoticeController
 from casework.personal.controller import PersonalDataController
 from casework.public.controller import PublicController
@@ -97,7 +98,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         on_app_init=[jwt_auth.on_app_init],
         plugins=[problem_details_plugin()],
-        middleware=[RequestContextMiddleware],
+        middleware=[RequestContextMiddleware,
+                    DefineMiddleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout_seconds)],
         lifespan=[lifespan],
         openapi_config=openapi,
         cors_config=CORSConfig(allow_origins=[], allow_methods=["GET", "POST", "PUT", "PATCH"]),

@@ -105,6 +105,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from casework.db import ensure_database_url, stop_embedded_server
+    from casework.serving import uvicorn_options
     from casework.settings import get_settings
 
     ensure_database_url()
@@ -132,10 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     try:
         uvicorn.run(
             "casework.app:create_app", factory=True, host=host, port=port, workers=workers,
-            log_level="warning", access_log=False, lifespan="on",
-            # Longer than uvicorn's 5 s: phones and proxies reuse connections,
-            # and a connection closed just as it is reused fails the request.
-            timeout_keep_alive=settings.keep_alive_seconds,
+            **uvicorn_options(settings, forwarded_allow_ips=args.forwarded_allow_ips),
         )
     finally:
         stop_embedded_server()
@@ -292,6 +290,9 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
+    serve.add_argument("--forwarded-allow-ips", metavar="ADDRESSES",
+                       help="the reverse proxies (addresses or networks, comma-separated) whose "
+                            "X-Forwarded-For is believed; default CASEWORK_FORWARDED_ALLOW_IPS, else none")
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply migrations and seed reference data")

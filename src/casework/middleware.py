@@ -1,4 +1,4 @@
-"""Request id and access log (ASGI middleware).
+"""Request id and access log; the request body's deadline (ASGI middleware).
 
 The request id comes from ``X-Request-ID`` when the client sends a sane one,
 otherwise a new one; it is bound into structlog's context for every log
@@ -9,6 +9,7 @@ carries method, route, status and duration: never bodies or query strings
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -17,6 +18,8 @@ from typing import Any
 import structlog
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from casework.problems import Problem
 
 log = structlog.get_logger("casework.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -66,3 +69,44 @@ def _route_of(scope: Scope) -> str:
     # The route template (/api/v1/cases/{reference:str}), set by Litestar's
     # router: low cardinality, and nothing of the request's own values.
     return scope.get("path_template") or scope.get("path", "")
+
+
+class BodyDeadlineMiddleware:
+    """A request's body must arrive whole within ``seconds`` of its head.
+
+    uvicorn waits for a stalled body as long as the client keeps the
+    connection open; here each ``receive`` is bounded by what is left of the
+    deadline, and when it passes the handler reading the body gets a 408
+    problem (rendered like any other, with ``Connection: close`` so the
+    half-read connection is not reused). Once the last body chunk is in,
+    ``receive`` is passed through untouched (it then only waits for a
+    disconnect). The head's deadline is the server's (``casework.serving``).
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.seconds <= 0:
+            await self.app(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.seconds
+        body_complete = False
+
+        async def receive_in_time() -> Message:
+            nonlocal body_complete
+            if body_complete:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise Problem(408, "request-timeout", "Request Timeout",
+                              f"the request body did not arrive within {self.seconds:g} s",
+                              headers={"Connection": "close"}) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_complete = True
+            return message
+
+        await self.app(scope, receive_in_time, send)

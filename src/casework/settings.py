@@ -78,6 +78,12 @@ class Settings:
     port: int = 8000
     workers: int = 1
     keep_alive_seconds: int = 30
+    # Peers whose X-Forwarded-For / -Proto are believed (addresses or networks,
+    # comma-separated); none by default (docs/access.md, serving.py).
+    forwarded_allow_ips: str = ""
+    # A request's head, and then its body, must arrive within these (seconds).
+    request_header_timeout_seconds: float = 10.0
+    request_body_timeout_seconds: float = 30.0
     jwt_secret: str = ""
     access_token_minutes: int = 30
     log_level: str = "INFO"
@@ -107,6 +113,9 @@ class Settings:
     webhook_lease_seconds: float = 60.0
     webhook_poll_interval_seconds: float = 2.0
     webhook_batch_size: int = 50
+    # Host names or networks webhooks may reach although they are not public
+    # (loopback, private, link-local...): none by default (webhooks/targets.py).
+    webhook_allowed_hosts: tuple[str, ...] = ()
     # Outbound connector to court and legal-aid systems.
     external_systems: tuple[ExternalSystem, ...] = ()
     # Personal data (names excepted) in webhooks, exports and logs: off unless
@@ -114,6 +123,11 @@ class Settings:
     personal_data_outbound: bool = False
     # Access tokens are refreshed (sliding) up to this long after sign-in.
     session_max_hours: int = 12
+    # Password hashes (access/passwords.py): at most this many at once per
+    # process (19 MiB each), this many more waiting, each this long at most.
+    password_hash_concurrency: int = 1
+    password_hash_queue: int = 64
+    password_hash_wait_seconds: float = 10.0
     # Throttles (docs/access.md, docs/public-lookup.md): failures allowed per window.
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
@@ -143,6 +157,9 @@ def load_settings() -> Settings:
         port=_int("CASEWORK_PORT", 8000),
         workers=_int("CASEWORK_WORKERS", 1),
         keep_alive_seconds=_int("CASEWORK_KEEP_ALIVE_SECONDS", 30),
+        forwarded_allow_ips=env.get("CASEWORK_FORWARDED_ALLOW_IPS", ""),
+        request_header_timeout_seconds=_float("CASEWORK_REQUEST_HEADER_TIMEOUT_SECONDS", 10.0),
+        request_body_timeout_seconds=_float("CASEWORK_REQUEST_BODY_TIMEOUT_SECONDS", 30.0),
         jwt_secret=secret,
         access_token_minutes=_int("CASEWORK_ACCESS_TOKEN_MINUTES", 30),
         log_level=env.get("CASEWORK_LOG_LEVEL", "INFO"),
@@ -169,9 +186,15 @@ def load_settings() -> Settings:
         webhook_lease_seconds=_float("CASEWORK_WEBHOOK_LEASE_SECONDS", 60.0),
         webhook_poll_interval_seconds=_float("CASEWORK_WEBHOOK_POLL_INTERVAL_SECONDS", 2.0),
         webhook_batch_size=_int("CASEWORK_WEBHOOK_BATCH_SIZE", 50),
+        webhook_allowed_hosts=tuple(
+            h.strip() for h in env.get("CASEWORK_WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()
+        ),
         external_systems=tuple(_external_system(name) for name in EXTERNAL_SYSTEMS),
         personal_data_outbound=_bool("CASEWORK_PERSONAL_DATA_OUTBOUND", False),
         session_max_hours=_int("CASEWORK_SESSION_MAX_HOURS", 12),
+        password_hash_concurrency=_int("CASEWORK_PASSWORD_HASH_CONCURRENCY", 1),
+        password_hash_queue=_int("CASEWORK_PASSWORD_HASH_QUEUE", 64),
+        password_hash_wait_seconds=_float("CASEWORK_PASSWORD_HASH_WAIT_SECONDS", 10.0),
         login_failures_per_account=_int("CASEWORK_LOGIN_FAILURES_PER_ACCOUNT", 5),
         login_failures_per_address=_int("CASEWORK_LOGIN_FAILURES_PER_ADDRESS", 20),
         login_window_minutes=_int("CASEWORK_LOGIN_WINDOW_MINUTES", 15),

@@ -134,3 +134,16 @@ async def test_admin_case_actions_are_recorded_like_anyone_s(users):
                                          params={"case": case["reference"], "actor": "admin"})).json()["items"]
     assert {e["action"] for e in events} >= {"case_registered", "routing_decided"}
     assert {e["actor_role"] for e in events} == {"admin"}
+
+
+async def test_tokens_are_answered_with_no_store(app, users):
+    """A token in a shared station's browser cache, or a proxy's, would
+    outlive the sign-out."""
+    _user_id, password = await _user_with_password(users, "station_clerk")
+    async with client_from(app) as anon:
+        signed_in = await _sign_in(anon, "station_clerk", password)
+    assert signed_in.status_code == 200
+    assert "no-store" in signed_in.headers.get("cache-control", "")
+    refreshed = await users["clerk"].post("/api/v1/auth/refresh")
+    assert refreshed.status_code == 200
+    assert "no-store" in refreshed.headers.get("cache-control", "")

@@ -53,6 +53,12 @@ def test_smoke_mode_writes_every_measure(tmp_path):
     # What the intake runs left to mark is swept before the at-scale measures, and reported.
     assert set(m["deadline_sweep_at_scale"]["after_http_measures"]["marked"]) == {"due_soon", "breached"}
     assert m["memory"]["peak_total_mb"] > 0 and m["memory"]["processes"]
+    # The sign-in burst ran during load, every sign-in was answered (signed in or told to retry),
+    # a case was read meanwhile, and its memory is in the peak.
+    burst = m["sign_in_burst"]
+    assert burst["sign_ins"]["ok"] > 0 and burst["sign_ins"]["other"] == 0 and burst["sign_ins"]["throttled_429"] == 0
+    assert burst["case_read_during_burst"]["count"] > 0 and burst["case_read_during_burst"]["errors"] == 0
+    assert m["memory"]["peak_total_mb"] >= m["memory"]["peak_total_mb_sign_in_burst"] > 0
     assert result["machine"]["cores"] and result["machine"]["postgresql"]
     if server == "tuned":  # the settings were applied, and are reported
         assert result["machine"]["postgresql_settings"]["wal_buffers"] == "64MB"

@@ -65,6 +65,14 @@ async def test_an_officer_reveals_an_id_number_and_the_read_is_in_the_audit_trai
     assert reason not in payload and applicant["id_number"] not in payload and '"position": 1' in payload
 
 
+async def test_revealed_identifiers_are_not_stored_by_any_cache(users):
+    case, applicant = await _case_with_secrets(users)
+    response = await users["officer"].post(f"/api/v1/cases/{case['reference']}/personal-data",
+                                           json={"reason": "核实申请人身份以便电话回访", "fields": ["id_number"]})
+    assert response.status_code == 200 and applicant["id_number"] in response.text
+    assert "no-store" in response.headers.get("cache-control", "")
+
+
 async def test_revealing_needs_the_permission_and_a_reason(users):
     case, _applicant = await _case_with_secrets(users)
     path = f"/api/v1/cases/{case['reference']}/personal-data"

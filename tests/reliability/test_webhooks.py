@@ -75,6 +75,11 @@ class Receiver:
             self.server = None
 
 
+# The receiver listens on 127.0.0.1, which webhooks reach only when the
+# operator allows it (docs/webhooks.md, "Allowed targets").
+LOOPBACK_RECEIVER = {"CASEWORK_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
+
+
 async def _subscribe(service, receiver: Receiver) -> int:
     """Subscribe the receiver; returns the subscription's starting point (the
     last outbox row before it): a subscription receives the events recorded
@@ -112,7 +117,7 @@ async def _wait_for_all(service, receiver: Receiver, after: int) -> tuple[set[st
 async def test_webhooks_pending_at_a_crash_are_delivered_after_the_restart(service_factory, request):
     receiver = Receiver()
     await receiver.start()
-    service = await service_factory("webhook_crash")
+    service = await service_factory("webhook_crash", LOOPBACK_RECEIVER)
     try:
         baseline = await _subscribe(service, receiver)
         receiver.mode = "error"  # hold deliveries back so some are pending at the kill
@@ -140,7 +145,7 @@ async def test_webhooks_pending_at_a_crash_are_delivered_after_the_restart(servi
 async def test_a_slow_down_or_failing_receiver_gets_every_event_once_it_recovers(service_factory, request):
     receiver = Receiver()
     await receiver.start()
-    service = await service_factory("webhook_receiver")
+    service = await service_factory("webhook_receiver", LOOPBACK_RECEIVER)
     phases = []
     try:
         baseline = await _subscribe(service, receiver)

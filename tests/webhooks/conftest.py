@@ -1,4 +1,5 @@
-"""A real receiver on 127.0.0.1, admin-made subscriptions, and fast settings.
+"""A real receiver on 127.0.0.1 (allowed as a webhook target, as an operator
+would allow it), admin-made subscriptions, and fast settings.
 
 The receiver checks every signature the way docs/webhooks.md tells a
 receiver to (it does not use the project's signing code), and accepts each
@@ -18,6 +19,7 @@ import pytest
 from casework.settings import get_settings
 from casework.webhooks.dispatcher import dispatch_once
 from tests.http_server import HttpServer, Reply, Request
+from tests.support_settings import settings_from_env
 
 
 def verify(secret: str, request: Request) -> bool:
@@ -74,10 +76,13 @@ class Receiver:
 
 @pytest.fixture
 async def receiver():
-    receiver = Receiver()
-    await receiver.server.start()
-    yield receiver
-    await receiver.server.stop()
+    """A receiver on 127.0.0.1, which webhooks may reach only because the
+    operator says so (CASEWORK_WEBHOOK_ALLOWED_HOSTS, docs/webhooks.md)."""
+    with settings_from_env(CASEWORK_WEBHOOK_ALLOWED_HOSTS="127.0.0.1"):
+        receiver = Receiver()
+        await receiver.server.start()
+        yield receiver
+        await receiver.server.stop()
 
 
 @pytest.fixture

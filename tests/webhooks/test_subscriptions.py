@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.support import dispute, petition
 from tests.webhooks.conftest import drain, fast_settings
 
@@ -104,3 +106,27 @@ async def test_only_administrators_manage_webhooks(users, receiver):
         response = await users[name].post("/api/v1/webhooks/subscriptions", json={"url": receiver.url})
         assert response.status_code == 403
     assert (await users.anon.get("/api/v1/webhooks/subscriptions")).status_code == 401
+
+
+async def test_the_audit_trail_shows_a_subscription_s_url_without_its_query(users, db, receiver, subscribe):
+    """Receivers often authenticate with a token in the query string; the
+    audit readers (supervisors, auditors) see which receiver, not its token."""
+    subscription = await subscribe("audited?token=first-s3cret-token", division_prefix="140403")
+    changed = await users["admin"].patch(f"/api/v1/webhooks/subscriptions/{subscription['id']}",
+                                         json={"url": receiver.url + "/hooks/audited?token=second-s3cret-token"})
+    assert changed.status_code == 200, changed.text
+    # A row as an earlier version wrote it, with the query in full.
+    await db.execute(
+        """INSERT INTO admin_event (actor_id, actor_role, entity, key, action, before, after)
+           VALUES ($1, 'admin', 'webhook_subscription', $2, 'update', NULL, $3::jsonb)""",
+        users.ids["admin"], str(subscription["id"]),
+        json.dumps({"url": receiver.url + "/hooks/audited?token=older-s3cret-token"}),
+    )
+    trail = await users["auditor"].get("/api/v1/audit/events", params={"source": "admin", "limit": 200})
+    assert trail.status_code == 200
+    mine = [e for e in trail.json()["items"]
+            if e["entity"] == "webhook_subscription" and e["key"] == str(subscription["id"])]
+    assert len(mine) == 3
+    assert "s3cret" not in json.dumps(mine)
+    shown = {e["after"]["url"] for e in mine}
+    assert shown == {receiver.url + "/hooks/audited?[redacted]"}

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from litestar import Controller, Request, get, patch, post
+from litestar.datastructures import CacheControlHeader
 
 from casework.access import service, users
 from casework.access.auth import issue_token, requires
@@ -28,6 +29,7 @@ def _token_response(request: Request, principal: service.Principal, auth_time: i
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
+    cache_control = CacheControlHeader(no_store=True)  # tokens stay out of browser and proxy caches
 
     @post("/token", summary="Exchange a username and password for a bearer token", status_code=200,
           description="Failed sign-ins are throttled per account and per address: 429 with Retry-After.")

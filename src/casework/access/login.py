@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from casework.access import throttle
+from casework.access.passwords import SignInBusy
 from casework.access.service import Principal, authenticate
 from casework.db import connection
 from casework.settings import get_settings
@@ -25,7 +26,7 @@ def limits() -> tuple[throttle.Limit, throttle.Limit]:
 
 
 async def sign_in(username: str, password: str, address: str) -> Principal | None:
-    """The principal, or None for wrong credentials; raises 429 when throttled."""
+    """The principal, or None for wrong credentials; raises 429 when throttled, 503 when hashing is busy."""
     per_account, per_address = limits()
     account = username.strip().lower()
     async with connection() as conn:
@@ -33,7 +34,12 @@ async def sign_in(username: str, password: str, address: str) -> Principal | Non
             conn, [(per_account, account), (per_address, address)],
             "too many failed sign-ins for this account or from this address; wait and retry",
         )
-    principal = await authenticate(username, password)
+    try:
+        principal = await authenticate(username, password)
+    except SignInBusy:
+        async with connection() as conn:  # turned away unchecked: not a failure
+            await throttle.forget(conn, counted)
+        raise
     if principal is not None:
         async with connection() as conn:
             await throttle.forget(conn, counted)

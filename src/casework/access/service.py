@@ -6,16 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import anyio.to_thread
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+import structlog
 
+from casework.access import passwords
 from casework.access.policy import ROLES
 from casework.db import connection
 
-_hasher = PasswordHasher()
-# Verifying against this when the user does not exist keeps the timing alike.
-_DUMMY_HASH = _hasher.hash("casework-no-such-user")
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,20 +26,6 @@ class Principal:
 
     def covers(self, division_code: str) -> bool:
         return division_code.startswith(self.jurisdiction)
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-async def verify_password(password_hash: str | None, password: str) -> bool:
-    def check() -> bool:
-        try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-        except (VerificationError, InvalidHashError):
-            return False
-
-    return await anyio.to_thread.run_sync(check)
 
 
 _USER_COLUMNS = "id, username, role, body_id, jurisdiction, token_version, active"
@@ -63,13 +46,28 @@ async def authenticate(username: str, password: str) -> Principal | None:
         row = await conn.fetchrow(
             f"SELECT {_USER_COLUMNS}, password_hash FROM app_user WHERE username = $1", username
         )
-    ok = await verify_password(row["password_hash"] if row else None, password)
+    ok = await passwords.verify_password(row["password_hash"] if row else None, password)
     if not ok or row is None or not row["active"]:
         return None
+    if passwords.needs_rehash(row["password_hash"]):
+        await _rehash(row["id"], row["password_hash"], password)
     data = dict(row)
     data.pop("password_hash")
     data.pop("active")
     return Principal(**data)
+
+
+async def _rehash(user_id: int, old_hash: str, password: str) -> None:
+    """Store the password under today's parameters (the sign-in has succeeded either way)."""
+    try:
+        new_hash = await passwords.hash_password(password)
+    except passwords.SignInBusy:
+        return  # busy now: the next sign-in tries again
+    async with connection() as conn:
+        # Only if unchanged since it was read: a password set meanwhile wins.
+        await conn.execute("UPDATE app_user SET password_hash = $2 WHERE id = $1 AND password_hash = $3",
+                           user_id, new_hash, old_hash)
+    log.info("password_rehashed", user_id=user_id)
 
 
 class UserError(ValueError):
@@ -93,7 +91,7 @@ async def create_user(
     if not re.fullmatch(r"[0-9]{0,12}", jurisdiction):
         raise UserError("jurisdiction must be a division-code prefix (digits, at most 12)")
     check_password(password)
-    password_hash = await anyio.to_thread.run_sync(hash_password, password)
+    password_hash = await passwords.hash_password(password)
     async with connection() as conn:
         body_id = None
         if body_code:
@@ -114,7 +112,7 @@ async def create_user(
 async def set_password(conn: Any, user_id: int, password: str) -> None:
     """A new password: the user's tokens end at once (token_version)."""
     check_password(password)
-    password_hash = await anyio.to_thread.run_sync(hash_password, password)
+    password_hash = await passwords.hash_password(password)
     await conn.execute(
         "UPDATE app_user SET password_hash = $2, token_version = token_version + 1 WHERE id = $1",
         user_id, password_hash,

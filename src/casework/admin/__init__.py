@@ -47,6 +47,7 @@ import structlog
 from piccolo.apps.user.tables import BaseUser
 
 from casework.access import login as sign_in_path
+from casework.access.passwords import SignInBusy
 from casework.access.throttle import TooManyAttempts
 from casework.admin.tables import (
     CalendarDayEntry, CalendarYearEntry, CategoryEntry, DivisionEntry, PublicReasonEntry, TimeLimitEntry,
@@ -86,7 +87,7 @@ class CaseworkAdminUser(BaseUser, tablename="piccolo_user"):
         admin's session (anyone can post a wrong password for a name)."""
         try:
             principal = await sign_in_path.sign_in(username, password, _client_address.get())
-        except TooManyAttempts:
+        except (TooManyAttempts, SignInBusy):  # throttled, or every hashing slot busy: not signed in
             return None
         if principal is None or principal.role != "admin":
             return None

@@ -20,6 +20,7 @@ from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.db import connection
 from casework.problems import invalid
+from casework.webhooks.service import audited as audited_subscription
 
 _SOURCE_RANK = {"case": 1, "admin": 0}
 # Reference data every jurisdiction shares: its changes are every reader's business.
@@ -112,9 +113,11 @@ async def events(
         if source_name == "case":
             item.update(case=row["case_reference"], data=json.loads(row["data"]))
         else:
-            item.update(entity=row["entity"], key=row["entity_key"],
-                        before=json.loads(row["before"]) if row["before"] else None,
-                        after=json.loads(row["after"]) if row["after"] else None)
+            before = json.loads(row["before"]) if row["before"] else None
+            after = json.loads(row["after"]) if row["after"] else None
+            if row["entity"] == "webhook_subscription":  # rows written before URLs were redacted too
+                before, after = audited_subscription(before), audited_subscription(after)
+            item.update(entity=row["entity"], key=row["entity_key"], before=before, after=after)
         items.append(item)
     last = items[-1] if items else None
     return {

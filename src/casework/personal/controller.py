@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, post
+from litestar.datastructures import CacheControlHeader
 from msgspec import Meta, Struct
 
 from casework.access.auth import requires
@@ -23,7 +24,8 @@ class PersonalDataController(Controller):
     tags = ["cases"]
 
     @post("/{reference:str}/personal-data", guards=[requires("case.reveal_personal")], status_code=200,
-          summary="Show one case's ID numbers, phones and addresses in clear; the read is recorded")
+          summary="Show one case's ID numbers, phones and addresses in clear; the read is recorded",
+          cache_control=CacheControlHeader(no_store=True))  # identifiers in clear: no cache keeps them
     async def reveal(self, request: Request, reference: str, data: RevealRequest) -> dict[str, Any]:
         reason = data.reason.strip()
         if len(reason) < 5 or "\x00" in reason:

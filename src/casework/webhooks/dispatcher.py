@@ -27,12 +27,14 @@ the result was written sends it again): receivers dedupe on
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import hmac
 import json
 import os
 import random
 import socket
+import ssl
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ import structlog
 from casework.db import connection, transaction
 from casework.personal import crypto
 from casework.settings import Settings, get_settings
+from casework.webhooks import targets
 
 log = structlog.get_logger(__name__)
 
@@ -214,25 +217,62 @@ async def deliver(claim: Claim, client: httpx.AsyncClient, settings: Settings | 
     retry_after: float | None = None
     secret = crypto.decrypt(claim.secret_enc)
     if secret is None:
-        error = "the subscription secret cannot be decrypted (lost personal-data key?)"
+        error = "secret_unreadable"  # lost personal-data key?
     elif carries_personal_data(json.loads(claim.body)):
-        error = "payload carries personal data; held back"
-        return await _finish(claim, settings, ok=False, status=None, error=error, give_up=True)
+        return await _finish(claim, settings, ok=False, status=None, error="personal_data_held_back",
+                             give_up=True)
     else:
         headers = signed_headers(secret=secret, body=claim.body, event_id=claim.event_id,
                                  event_type=claim.event_type, delivery_id=claim.delivery_id)
         try:
             response = await client.post(claim.url, content=claim.body, headers=headers)
         except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
+            error = failure_reason(exc)
         else:
             status = response.status_code
             if 200 <= status < 300:
                 return await _finish(claim, settings, ok=True, status=status, error=None)
             # The receiver's body is not kept: it could echo anything back.
-            error = f"HTTP {status}"
+            error = f"http_{status}"
             retry_after = _retry_after(response)
     return await _finish(claim, settings, ok=False, status=status, error=error, retry_after=retry_after)
+
+
+def failure_reason(exc: httpx.HTTPError) -> str:
+    """A failed try as a code: what kind of failure, never the remote's or the
+    system's words (they named internal hosts and told open ports from closed)."""
+    causes = _causes(exc)
+    if any(isinstance(c, targets.TargetNotAllowed) for c in causes):
+        return "target_not_allowed"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, httpx.ConnectError):
+        if any(isinstance(c, socket.gaierror) for c in causes):
+            return "dns_failed"
+        if any(isinstance(c, ssl.SSLError) for c in causes):
+            return "tls_failed"
+        if any(isinstance(c, ConnectionRefusedError) or getattr(c, "errno", None) == errno.ECONNREFUSED
+               for c in causes):
+            return "connect_refused"
+        return "connect_failed"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "protocol_error"
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+        return "connection_lost"
+    return "request_failed"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception, what caused it, and what those grouped, all the way down."""
+    found: list[BaseException] = []
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or any(current is f for f in found):
+            continue
+        found.append(current)
+        pending += [current.__cause__, current.__context__, *getattr(current, "exceptions", ())]
+    return found
 
 
 async def _finish(claim: Claim, settings: Settings, *, ok: bool, status: int | None, error: str | None,
@@ -271,8 +311,9 @@ async def _finish(claim: Claim, settings: Settings, *, ok: bool, status: int | N
 def http_client(settings: Settings | None = None) -> httpx.AsyncClient:
     settings = settings or get_settings()
     # No redirects: a receiver that moved is a configuration change, not
-    # something to follow with a signed body.
-    return httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
+    # something to follow with a signed body (nor a way round the target check).
+    return httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False,
+                             transport=targets.checked_transport(settings))
 
 
 async def dispatch_once(settings: Settings | None = None, *, instance: str | None = None,

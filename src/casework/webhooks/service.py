@@ -19,6 +19,8 @@ from casework.admin_log import record_admin_change
 from casework.db import connection, transaction
 from casework.personal import crypto
 from casework.problems import conflict, invalid, not_found
+from casework.settings import get_settings
+from casework.webhooks import targets
 from casework.webhooks.schemas import SubscriptionCreate, SubscriptionUpdate
 
 SUBSCRIPTION_COLUMNS = """s.id, s.url, s.event_types, s.division_prefix, s.description, s.active,
@@ -29,7 +31,7 @@ DELIVERY_COLUMNS = """d.id, d.subscription_id, d.event_id, d.event_type, d.case_
     d.delivered_at, d.dead_at, d.created_at, d.claimed_until"""
 
 
-def _check_url(url: str) -> list[dict[str, str]]:
+async def _check_url(url: str) -> list[dict[str, str]]:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError):
@@ -42,7 +44,17 @@ def _check_url(url: str) -> list[dict[str, str]]:
         return [{"field": "url", "message": "must not carry a user name or password"}]
     if parsed.fragment:
         return [{"field": "url", "message": "must not have a #fragment"}]
-    return []
+    refused = await targets.refusal(url, get_settings())
+    return [{"field": "url", "message": refused}] if refused else []
+
+
+def audited(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A subscription as the audit trail keeps and shows it: the URL's query
+    (where receivers often put a token) replaced by ``?[redacted]``."""
+    if not state or not isinstance(state.get("url"), str):
+        return state
+    base, sep, _query = state["url"].partition("?")
+    return {**state, "url": base + "?[redacted]"} if sep else state
 
 
 def _check_prefix(prefix: str, actor: Principal) -> list[dict[str, str]]:
@@ -87,7 +99,7 @@ async def list_subscriptions(*, actor: Principal) -> list[dict[str, Any]]:
 async def create_subscription(data: SubscriptionCreate, *, actor: Principal) -> dict[str, Any]:
     """Returns the subscription and, this once, its secret."""
     prefix = actor.jurisdiction if data.division_prefix is None else data.division_prefix
-    errors = _check_url(data.url) + _check_prefix(prefix, actor)
+    errors = await _check_url(data.url) + _check_prefix(prefix, actor)
     if errors:
         raise invalid(errors)
     secret = data.secret or secrets.token_urlsafe(32)
@@ -105,7 +117,7 @@ async def create_subscription(data: SubscriptionCreate, *, actor: Principal) -> 
             )
             view = await _subscription(conn, subscription_id)
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
-                                      key=str(subscription_id), before=None, after=view)
+                                      key=str(subscription_id), before=None, after=audited(view))
     return {**view, "secret": secret}
 
 
@@ -114,7 +126,7 @@ async def update_subscription(
 ) -> dict[str, Any]:
     errors: list[dict[str, str]] = []
     if data.url is not None:
-        errors += _check_url(data.url)
+        errors += await _check_url(data.url)
     if data.division_prefix is not None:
         errors += _check_prefix(data.division_prefix, actor)
     if errors:
@@ -138,7 +150,7 @@ async def update_subscription(
             after = await _subscription(conn, subscription_id)
             logged = {**after, "secret_rotated": True} if data.secret else after
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
-                                      key=str(subscription_id), before=before, after=logged)
+                                      key=str(subscription_id), before=audited(before), after=audited(logged))
     return after
 
 
@@ -155,7 +167,7 @@ async def deactivate_subscription(subscription_id: int, *, actor: Principal) -> 
             )
             after = await _subscription(conn, subscription_id)
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
-                                      key=str(subscription_id), before=before, after=after,
+                                      key=str(subscription_id), before=audited(before), after=audited(after),
                                       action="deactivate")
     return after
 
