@@ -31,7 +31,8 @@ _ADMIN_EVENT_PLACE = """coalesce(CASE a.entity
     WHEN 'user' THEN coalesce(a.after->>'jurisdiction', a.before->>'jurisdiction')
     WHEN 'body' THEN coalesce(a.after->>'division_code', a.before->>'division_code')
     WHEN 'division' THEN coalesce(a.after->>'code', a.before->>'code')
-    WHEN 'webhook_subscription' THEN coalesce(a.after->>'division_prefix', a.before->>'division_prefix')
+    WHEN 'webhook_subscription' THEN coalesce(a.after->>'division_prefix', a.before->>'division_prefix',
+        (SELECT s.division_prefix FROM webhook_subscription s WHERE s.id::text = a.key))
     WHEN 'webhook_delivery' THEN coalesce(a.after->>'division_prefix', a.before->>'division_prefix')
     END, '~')"""
 
