@@ -59,7 +59,7 @@ async def agency_reconsideration(users, received: str | None = None) -> dict:
     accepted = await act(users["reconsideration"], case["reference"], "accept", {
         "effective_on": accepted_on.isoformat(), "backdate_reason": "受理决定于次日作出，今日录入"})
     assert accepted.status_code == 200, accepted.text
-    return accepted.json()
+    return {**accepted.json(), "receipt_code": case["receipt_code"]}
 
 
 def clocks_by_limit(record: dict) -> dict[str, dict]:

@@ -24,7 +24,7 @@ EXAMPLES = [
               act_known_on=str(TODAY - dt.timedelta(days=100))),
      "litigation", "140403-COURT"),
     ("labour_dispute", dispute(category="labour_wage", parties=[person(), COMPANY]),
-     "people_mediation", "140403100201-PMC"),
+     "labour_mediation", "140403100201-PMC"),
     ("land_acquisition_dispute", dispute(category="rural_land_acquisition", parties=[person(), COMPANY]),
      "administrative_mediation", "140403-NRB"),
     ("civil_dispute_collective",

@@ -156,21 +156,28 @@ async def stop_for(
     codes = [code for code, limit in limits.items() if event in limit.stops_on]
     if not codes:
         return []
+    # Open clocks, and windows closed as lapsed: the party acted after all,
+    # in time (it was only entered, or swept, later) or late.
     if event in CASE_WIDE_EVENTS:
-        rows = await conn.fetch(
-            """SELECT * FROM clock WHERE case_id = $1 AND state <> 'stopped' AND time_limit_code = ANY($2::text[])
-               ORDER BY id FOR UPDATE""", subject.case_id, codes)
+        where, args = "case_id = $1", [subject.case_id]
     elif subject.record_kind is not None:
         # A record's clocks, on whichever proceeding was current when they started.
-        rows = await conn.fetch(
-            """SELECT * FROM clock WHERE case_id = $1 AND record_kind = $2 AND record_id = $3 AND state <> 'stopped'
-                 AND time_limit_code = ANY($4::text[]) ORDER BY id FOR UPDATE""",
-            subject.case_id, subject.record_kind, subject.record_id, codes)
+        where, args = "case_id = $1 AND record_kind = $2 AND record_id = $3", [
+            subject.case_id, subject.record_kind, subject.record_id]
     else:
-        rows = await conn.fetch(
-            """SELECT * FROM clock WHERE proceeding_id = $1 AND state <> 'stopped' AND time_limit_code = ANY($2::text[])
-                 AND record_kind IS NULL ORDER BY id FOR UPDATE""", subject.proceeding_id, codes)
-    return [await stop(conn, dict(r), on, journal, by=event) for r in rows]
+        where, args = "proceeding_id = $1 AND record_kind IS NULL", [subject.proceeding_id]
+    n = len(args)
+    rows = await conn.fetch(
+        f"""SELECT * FROM clock WHERE {where} AND time_limit_code = ANY(${n + 1}::text[])
+              AND (state <> 'stopped' OR outcome = 'lapsed')
+            ORDER BY id FOR UPDATE""", *args, codes)
+    stopped = []
+    for row in rows:
+        row = dict(row)
+        if row["state"] == "stopped":  # the lapsed window is answered after all: met or late
+            row = {**row, "state": "running", "outcome": None}
+        stopped.append(await stop(conn, row, on, journal, by=event))
+    return stopped
 
 
 async def apply_event(

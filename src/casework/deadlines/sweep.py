@@ -31,101 +31,15 @@ import structlog
 
 from casework import timeutil
 from casework.db import connection, transaction
-from casework.deadlines.calendar import HolidayCalendar
 from casework.cases.core import lock_case_by_id
-from casework.deadlines.service import holiday_calendar, time_limits
-from casework.proceedings.service import LAPSES, settle_lapses
+from casework.deadlines.marks import lapse_codes, mark, nth_working_day
+from casework.deadlines.service import holiday_calendar
+from casework.proceedings.service import settle_lapses
 from casework.settings import get_settings
 
 log = structlog.get_logger(__name__)
 SWEEP_LOCK = 72140401
 BATCH_CASES = 5000
-
-
-def nth_working_day(cal: HolidayCalendar, today: dt.date, n: int) -> dt.date:
-    day, left = today, n
-    while left > 0:
-        day += dt.timedelta(days=1)
-        if cal.is_working_day(day):
-            left -= 1
-    return day
-
-
-# Each marked clock takes its event id from the events' sequence as it is
-# marked, so the event and its outbox row are both written from ``marked``:
-# the outbox used to find its event again by joining the inserted events to
-# ``marked`` on the clock id inside the event's JSON, and with ``marked``
-# estimated at one row the planner made that a nested loop (8 million
-# comparisons for 2,900 marks: 1.5 s of a 1.8 s batch).
-_MARK = """
-WITH marked AS MATERIALIZED (
-    UPDATE clock k SET {column} = casework_now(){also}
-    FROM unnest($4::bigint[], $5::text[], $6::text[]) AS c(id, reference, division_code)
-    WHERE k.state = 'running' AND k.{column} IS NULL AND {condition} AND k.case_id = ANY($4::bigint[])
-      AND c.id = k.case_id
-    RETURNING k.id, k.case_id, k.proceeding_id, k.time_limit_code, k.due_on, k.whose, c.reference, c.division_code,
-              nextval('case_event_id_seq'::regclass) AS event_id,
-              jsonb_build_object('clock_id', k.id, 'time_limit', k.time_limit_code, 'due_on', k.due_on,
-                                 'days_late', greatest($3::date - k.due_on, 0),
-                                 'calendar_incomplete', k.calendar_incomplete) AS data
-), events AS (
-    INSERT INTO case_event (id, case_id, proceeding_id, type, data)
-    SELECT m.event_id, m.case_id, m.proceeding_id, '{event}', m.data FROM marked m ORDER BY m.event_id
-), outboxed AS (
-    INSERT INTO outbox (event_id, case_id, type, payload)
-    SELECT m.event_id, m.case_id, '{event}',
-           jsonb_build_object('event_id', m.event_id, 'type', '{event}', 'case', m.reference, 'at', casework_now(),
-                              'data', m.data)
-    FROM marked m ORDER BY m.event_id
-){extra}
-SELECT count(*) FROM marked
-"""
-
-# The bureau is looked up once per division among the few active bureaus,
-# not once per clock over the whole division table (a prefix match), which
-# cost 10 s for 60,000 breaches. MATERIALIZED (here and on ``marked``) keeps
-# the planner, which cannot estimate the rows of ``marked``, from inlining
-# the lookup back into a per-row subplan.
-_SUPERVISE = """, bureaus AS MATERIALIZED (
-    SELECT b.id, d.prefix, d.level FROM body b JOIN division d ON d.code = b.division_code
-    WHERE b.kind = 'petition_bureau' AND b.active
-), bureau AS MATERIALIZED (
-    SELECT x.division_code,
-           (SELECT p.id FROM bureaus p WHERE starts_with(x.division_code, p.prefix)
-            ORDER BY p.level DESC LIMIT 1) AS body_id
-    FROM (SELECT DISTINCT division_code FROM marked) x
-), supervised AS (
-    INSERT INTO supervision (case_id, proceeding_id, clock_id, body_id, reason)
-    SELECT m.case_id, m.proceeding_id, m.id, u.body_id,
-           'time limit ' || m.time_limit_code || ' breached (due ' || m.due_on || ')'
-    FROM marked m JOIN bureau u ON u.division_code = m.division_code
-    WHERE m.whose = 'body'  -- a court's clock is tracked, never supervised here
-    ON CONFLICT (clock_id) WHERE clock_id IS NOT NULL DO NOTHING
-)"""
-
-
-_MARK_DUE_SOON = _MARK.format(column="due_soon_marked_at", event="clock_due_soon", extra="", also="",
-                              condition="k.due_on >= $1 AND k.due_on <= $2")
-# A breach: a body's or court's clock past its date ($7: the limits whose
-# lapse is a breach). The first late day is kept (breached_on); the lapse
-# is handled unless the limit starts something on it ($8: settled per case).
-_MARK_BREACHED = _MARK.format(
-    column="breached_marked_at", event="clock_breached", extra=_SUPERVISE,
-    also=(", breached_on = coalesce(k.breached_on, k.due_on + 1), lapse_handled_at = CASE WHEN "
-          "k.time_limit_code = ANY($8::text[]) THEN NULL ELSE casework_now() END"),
-    condition="k.due_on < $1 AND $2::date IS NOT NULL AND k.time_limit_code = ANY($7::text[])")
-
-
-async def _once(conn: Any, sql: str, *args: Any) -> Any:
-    """Run ``sql`` as a statement prepared for this call only, so PostgreSQL
-    plans it for these case ids. Through asyncpg's statement cache, the
-    sixth batch onwards got a generic plan that cannot see how many ids
-    ``ANY($4)`` holds: 2.1 s a batch instead of 0.5 s (bench, 60,000
-    breaches). ``SET LOCAL plan_cache_mode = force_custom_plan`` is no
-    cure: it also re-plans every foreign-key check of every inserted row,
-    which made the batches slower still."""
-    statement = await conn.prepare(sql)
-    return await statement.fetchval(*args)
 
 
 async def sweep(today: dt.date | None = None) -> dict[str, Any]:
@@ -210,34 +124,21 @@ async def _sweep_batch(today: dt.date, soon_until: dt.date, part: int, parts: in
                    SELECT c.id, c.reference, c.division_code FROM case_file c
                    WHERE c.id = ANY(ARRAY(SELECT DISTINCT case_id FROM due ORDER BY case_id LIMIT $3))
                    ORDER BY c.id FOR UPDATE OF c""",
-                today, soon_until, BATCH_CASES, parts, part, (await _lapse_codes())[0],
+                today, soon_until, BATCH_CASES, parts, part, (await lapse_codes())[0],
             )
             if not cases:
                 return 0, 0, 0
             # The marks take each case's reference and division from these
             # rows (as arrays), not from a second read of the cases: that
             # join was a sixth of a batch's time at a million open clocks.
-            of_cases = ([r["id"] for r in cases], [r["reference"] for r in cases],
-                        [r["division_code"] for r in cases])
-            due_soon = await _once(conn, _MARK_DUE_SOON, today, soon_until, today, *of_cases)
-            breaches, settled_per_case = await _lapse_codes()
-            breached = await _once(conn, _MARK_BREACHED, today, soon_until, today, *of_cases, breaches,
-                                   settled_per_case)
+            due_soon, breached = await mark(conn, today, cases, soon_until)
     return due_soon, breached, len(cases)
-
-
-async def _lapse_codes() -> tuple[list[str], list[str]]:
-    """(limits whose lapse is a breach, limits whose lapse is settled case by case)."""
-    limits = await time_limits()
-    breaches = [c for c, lim in limits.items() if lim.on_lapse == "breach"]
-    special = [c for c, lim in limits.items() if lim.on_lapse in LAPSES or lim.then_starts]
-    return breaches, special
 
 
 async def settle_due_lapses(today: dt.date, batch_cases: int = 500) -> int:
     """Deemed acceptances and withdrawals, closed party windows, and what a
     lapse starts: few a day, settled case by case (proceedings.service)."""
-    _, special = await _lapse_codes()
+    _, special = await lapse_codes()
     settled = 0
     while True:
         async with transaction():

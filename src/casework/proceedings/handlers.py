@@ -451,12 +451,6 @@ async def _review(act: Act, data: s.RequestReview, *, window_code: str, action: 
         if act.actor is not None and act.actor.role not in tt.OFFICERS:
             raise Problem(403, "forbidden", "Forbidden", "only an officer may accept a late request")
         late["justification"] = data.late_justification
-    if window is not None and window["state"] == "stopped" and window["outcome"] == "lapsed":
-        # The sweep closed the window on its date; the request answers it now (late).
-        await act.conn.execute("UPDATE clock SET outcome = 'late', met = false, stopped_on = $2 WHERE id = $1",
-                               window["id"], act.on)
-        act.add("clock_stopped", {"time_limit": window_code, "whose": "party", "due_on": str(window["due_on"]),
-                                  "stopped_on": str(act.on), "outcome": "late", "met": False, "by": action})
     await act.event(action)
     body = await superior_bureau(act.conn, act.case, act.proceeding["body_id"])
     new = await open_proceeding(act, track=target, body=body, reason=data.reason or action)

@@ -18,6 +18,7 @@ from casework.cases import core
 from casework.cases.events import log_case_events
 from casework.db import connection, transaction
 from casework.deadlines.engine import Journal, Subject, apply_event, start_for, stop, stop_all
+from casework.deadlines.marks import LAPSES, mark
 from casework.deadlines.service import time_limits
 from casework.notices import service as notices
 from casework.problems import Problem, invalid, not_found
@@ -67,16 +68,29 @@ async def perform(
     """Take the action and answer with ``render(conn, case_id, actor)`` (the
     read model, given by the caller) from the same transaction."""
     today = timeutil.today()
+    # What would lapse after the action took effect does not (a backdated
+    # acceptance within the period is an acceptance, not a deemed one).
+    settled = await settle_first(reference, actor, if_match, min(today, data.effective_on or today))
     async with transaction():
         async with connection() as conn:
-            case = await core.lock_case(conn, reference, actor, if_match)
-            # What the law decided before the action took effect stands; what
-            # would lapse after it does not (a backdated acceptance within
-            # the period is an acceptance, not a deemed one).
-            await settle_lapses(conn, case, min(today, data.effective_on or today))
+            case = await core.lock_case(conn, reference, actor, settled)
             await apply_action(conn, case, action, data, actor=actor, today=today)
             await settle_lapses(conn, await core.lock_case_by_id(conn, case["id"]), today)
             return await render(conn, case["id"], actor)
+
+
+async def settle_first(reference: str, actor: Principal, if_match: str | None, as_of: dt.date) -> str:
+    """Settle what the law decided on the case as of ``as_of`` in a transaction
+    of its own, before a caller's write: it stands whatever becomes of the
+    write (a refused action must not undo a deemed acceptance). Returns the
+    caller's ETag moved on only by what was settled, for the write's own
+    lock (a concurrent user's change still answers 412)."""
+    async with transaction():
+        async with connection() as conn:
+            case = await core.lock_case(conn, reference, actor, if_match)
+            await settle_lapses(conn, case, as_of)
+            return core.etag(case["id"], await conn.fetchval("SELECT version FROM case_file WHERE id = $1",
+                                                              case["id"]))
 
 
 def check_effective_on(data: Common, proceeding: dict[str, Any], today: dt.date) -> dt.date:
@@ -128,8 +142,6 @@ async def apply_action(
 
 # ---------------------------------------------------------------- lapses
 
-LAPSES = ("deemed_accepted", "deemed_withdrawn", "close")
-
 _BASIS = {
     "deemed_accepted": "行政复议法 (2023) art. 30(3): not decided within the acceptance review period, "
                        "the application is accepted",
@@ -143,7 +155,9 @@ async def settle_lapses(conn: Any, case: dict[str, Any], today: dt.date) -> int:
     ran out: a deemed acceptance or withdrawal, a party's window closed, and
     the periods a lapse begins (``then_starts``). Run by the sweep and before
     every action, so nobody acts on a state the law has moved past. Each
-    lapse is handled once (``lapse_handled_at``)."""
+    lapse is handled once (``lapse_handled_at``). The case's clocks are first
+    marked due soon and breached as of ``today``, as the sweep would."""
+    await mark(conn, today, [case])
     limits = await time_limits()
     special = [code for code, lim in limits.items() if lim.on_lapse in LAPSES or lim.then_starts]
     rows = await conn.fetch(

@@ -30,6 +30,7 @@ from casework.deadlines.engine import Journal, Subject, apply_event, stop_for
 from casework.deadlines.service import clock_view
 from casework.notices import service as notices
 from casework.problems import Problem, invalid, not_found
+from casework.proceedings import service as proceedings
 from casework.records import schemas as s
 
 
@@ -87,10 +88,12 @@ def check_not_future(field: str, value: dt.date, today: dt.date) -> None:
 
 @asynccontextmanager
 async def case_write(reference: str, actor: Principal, if_match: str | None) -> AsyncIterator[tuple[Any, dict]]:
-    """One transaction with the case row locked and its ETag checked."""
+    """One transaction with the case row locked and its ETag checked, after
+    what the law already decided on the case is settled (lapsed periods)."""
+    settled = await proceedings.settle_first(reference, actor, if_match, timeutil.today())
     async with transaction():
         async with connection() as conn:
-            case = await core.lock_case(conn, reference, actor, if_match)
+            case = await core.lock_case(conn, reference, actor, settled)
             yield conn, case
 
 
