@@ -210,7 +210,7 @@ SELECT c.id, c.reference, c.kind, c.summary, c.category_code, cat.label_zh AS ca
        EXISTS (SELECT 1 FROM case_event e WHERE e.case_id = c.id AND e.type = 'supervised') AS supervised
 FROM backlog_case b
 JOIN case_file c ON c.id = b.case_id
-LEFT JOIN LATERAL (SELECT * FROM clock k WHERE k.case_id = b.case_id AND k.state <> 'stopped'
+LEFT JOIN LATERAL (SELECT * FROM clock k WHERE k.case_id = b.case_id AND k.state = 'running' AND k.whose = 'body'
                    ORDER BY k.due_on, k.id LIMIT 1) k ON true
 LEFT JOIN time_limit tl ON tl.code = k.time_limit_code
 LEFT JOIN body bo ON bo.id = c.body_id
@@ -266,7 +266,8 @@ def due_item(row: Any, cal: HolidayCalendar, today: dt.date) -> dict[str, Any]:
     if due_on is not None:
         left = working_days_until(cal, today, due_on)
         item["clock"] = {"id": row["clock_id"], "time_limit": row["time_limit_code"], "step_zh": row["step_zh"],
-                         "step": row["step_en"], "due_on": due_on, "state": row["clock_state"]}
+                         "step": row["step_en"], "due_on": due_on, "state": row["clock_state"], "whose": "body",
+                         "status": "breached" if due_on < today else "running"}
         if due_on < today:
             item["days_overdue"] = (today - due_on).days
             item["working_days_overdue"] = -left
