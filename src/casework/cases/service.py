@@ -300,11 +300,15 @@ async def intake(
             # scope (access.scope): an out-of-scope case is named to nobody.
             scope = Scope.of(actor)
             repeats_all = await find_repeats(conn, data, received_at=received_at, exclude_id=None)
-            terminated_of = next((r for r in repeats_all if r["terminated"]), None) if data.kind == "petition" else None
+            # A petition like one terminated after re-review is registered and put
+            # to an officer: only the same facts and reasons are barred (信访工作条例
+            # art. 36), and whether they are is the officer's finding.
+            terminated_of = next((r for r in repeats_all if r["terminated"]), None) if (
+                data.kind == "petition" and decision.track == "petition") else None
             # As stored and as the detail route reads them back (JSON, dates as text).
             repeats = shown_repeats(json.loads(json.dumps(repeats_all, default=str)), scope)
-            state = "not_accepted" if terminated_of else registry().track(decision.track).initial_state
-            status = "not_accepted" if terminated_of else "open"
+            state = "pending_finding" if terminated_of else registry().track(decision.track).initial_state
+            status = "open"
             related_id = None
             if terminated_of:
                 related_id = await conn.fetchval(
@@ -329,8 +333,7 @@ async def intake(
                 data.division_code, data.occurred_on, received_at, data.headcount,
                 data.headcount >= 5, data.amount_in_dispute, data.act_known_on,
                 data.pending_litigation, data.risk_level, status, decision.track, state, body_id,
-                actor.id, related_id, "terminated_matter" if terminated_of else None,
-                json.dumps(repeats_all, default=str), received_at if terminated_of else None,
+                actor.id, related_id, None, json.dumps(repeats_all, default=str), None,
                 data.act_on, data.obstacle_days, data.not_informed_of_right, data.immovable_property,
             )
             parties = await _insert_parties(conn, case_id, data)
@@ -343,9 +346,7 @@ async def intake(
                 """INSERT INTO proceeding (case_id, seq, track, body_id, state, opened_at, opened_reason,
                                            outcome, concluded_at)
                    VALUES ($1, 1, $2, $3, $4, $5, 'intake', $6, $7) RETURNING *""",
-                case_id, decision.track, body_id, state, received_at,
-                "terminated_matter" if terminated_of else None,
-                received_at if terminated_of else None,
+                case_id, decision.track, body_id, state, received_at, None, None,
             )), **body_columns}
             proceeding_id = proceeding["id"]
             decision_row = {**dict(await conn.fetchrow(
@@ -371,30 +372,30 @@ async def intake(
             next_due = None
             clocks: list[dict[str, Any]] = []
             if terminated_of:
-                events.append(("not_accepted", {
-                    "reason": "terminated_matter",
-                    "explanation": "the same matter was terminated after re-review and is not accepted again",
+                events.append(("finding_required", {
+                    "question": "same_matter_as_terminated",
+                    "basis": "信访工作条例 (2022) art. 36: the same facts and reasons are not accepted again after "
+                             "re-review; an officer finds whether this is the same matter",
                 }, proceeding_id))
+            if decision.track == "reconsideration":
+                late = await application_window(_act_facts(data), received_on)
+                if late:
+                    await conn.execute("UPDATE proceeding SET details = $2::jsonb WHERE id = $1",
+                                       proceeding_id, json.dumps(late))
+                    proceeding["details"] = json.dumps(late)
+                    events.append(("late_application_flagged", late, proceeding_id))
+            journal = Journal()
+            subject = Subject(case_id, proceeding_id, decision.track)
+            if registry().track(decision.track).handled == "internal":
+                # The body received the matter on the day it was received.
+                clocks = await start_for(conn, subject, "open", received_on, journal)
             else:
-                if decision.track == "reconsideration":
-                    late = await application_window(_act_facts(data), received_on)
-                    if late:
-                        await conn.execute("UPDATE proceeding SET details = $2::jsonb WHERE id = $1",
-                                           proceeding_id, json.dumps(late))
-                        proceeding["details"] = json.dumps(late)
-                        events.append(("late_application_flagged", late, proceeding_id))
-                journal = Journal()
-                subject = Subject(case_id, proceeding_id, decision.track)
-                if registry().track(decision.track).handled == "internal":
-                    # The body received the matter on the day it was received.
-                    clocks = await start_for(conn, subject, "open", received_on, journal)
-                else:
-                    # Into court or arbitration: the party files there; only the
-                    # party's window runs (from knowing of the act), no court's.
-                    clocks = await _party_windows_at_intake(conn, subject, data, journal)
-                events.extend(journal.events)
-                clocks = [c for c in clocks if c["whose"] == "body"] + [c for c in clocks if c["whose"] != "body"]
-                next_due = min((c["due_on"] for c in clocks if c["whose"] == "body"), default=None)
+                # Into court or arbitration: the party files there; only the
+                # party's window runs (from knowing of the act), no court's.
+                clocks = await _party_windows_at_intake(conn, subject, data, journal)
+            events.extend(journal.events)
+            clocks = [c for c in clocks if c["whose"] == "body"] + [c for c in clocks if c["whose"] != "body"]
+            next_due = min((c["due_on"] for c in clocks if c["whose"] == "body"), default=None)
 
             # Last: the county's counter (a row lock until commit), the final
             # reference (with the current proceeding and next due date), and
@@ -421,13 +422,8 @@ async def intake(
                 terminated_of["reference"] if named else None, repeats, actor,
                 {**_no_records(), "feedback": []},
             )
+            # The party is told whether it is accepted only after the officer's finding.
             response = {**detail, "receipt_code": receipt_code}
-            if terminated_of:
-                response["receipt_note"] = (
-                    "not accepted: the same matter was terminated after re-review"
-                    + (f" (case {terminated_of['reference']})" if named else "")
-                    + "; the same facts and reasons are not accepted again"
-                )
             if idempotency_key:
                 await conn.execute(
                     """UPDATE idempotency_record SET case_id = $3, response_enc = $4

@@ -238,6 +238,22 @@ async def withdraw(act: Act, data: s.Withdraw) -> None:
         await act.notice("withdrawal_notice", details={"reason": data.reason})
 
 
+async def find_same_matter(act: Act, data: s.FindSameMatter) -> None:
+    """The same facts and reasons as a matter terminated after re-review: not
+    accepted again (信访工作条例 art. 36), and the petitioner is told so in
+    writing now, not before the finding."""
+    await decline(act, s.Decline(reason=data.reason, directed_to="（同一事项已复核终结）",
+                                 reason_code="terminated_matter", public_note=data.public_note,
+                                 served=data.served, effective_on=data.effective_on,
+                                 backdate_reason=data.backdate_reason))
+    act.journal.events.insert(0, ("finding_made", {"question": "same_matter_as_terminated", "same_matter": True,
+                                                   "reason": data.reason}, act.proceeding["id"]))
+
+
+async def find_new_matter(act: Act, data: s.FindNewMatter) -> None:
+    act.add("finding_made", {"question": "same_matter_as_terminated", "same_matter": False, "reason": data.reason})
+
+
 # ---------------------------------------------------------------- handling
 
 async def assign(act: Act, data: s.Assign) -> None:
@@ -504,4 +520,5 @@ HANDLERS = {
     "request_re_review": request_re_review, "supervise": supervise, "close": close, "reopen": reopen,
     "request_supplement": request_supplement, "supplement_received": supplement_received, "withdraw": withdraw,
     "give_guidance": give_guidance, "convert_to_ordinary": convert_to_ordinary,
+    "find_same_matter": find_same_matter, "find_new_matter": find_new_matter,
 }

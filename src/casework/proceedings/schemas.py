@@ -135,6 +135,20 @@ class ConvertToOrdinary(Common, kw_only=True):
     reason: Required
 
 
+class FindSameMatter(Common, kw_only=True):
+    """The officer finds the petition is the terminated matter again (same facts and reasons)."""
+
+    reason: Required
+    public_note: Annotated[str, Meta(max_length=500)] | None = None
+    served: Served | None = None
+
+
+class FindNewMatter(Common, kw_only=True):
+    """The officer finds it is a new matter: it proceeds."""
+
+    reason: Required
+
+
 ACTION_BODIES: dict[str, type[Common]] = {
     "accept": Accept, "decline": Decline, "assign": Assign, "record_session": RecordSession,
     "pause_clock": PauseClock, "resume_clock": ResumeClock, "extend_deadline": ExtendDeadline,
@@ -142,4 +156,5 @@ ACTION_BODIES: dict[str, type[Common]] = {
     "request_re_review": RequestReview, "supervise": Supervise, "close": Close, "reopen": Reopen,
     "request_supplement": RequestSupplement, "supplement_received": SupplementReceived, "withdraw": Withdraw,
     "give_guidance": GiveGuidance, "convert_to_ordinary": ConvertToOrdinary,
+    "find_same_matter": FindSameMatter, "find_new_matter": FindNewMatter,
 }

@@ -22,7 +22,7 @@ INTAKE = frozenset({"clerk", "officer", "supervisor", "admin"})
 HANDLERS = frozenset({"mediator", "officer", "supervisor", "admin"})
 EVERYONE_WHO_ACTS = INTAKE | HANDLERS
 
-WAITING = frozenset({"registered", "forwarded", "pending_acceptance"})
+WAITING = frozenset({"registered", "forwarded", "pending_acceptance", "pending_finding"})
 OPEN_STATES = frozenset({"triage", "accepted", "supplementing", "awaiting_filing"}) | WAITING
 
 
@@ -92,6 +92,9 @@ TABLES: dict[str, list[Transition]] = {
         _t("escalate", {"registered", "forwarded", "accepted", "concluded", "not_accepted"}, "escalated", OFFICERS),
         _t("request_supplement", {"registered", "forwarded"}, "supplementing", OFFICERS),
         _t("supplement_received", {"supplementing"}, None, INTAKE),
+        # Like a matter terminated after re-review: the officer's finding.
+        _t("find_same_matter", {"pending_finding"}, "not_accepted", OFFICERS),
+        _t("find_new_matter", {"pending_finding"}, "registered", OFFICERS),
     ],
     "petition_review": [
         _t("accept", {"pending_acceptance"}, "accepted", OFFICERS),
