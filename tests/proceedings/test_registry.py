@@ -41,7 +41,10 @@ def test_the_transition_tables_name_only_registered_tracks_and_states():
 def test_routing_rules_time_limits_bodies_and_the_bench_seed_name_registered_tracks():
     r = registry()
     body_kinds = {b["kind"] for b in _data("bodies.json")["bodies"]}
+    assert body_kinds <= set(r.body_kinds), "every kind of body the data holds is registered"
     assert {t.body_kind for t in r.tracks.values()} <= body_kinds
+    for kind in r.body_kinds.values():
+        assert kind.supervised_by is None or kind.supervised_by in r.body_kinds, kind.code
     for rule in _data("routing_rules.json")["routing_rules"]:
         assert rule["track"] in r.tracks and rule["body_kind"] in body_kinds, rule["code"]
     for limit in _data("time_limits.json")["time_limits"]:

@@ -439,6 +439,14 @@ async def escalate(act: Act, data: s.Escalate) -> None:
 
 
 async def superior_bureau(conn: Any, case: dict[str, Any], handler_body_id: int | None) -> dict[str, Any] | None:
+    """The body a review of the handler's opinion goes to: the handler's
+    superior (reference data, ``body.superior_code``), else the nearest
+    petition bureau above the handler's level covering the case."""
+    superior = await conn.fetchrow(
+        """SELECT s.id, s.code, s.name_zh FROM body h JOIN body s ON s.code = h.superior_code AND s.active
+           WHERE h.id = $1""", handler_body_id)
+    if superior is not None:
+        return dict(superior)
     handler_level = await conn.fetchval("SELECT level FROM body WHERE id = $1", handler_body_id) or 3
     row = await conn.fetchrow(
         """SELECT b.id, b.code, b.name_zh FROM body b JOIN division d ON d.code = b.division_code
@@ -453,6 +461,11 @@ async def _review(act: Act, data: s.RequestReview, *, window_code: str, action: 
     day made (a posted one on its postmark, given as effective_on). Within
     the window it is on time; after it an officer may accept it late, with a
     reason. The superior body receives it that day."""
+    if act.case["petition_type"] in ("suggestion", "accusation"):
+        raise Problem(409, "no-review-for-this-petition-type", "No review for this kind of petition",
+                      "review and re-review are for appeal/demand petitions (申诉求决类, 信访工作条例 arts. 35-36); "
+                      "a suggestion or an accusation is answered, not reviewed",
+                      petition_type=act.case["petition_type"])
     window = await act.conn.fetchrow(
         """SELECT * FROM clock WHERE proceeding_id = $1 AND time_limit_code = $2 ORDER BY id DESC LIMIT 1""",
         act.proceeding["id"], window_code)

@@ -17,7 +17,7 @@ from casework.problems import conflict, invalid, not_found
 from casework.proceedings.tracks import registry
 from casework.reference import service
 from casework.reference.service import reference_changed
-from casework.routing.controller import BodyKind
+from casework.routing.schemas import BodyKind
 
 Code12 = Annotated[str, Meta(pattern=r"^[0-9]{12}$")]
 Label = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -38,6 +38,8 @@ class BodyWrite(Struct, forbid_unknown_fields=True):
     name_en: Annotated[str, Meta(max_length=200)] = ""
     remit: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=50)] = []
     active: bool = True
+    # Where a review of this body's opinions goes (kept when omitted).
+    superior_code: Annotated[str, Meta(max_length=64)] | None = None
 
 
 class CategoryWrite(Struct, forbid_unknown_fields=True):
@@ -133,20 +135,25 @@ class ReferenceController(Controller):
         division = await service.division(data.division_code)
         if division is None:
             raise invalid([{"field": "division_code", "message": "unknown division"}])
-        columns = "id, code, name_zh, name_en, kind, division_code, level, remit, active"
+        columns = "id, code, name_zh, name_en, kind, division_code, level, remit, active, superior_code"
         async with transaction():
             async with connection() as conn:
+                if data.superior_code is not None and not await conn.fetchval(
+                        "SELECT true FROM body WHERE code = $1", data.superior_code):
+                    raise invalid([{"field": "superior_code", "message": f"no body {data.superior_code}"}])
                 before = await conn.fetchrow(f"SELECT {columns} FROM body WHERE code = $1", code)
                 row = await conn.fetchrow(
-                    f"""INSERT INTO body (code, name_zh, name_en, kind, division_code, level, remit, active)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    f"""INSERT INTO body (code, name_zh, name_en, kind, division_code, level, remit, active,
+                                          superior_code)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                         ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh,
                             name_en = EXCLUDED.name_en, kind = EXCLUDED.kind,
                             division_code = EXCLUDED.division_code, level = EXCLUDED.level,
-                            remit = EXCLUDED.remit, active = EXCLUDED.active
+                            remit = EXCLUDED.remit, active = EXCLUDED.active,
+                            superior_code = coalesce(EXCLUDED.superior_code, body.superior_code)
                         RETURNING {columns}""",
                     code, data.name_zh, data.name_en, data.kind, data.division_code, division["level"],
-                    data.remit, data.active,
+                    data.remit, data.active, data.superior_code,
                 )
                 await record_admin_change(conn, actor=request.user, entity="body", key=code,
                                           before=dict(before) if before else None, after=dict(row))

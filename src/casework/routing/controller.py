@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
 from msgspec import Meta, Struct
@@ -15,11 +15,9 @@ from casework.db import connection, transaction
 from casework.problems import invalid, not_found
 from casework.reference.service import reference_changed
 from casework.routing.rules import KNOWN_CONDITIONS
+from casework.routing.schemas import BodyKind
 
-BodyKind = Literal[
-    "petition_bureau", "people_mediation_committee", "administrative_department", "court",
-    "reconsideration_office", "legal_aid_centre", "triage", "labour_arbitration",
-]
+
 
 
 class RoutingRuleWrite(Struct, forbid_unknown_fields=True):
