@@ -50,3 +50,20 @@ def test_routing_rules_time_limits_bodies_and_the_bench_seed_name_registered_tra
     for limit in _data("time_limits.json")["time_limits"]:
         assert limit["track"] in set(r.tracks) | RECORD_SUBJECTS, limit["code"]
     assert {track for track, _ in bench_seed.TRACKS} <= set(r.tracks)
+
+
+def test_every_code_a_client_sends_or_reads_has_its_chinese_term():
+    """A mobile front end never needs its own translation table."""
+    import typing
+
+    from casework.cases.schemas import Channel, Kind, PetitionType
+    from casework.proceedings.transitions import ACTIONS
+
+    words = registry().words
+    assert set(typing.get_args(Channel)) == set(words["channels"])
+    assert set(typing.get_args(Kind)) == set(words["kinds"])
+    assert set(typing.get_args(PetitionType)) == set(words["petition_types"])
+    assert set(ACTIONS) == set(words["actions"])
+    for group in words.values():
+        for word in group.values():
+            assert word.label_zh.strip() and word.label_en.strip(), word

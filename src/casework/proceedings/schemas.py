@@ -49,8 +49,59 @@ class Decline(Common, kw_only=True):
 
 
 class Assign(Common, kw_only=True):
+    """交办 (or a change of handler): to a body and/or a person. With
+    ``report_by`` it is an assignment with a deadline for the completion
+    report back (信访工作条例 art. 22(3)); ``joint_bodies`` share the matter,
+    the assigned body leading."""
+
     body_code: Annotated[str, Meta(max_length=64)] | None = None
     assignee: Annotated[str, Meta(max_length=100)] | None = None
+    report_by: dt.date | None = None
+    joint_bodies: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=10)] | None = None
+
+
+class Forward(Common, kw_only=True):
+    """转送: the matter goes to the body competent for it, which has 5 working
+    days to return it if it is not its own (信访工作条例 art. 23(3))."""
+
+    body_code: Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+class ReturnMatter(Common, kw_only=True):
+    """退回: the receiving body returns a matter that is not its own, within its 5 working days."""
+
+    reason: Required
+
+
+class ReportBack(Common, kw_only=True):
+    """The handler's completion report to the body that assigned the matter (交办)."""
+
+    report: Annotated[str, Meta(min_length=1, max_length=4000)]
+
+
+class ReturnVisit(Common, kw_only=True):
+    """回访 after a petition's reply or a mediation agreement: was it carried out, is the party satisfied."""
+
+    visited_on: dt.date
+    method: Literal["phone", "visit", "letter", "online", "sms"]
+    agreement_performed: Literal["performed", "partly", "not_performed", "not_applicable"] = "not_applicable"
+    satisfied: Literal["satisfied", "basically_satisfied", "dissatisfied", "not_asked"] = "not_asked"
+    notes: Text | None = None
+
+
+class AssignLeader(Common, kw_only=True):
+    """领导包案: a leader takes charge of a serious or collective matter."""
+
+    leader: Annotated[str, Meta(min_length=1, max_length=100)]
+    title: Annotated[str, Meta(min_length=1, max_length=100)]
+    reason: Required
+
+
+class LeaderAction(Common, kw_only=True):
+    """What the leader in charge did (a meeting, a visit, a decision)."""
+
+    done_on: dt.date
+    what: Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
 class RecordSession(Common, kw_only=True):
@@ -157,4 +208,6 @@ ACTION_BODIES: dict[str, type[Common]] = {
     "request_supplement": RequestSupplement, "supplement_received": SupplementReceived, "withdraw": Withdraw,
     "give_guidance": GiveGuidance, "convert_to_ordinary": ConvertToOrdinary,
     "find_same_matter": FindSameMatter, "find_new_matter": FindNewMatter,
+    "forward": Forward, "return_matter": ReturnMatter, "report_back": ReportBack,
+    "record_return_visit": ReturnVisit, "assign_leader": AssignLeader, "record_leader_action": LeaderAction,
 }

@@ -55,6 +55,7 @@ class Registry:
     states: dict[str, State]
     statuses: dict[str, Label]
     body_kinds: dict[str, BodyKind]
+    words: dict[str, dict[str, Label]]  # channels, kinds, petition types, actions
 
     def track(self, code: str) -> Track:
         return self.tracks[code]
@@ -91,7 +92,10 @@ def registry() -> Registry:
     statuses = {s["code"]: Label(s["code"], s["label_zh"], s["label_en"]) for s in raw["statuses"]}
     body_kinds = {k["code"]: BodyKind(k["code"], k["label_zh"], k["label_en"], k["supervised_by"], k["above"],
                                       k["source"]) for k in raw["body_kinds"]}
-    return Registry(source=raw["source"], tracks=tracks, states=states, statuses=statuses, body_kinds=body_kinds)
+    words = {name: {w["code"]: Label(w["code"], w["label_zh"], w["label_en"]) for w in raw[name]}
+             for name in ("channels", "kinds", "petition_types", "actions")}
+    return Registry(source=raw["source"], tracks=tracks, states=states, statuses=statuses, body_kinds=body_kinds,
+                    words=words)
 
 
 def body_kind_codes() -> tuple[str, ...]:

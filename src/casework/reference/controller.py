@@ -13,6 +13,7 @@ from casework.access.policy import ROLES
 from casework.admin_log import record_admin_change
 from casework.db import connection, transaction
 from casework.deadlines.service import time_limits
+from casework.notices.service import kinds as notice_kinds
 from casework.problems import conflict, invalid, not_found
 from casework.proceedings.tracks import registry
 from casework.reference import service
@@ -75,6 +76,14 @@ class ReferenceController(Controller):
                             "outcomes": [vars(o) for o in t.outcomes]} for t in registry().tracks.values()],
                 "stages": [vars(s) for s in registry().states.values()],
                 "statuses": [vars(s) for s in registry().statuses.values()],
+                "body_kinds": [vars(k) for k in registry().body_kinds.values()],
+                **{name: [vars(w) for w in words.values()] for name, words in registry().words.items()},
+                "time_limits": [{"code": lim.code, "label_zh": lim.step_zh, "label_en": lim.step_en,
+                                 "whose": lim.whose} for lim in limits.values()],
+                "notices": [{"code": k["code"], "label_zh": k["name_zh"], "label_en": k["name_en"]}
+                            for k in notice_kinds().values()],
+                "public_reasons": [{"code": r["code"], "label_zh": r["label_zh"], "label_en": r["label_en"]}
+                                   for r in (await service.public_reasons()).values()],
             },
             "roles": list(ROLES),
             "time_limits": [vars(lim) for lim in limits.values()],
