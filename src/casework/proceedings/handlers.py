@@ -15,7 +15,17 @@ from typing import Any
 
 from casework import timeutil
 from casework.deadlines.calendar import compute_due
-from casework.deadlines.engine import Subject, extend, pause, resume, start, start_for, stop, stop_all, stop_for
+from casework.deadlines.engine import (
+    Subject,
+    extend,
+    pause,
+    resume,
+    start,
+    start_for,
+    stop,
+    stop_all,
+    stop_for,
+)
 from casework.deadlines.service import holiday_calendar, time_limits
 from casework.problems import Problem, invalid
 from casework.proceedings import schemas as s

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from casework.cases.schemas import Track
+from casework.cases.schemas import CaseListItem, Track
 from casework.notices.schemas import Served
 
 Text = Annotated[str, Meta(max_length=2000)]
@@ -211,3 +211,15 @@ ACTION_BODIES: dict[str, type[Common]] = {
     "forward": Forward, "return_matter": ReturnMatter, "report_back": ReportBack,
     "record_return_visit": ReturnVisit, "assign_leader": AssignLeader, "record_leader_action": LeaderAction,
 }
+
+
+class QueueItem(CaseListItem, kw_only=True):
+    assignee_id: int | None
+
+
+class WorkQueue(Struct):
+    """Open cases assigned to the caller or to their body and unassigned, earliest due first."""
+
+    items: list[QueueItem]
+    next_cursor: str | None
+    has_more: bool

@@ -9,15 +9,13 @@ from msgspec import Meta, Struct
 
 from casework.access.auth import requires
 from casework.admin_log import record_admin_change
-from casework.cases import service as cases
+from casework.cases import validation as cases
 from casework.cases.schemas import CaseCreate, Track
 from casework.db import connection, transaction
 from casework.problems import invalid, not_found
 from casework.reference.service import reference_changed
 from casework.routing.rules import KNOWN_CONDITIONS
 from casework.routing.schemas import BodyKind
-
-
 
 
 class RoutingRuleWrite(Struct, forbid_unknown_fields=True):
