@@ -10,9 +10,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from casework.access.auth import requires
-from casework.records import legal_aid, litigation, mediation, reconsideration
+from casework.records import legal_aid, litigation, mediation, reconsideration, service
 from casework.records import schemas as s
-from casework.records import service
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
 READ = [requires("case.read")]
@@ -132,7 +131,7 @@ class LitigationRecordController(Controller):
         return await service.read(reference, "lawsuits", request.user, record_id)
 
     @post("/lawsuits", guards=WRITE, status_code=201,
-          summary="Link a lawsuit by its case number, e.g. (2026)晋0403民初123号 (recorded once, shared by cases)")
+          summary="Link a lawsuit by its case number, e.g. （2026）晋0403民初123号 (recorded once, shared by cases)")
     async def link_lawsuit(self, request: Request, reference: str, data: s.LawsuitCreate,
                            if_match: IfMatch = None) -> Response[Any]:
         return written(await litigation.link_lawsuit(reference, data, actor=request.user, if_match=if_match), 201)

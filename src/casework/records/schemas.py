@@ -170,7 +170,10 @@ class HearingRead(Struct):
 
 class LawsuitRead(Struct):
     id: int
-    case_number: str
+    case_number: str  # shown as printed: （2026）晋0403民初123号
+    case_number_key: str  # (2026)晋0403民初123号: what lookups, pushes and case events use
+    case_number_as_given: str | None  # null for suits recorded before 2026-11-28
+    type_code: str  # 民初, 行赔初, 执, ... (records/data/case_type_codes.json)
     court: str
     case_type: str
     cause: str

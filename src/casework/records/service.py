@@ -23,14 +23,14 @@ from casework import timeutil
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.cases import core
-from casework.cases.events import log_case_event
+from casework.cases.events import log_case_event, log_case_events
 from casework.db import connection, transaction
-from casework.cases.events import log_case_events
 from casework.deadlines.engine import Journal, Subject, apply_event, stop_for
 from casework.deadlines.service import clock_view
 from casework.notices import service as notices
 from casework.problems import Problem, invalid, not_found
 from casework.proceedings import service as proceedings
+from casework.records import numbers
 from casework.records import schemas as s
 
 
@@ -231,7 +231,9 @@ async def lawsuits(conn: Any, case_id: int, actor: Principal, lawsuit_id: int | 
         linked = json.loads(r["cases"])
         hearings = json.loads(r["hearings"])
         result.append(s.LawsuitRead(
-            id=r["id"], case_number=r["case_number"], court=r["court"], case_type=r["case_type"], cause=r["cause"],
+            id=r["id"], case_number=numbers.display(r["case_number"]), case_number_key=r["case_number"],
+            case_number_as_given=r["case_number_as_given"], type_code=numbers.type_code_of(r["case_number"]),
+            court=r["court"], case_type=r["case_type"], cause=r["cause"],
             stage=r["stage"], filed_on=r["filed_on"], result=r["result"], result_on=r["result_on"],
             head_appeared=r["head_appeared"],
             linked_cases=[c["reference"] for c in linked if scope.allows(c)],

@@ -51,7 +51,8 @@ class ReconsiderationDecision(Table):
 class Lawsuit(Table):
     id = BigSerial(primary_key=True)
     court = Text()
-    case_number = Text(index=True)  # one record per scope that linked the suit (docs/access.md)
+    case_number = Text(index=True)  # the key, (2026)...; one record per scope that linked the suit (docs/access.md)
+    case_number_as_given = Text(null=True)  # NULL on rows stored before 2026-11-28T13:00
     case_type = Text()
     cause = Text(default="")
     stage = Text()
