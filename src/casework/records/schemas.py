@@ -24,6 +24,7 @@ AidType = Literal["legal_advice", "document_drafting", "litigation_representatio
                   "arbitration_representation", "criminal_defence", "duty_lawyer"]
 AidDecision = Literal["granted", "refused"]
 AidOutcome = Literal["concluded", "terminated", "withdrawn"]
+CaseNumberText = Annotated[str, Meta(min_length=1, max_length=60)]
 
 
 # ---------------------------------------------------------------- mediation
@@ -50,6 +51,13 @@ class AgreementCreate(Struct, forbid_unknown_fields=True):
     terms: Text
     signed_on: dt.date
     effective_on: dt.date | None = None  # defaults to signed_on
+    # Judicial mediation only: a court-referred pre-filing mediation (委派调解 /
+    # 诉前调解), whose agreement may be judicially confirmed, or a mediation in
+    # litigation, which ends in the court's own mediation document. Given by
+    # the flag, or by the court's number for the mediation: a 诉前调 number,
+    # e.g. （2026）晋0403民诉前调12号, is pre-filing; a suit's number is not.
+    pre_filing: bool | None = None
+    mediation_number: CaseNumberText | None = None
 
 
 class PerformanceUpdate(Struct, forbid_unknown_fields=True):
@@ -66,6 +74,11 @@ class AgreementRead(Struct):
     performance: str
     recorded_at: dt.datetime
     clocks: list[dict[str, Any]]
+    track: str  # the mediation's
+    pre_filing: bool | None  # judicial mediation: pre-filing (诉前调解) or in litigation; else null
+    mediation_number: str | None  # the court's number, shown with full-width parentheses
+    mediation_number_as_given: str | None
+    confirmable: bool  # judicial confirmation may be applied for
 
 
 class ConfirmationCreate(Struct, forbid_unknown_fields=True):

@@ -41,6 +41,17 @@ def conflict(kind: str, detail: str) -> Problem:
 # The party's window a reconsideration decision's service opens (seeded limit).
 LITIGATION_WINDOWS = ("litigation.after_reconsideration",)
 
+# Agreements a court may confirm (People's Mediation Law art. 33; Civil
+# Procedure Law (2023) art. 205 for court-referred pre-filing mediation). A
+# judicial mediation in litigation ends in the court's own mediation document
+# instead, so a judicial mediation's agreement is confirmable only when it
+# was pre-filing.
+CONFIRMABLE_TRACKS = frozenset({"people_mediation", "administrative_mediation"})
+
+
+def confirmable(track: str, pre_filing: bool | None) -> bool:
+    return track in CONFIRMABLE_TRACKS or (track == "judicial_mediation" and pre_filing is True)
+
 
 def shared_beyond_scope(kind: str) -> Problem:
     return Problem(403, "shared-record-out-of-scope", "Forbidden",
@@ -165,13 +176,19 @@ async def sessions(conn: Any, case_id: int, session_id: int | None = None) -> li
 
 async def agreements(conn: Any, case_id: int, agreement_id: int | None = None) -> list[s.AgreementRead]:
     rows = await conn.fetch(
-        "SELECT * FROM mediation_agreement WHERE case_id = $1 AND ($2::bigint IS NULL OR id = $2) ORDER BY id",
+        """SELECT a.*, p.track FROM mediation_agreement a JOIN proceeding p ON p.id = a.proceeding_id
+           WHERE a.case_id = $1 AND ($2::bigint IS NULL OR a.id = $2) ORDER BY a.id""",
         case_id, agreement_id,
     )
     clocks = await _record_clocks(conn, case_id, ("agreement",)) if rows else {}
     return [s.AgreementRead(id=r["id"], proceeding_id=r["proceeding_id"], terms=r["terms"], signed_on=r["signed_on"],
                             effective_on=r["effective_on"], performance=r["performance"],
-                            recorded_at=r["recorded_at"], clocks=clocks.get(("agreement", r["id"]), []))
+                            recorded_at=r["recorded_at"], clocks=clocks.get(("agreement", r["id"]), []),
+                            track=r["track"], pre_filing=r["pre_filing"],
+                            mediation_number=numbers.display(r["mediation_number_key"])
+                            if r["mediation_number_key"] else None,
+                            mediation_number_as_given=r["mediation_number"],
+                            confirmable=confirmable(r["track"], r["pre_filing"]))
             for r in rows]
 
 

@@ -16,6 +16,10 @@ class MediationAgreement(Table):
     signed_on = Date()
     effective_on = Date()
     performance = Text(default="performing")  # performing | performed | breached
+    # judicial mediation: court-referred pre-filing (诉前调解, confirmable) or in litigation
+    pre_filing = Boolean(null=True)
+    mediation_number = Text(null=True)  # the court's 诉前调 number, as given
+    mediation_number_key = Text(null=True)
     recorded_by = Integer(null=True)
     recorded_at = Timestamptz(default=TimestamptzNow())
 
