@@ -1,5 +1,5 @@
-"""Records as practitioners run them: case numbers as given, and
-confirmable pre-filing judicial mediation.
+"""Records as practitioners run them: case numbers as given, confirmable
+pre-filing judicial mediation, legal aid as the Legal Aid Law names it.
 
 - ``lawsuit.case_number_as_given``: the number as typed or pushed; the key
   (ASCII parentheses) stays in ``case_number``, so rows stored before keep
@@ -9,6 +9,13 @@ confirmable pre-filing judicial mediation.
   pre-filing one (``pre_filing``; its agreement may be judicially confirmed)
   and the court's mediation number (诉前调, as given and as key). NULL on
   rows stored before: not confirmable, as they were.
+- ``legal_aid_record``: priority handling (法律援助法 art. 44) with its ground
+  and the period that made it urgent, aid given before the papers
+  (``papers_pending``, ``papers_completed_on``), the means-test waiver and
+  its ground (arts. 32, 42), the legal-aid worker (法律援助人员: lawyer,
+  grassroots legal-service worker, volunteer or the centre's staff) and the
+  termination reason (art. 48). Assigned lawyers are copied into
+  ``worker_name``/``worker_kind``; ``lawyer_name`` is kept for one version.
 
 No case event is rewritten; records already open keep working.
 """
@@ -19,7 +26,7 @@ from casework.db import execute_script
 
 ID = "2026-11-28T13:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "records: case numbers as given, pre-filing confirmation"
+DESCRIPTION = "records: case numbers as given, pre-filing confirmation, legal aid as the law names it"
 
 SQL = r"""
 ALTER TABLE lawsuit ADD COLUMN case_number_as_given text CHECK (length(case_number_as_given) > 0);
@@ -30,6 +37,47 @@ ALTER TABLE mediation_agreement
     ADD COLUMN mediation_number_key text,
     ADD CONSTRAINT mediation_agreement_number_pair
         CHECK ((mediation_number IS NULL) = (mediation_number_key IS NULL));
+
+ALTER TABLE legal_aid_record
+    ADD COLUMN priority boolean NOT NULL DEFAULT false,
+    ADD COLUMN priority_ground text
+        CHECK (priority_ground IN ('deadline_within_7_days', 'urgent_preservation', 'other_rule')),
+    ADD COLUMN priority_time_limit text,
+    ADD COLUMN priority_due_on date,
+    ADD COLUMN papers_pending boolean NOT NULL DEFAULT false,
+    ADD COLUMN papers_completed_on date,
+    ADD COLUMN means_test_waived boolean NOT NULL DEFAULT false,
+    ADD COLUMN means_test_ground text,
+    ADD COLUMN worker_name text,
+    ADD COLUMN worker_kind text
+        CHECK (worker_kind IN ('lawyer', 'grassroots_legal_worker', 'volunteer', 'centre_staff')),
+    ADD COLUMN outcome_on date,
+    ADD COLUMN termination_reason text,
+    ADD CONSTRAINT legal_aid_record_priority_ground CHECK (priority = (priority_ground IS NOT NULL)),
+    ADD CONSTRAINT legal_aid_record_means_ground CHECK (means_test_waived = (means_test_ground IS NOT NULL)),
+    ADD CONSTRAINT legal_aid_record_worker_pair CHECK ((worker_name IS NULL) = (worker_kind IS NULL)),
+    ADD CONSTRAINT legal_aid_record_termination CHECK (termination_reason IS NULL OR outcome = 'terminated'),
+    ADD CONSTRAINT legal_aid_record_papers
+        CHECK (NOT papers_pending OR (priority AND decision = 'granted')),
+    ADD CONSTRAINT legal_aid_record_papers_completed CHECK (papers_completed_on >= applied_on),
+    ADD CONSTRAINT legal_aid_record_outcome_on CHECK (outcome_on >= applied_on);
+
+UPDATE legal_aid_record SET worker_name = lawyer_name, worker_kind = 'lawyer' WHERE lawyer_name IS NOT NULL;
+
+-- An assigned worker need not be a lawyer: the old pairing of lawyer_name
+-- with assigned_on (an unnamed CHECK) gives way to the worker's.
+DO $$
+DECLARE
+    name text;
+BEGIN
+    FOR name IN SELECT conname FROM pg_constraint
+                WHERE conrelid = 'legal_aid_record'::regclass AND contype = 'c'
+                  AND pg_get_constraintdef(oid) LIKE '%lawyer_name IS NULL%' LOOP
+        EXECUTE format('ALTER TABLE legal_aid_record DROP CONSTRAINT %I', name);
+    END LOOP;
+END $$;
+ALTER TABLE legal_aid_record ADD CONSTRAINT legal_aid_record_worker_assigned
+    CHECK ((worker_name IS NULL) = (assigned_on IS NULL));
 """
 
 

@@ -22,8 +22,14 @@ LitigationResult = Literal["judgment", "mediation", "withdrawal", "dismissed"]
 HearingKind = Literal["hearing", "pre_trial", "mediation", "pronouncement"]
 AidType = Literal["legal_advice", "document_drafting", "litigation_representation", "non_litigation_representation",
                   "arbitration_representation", "criminal_defence", "duty_lawyer"]
-AidDecision = Literal["granted", "refused"]
-AidOutcome = Literal["concluded", "terminated", "withdrawn"]
+AidDecision = Literal["granted", "refused"]  # 给予 / 不予法律援助
+AidOutcome = Literal["concluded", "terminated", "withdrawn"]  # 办结 / 终止法律援助 / 撤回
+# 法律援助人员 (法律援助法 art. 12, 13, 17): data/legal_aid.json names them.
+WorkerKind = Literal["lawyer", "grassroots_legal_worker", "volunteer", "centre_staff"]
+# Priority grounds a user states (art. 44(2), (3)); a period ending in under
+# 7 days (art. 44(1)) is found from the case's clocks, not stated.
+StatedPriority = Literal["urgent_preservation", "other_rule"]
+Code = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 CaseNumberText = Annotated[str, Meta(min_length=1, max_length=60)]
 
 
@@ -209,22 +215,48 @@ class LegalAidCreate(Struct, forbid_unknown_fields=True):
     aid_type: AidType
     lawsuit_id: int | None = None
     external_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    # 免予核查经济困难状况 / 不受经济困难条件限制 (法律援助法 arts. 42, 32): the ground's code
+    # from data/legal_aid.json, e.g. wage_arrears_or_work_injury.
+    means_test_waived: bool = False
+    means_test_ground: Code | None = None
+    # Priority the centre finds on other grounds than a period ending in under 7 days (art. 44(2), (3)).
+    priority_ground: StatedPriority | None = None
 
 
 class LegalAidDecision(Struct, forbid_unknown_fields=True):
-    decision: AidDecision
+    decision: AidDecision  # granted: 给予法律援助; refused: 不予法律援助
     decided_on: dt.date
     refusal_reason: Notes | None = None
+    # A priority application (art. 44) may be granted before its papers are in:
+    # the applicant supplies them afterwards (POST .../papers).
+    papers_pending: bool = False
 
 
 class LawyerAssignment(Struct, forbid_unknown_fields=True):
+    """The old shape of an assignment, kept for one version: a lawyer."""
+
     lawyer_name: Short
     assigned_on: dt.date
     law_firm: Annotated[str, Meta(max_length=200)] | None = None
 
 
+class WorkerAssignment(Struct, forbid_unknown_fields=True):
+    """The legal-aid worker (法律援助人员) the centre assigned."""
+
+    worker_name: Short
+    worker_kind: WorkerKind
+    assigned_on: dt.date
+    organisation: Annotated[str, Meta(max_length=200)] | None = None  # law firm, legal-service office, ...
+
+
+class LegalAidPapers(Struct, forbid_unknown_fields=True):
+    received_on: dt.date  # the papers of an application granted before them are complete
+
+
 class LegalAidOutcome(Struct, forbid_unknown_fields=True):
-    outcome: AidOutcome
+    outcome: AidOutcome  # concluded: 办结; terminated: 终止法律援助 (art. 48); withdrawn: 撤回
+    outcome_on: dt.date | None = None  # defaults to today
+    termination_reason: Code | None = None  # required with terminated: an art. 48 code
 
 
 class LegalAidObjection(Struct, forbid_unknown_fields=True):
@@ -241,6 +273,34 @@ class ObjectionDecision(Struct, forbid_unknown_fields=True):
     result: Literal["upheld", "rejected"]  # upheld: aid is to be given (or continued)
 
 
+class LegalAidPriority(Struct):
+    """Handled first (法律援助法 art. 44): why, and the period that made it urgent."""
+
+    ground: str  # deadline_within_7_days | urgent_preservation | other_rule
+    ground_zh: str
+    time_limit: str | None  # the party's window ending in under 7 days
+    due_on: dt.date | None
+    days_left: int | None  # from the application to due_on
+    papers_pending: bool  # granted before the papers were in
+    papers_completed_on: dt.date | None
+
+
+class MeansTestWaiver(Struct):
+    ground: str
+    ground_zh: str
+    article: str  # 32(n): no means condition; 42(n): means not checked
+
+
+class LegalAidWorker(Struct):
+    """The legal-aid worker (法律援助人员) assigned."""
+
+    name: str
+    kind: str
+    kind_zh: str
+    organisation: str | None
+    assigned_on: dt.date
+
+
 class LegalAidRead(Struct):
     id: int
     party_position: int
@@ -249,13 +309,21 @@ class LegalAidRead(Struct):
     applied_on: dt.date
     aid_type: str
     lawsuit_id: int | None
-    decision: str | None
+    decision: str | None  # granted | refused
+    decision_zh: str | None  # 给予法律援助 | 不予法律援助
     decided_on: dt.date | None
     refusal_reason: str | None
-    lawyer_name: str | None
-    law_firm: str | None
+    worker: LegalAidWorker | None
+    lawyer_name: str | None  # kept for one version: the worker's name when a lawyer
+    law_firm: str | None  # kept for one version: worker.organisation
     assigned_on: dt.date | None
-    outcome: str | None
+    outcome: str | None  # concluded | terminated | withdrawn
+    outcome_zh: str | None
+    outcome_on: dt.date | None
+    termination_reason: str | None  # an art. 48 code
+    termination_reason_zh: str | None
+    priority: LegalAidPriority | None
+    means_test_waiver: MeansTestWaiver | None
     recorded_at: dt.datetime
     clocks: list[dict[str, Any]]
     objection: dict[str, Any] | None = None

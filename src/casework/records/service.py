@@ -32,6 +32,7 @@ from casework.problems import Problem, invalid, not_found
 from casework.proceedings import service as proceedings
 from casework.records import numbers
 from casework.records import schemas as s
+from casework.records.legal_aid_law import law, zh
 
 
 def conflict(kind: str, detail: str) -> Problem:
@@ -268,16 +269,43 @@ async def legal_aid(conn: Any, case_id: int, record_id: int | None = None) -> li
         case_id, record_id,
     )
     clocks = await _record_clocks(conn, case_id, ("legal_aid",)) if rows else {}
-    return [s.LegalAidRead(
+    return [_legal_aid_read(r, clocks.get(("legal_aid", r["id"]), [])) for r in rows]
+
+
+def _legal_aid_read(r: Any, clocks: list[dict[str, Any]]) -> s.LegalAidRead:
+    terms = law()
+    priority = None
+    if r["priority"]:
+        priority = s.LegalAidPriority(
+            ground=r["priority_ground"], ground_zh=zh(terms.priority_grounds, r["priority_ground"]) or "",
+            time_limit=r["priority_time_limit"], due_on=r["priority_due_on"],
+            days_left=(r["priority_due_on"] - r["applied_on"]).days if r["priority_due_on"] else None,
+            papers_pending=r["papers_pending"], papers_completed_on=r["papers_completed_on"])
+    waiver = None
+    if r["means_test_waived"]:
+        ground = terms.means_test_waivers.get(r["means_test_ground"])
+        waiver = s.MeansTestWaiver(ground=r["means_test_ground"], ground_zh=ground.name_zh if ground else "",
+                                   article=ground.article if ground else "")
+    worker = None
+    if r["worker_name"] is not None:
+        worker = s.LegalAidWorker(name=r["worker_name"], kind=r["worker_kind"],
+                                  kind_zh=zh(terms.worker_kinds, r["worker_kind"]) or "",  # type: ignore[arg-type]
+                                  organisation=r["law_firm"], assigned_on=r["assigned_on"])
+    return s.LegalAidRead(
         id=r["id"], party_position=r["party_position"], centre=r["centre"], external_id=r["external_id"],
         applied_on=r["applied_on"], aid_type=r["aid_type"], lawsuit_id=r["lawsuit_id"], decision=r["decision"],
-        decided_on=r["decided_on"], refusal_reason=r["refusal_reason"], lawyer_name=r["lawyer_name"],
-        law_firm=r["law_firm"], assigned_on=r["assigned_on"], outcome=r["outcome"], recorded_at=r["recorded_at"],
-        clocks=clocks.get(("legal_aid", r["id"]), []),
+        decision_zh=zh(terms.decisions, r["decision"]), decided_on=r["decided_on"],
+        refusal_reason=r["refusal_reason"], worker=worker,
+        lawyer_name=r["worker_name"] if r["worker_kind"] == "lawyer" else None,
+        law_firm=r["law_firm"], assigned_on=r["assigned_on"], outcome=r["outcome"],
+        outcome_zh=zh(terms.outcomes, r["outcome"]), outcome_on=r["outcome_on"],
+        termination_reason=r["termination_reason"],
+        termination_reason_zh=zh(terms.termination_reasons, r["termination_reason"]),
+        priority=priority, means_test_waiver=waiver, recorded_at=r["recorded_at"], clocks=clocks,
         objection={"against": r["objection_against"], "bureau": r["objection_bureau"],
                    "received_on": r["objection_received_on"], "decided_on": r["objection_decided_on"],
                    "result": r["objection_result"]} if r["objection_received_on"] else None,
-    ) for r in rows]
+    )
 
 
 # The keys of records_for_case, in its order (intake answers them empty).

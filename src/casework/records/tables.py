@@ -97,10 +97,27 @@ class LegalAidRecord(Table):
     decision = Text(null=True)  # granted | refused
     decided_on = Date(null=True)
     refusal_reason = Text(null=True)
-    lawyer_name = Text(null=True)
-    law_firm = Text(null=True)
+    lawyer_name = Text(null=True)  # kept for one version: worker_name when the worker is a lawyer
+    law_firm = Text(null=True)  # the worker's firm or legal-service office
+    worker_name = Text(null=True)  # 法律援助人员
+    worker_kind = Text(null=True)  # lawyer | grassroots_legal_worker | volunteer | centre_staff
     assigned_on = Date(null=True)
-    outcome = Text(null=True)
+    outcome = Text(null=True)  # concluded | terminated | withdrawn
+    outcome_on = Date(null=True)
+    termination_reason = Text(null=True)  # art. 48 code (data/legal_aid.json)
+    priority = Boolean(default=False)  # art. 44: handled first
+    priority_ground = Text(null=True)
+    priority_time_limit = Text(null=True)
+    priority_due_on = Date(null=True)
+    papers_pending = Boolean(default=False)  # aid given before the papers
+    papers_completed_on = Date(null=True)
+    means_test_waived = Boolean(default=False)  # arts. 32, 42
+    means_test_ground = Text(null=True)
+    objection_received_on = Date(null=True)
+    objection_against = Text(null=True)  # refusal | termination
+    objection_bureau = Text(null=True)
+    objection_decided_on = Date(null=True)
+    objection_result = Text(null=True)  # upheld | rejected
     recorded_by = Integer(null=True)
     recorded_at = Timestamptz(default=TimestamptzNow())
 
