@@ -1,5 +1,6 @@
 """Records as practitioners run them: case numbers as given, confirmable
-pre-filing judicial mediation, legal aid as the Legal Aid Law names it.
+pre-filing judicial mediation, legal aid as the Legal Aid Law names it,
+and labour arbitration as a linked external record.
 
 - ``lawsuit.case_number_as_given``: the number as typed or pushed; the key
   (ASCII parentheses) stays in ``case_number``, so rows stored before keep
@@ -16,6 +17,8 @@ pre-filing judicial mediation, legal aid as the Legal Aid Law names it.
   grassroots legal-service worker, volunteer or the centre's staff) and the
   termination reason (art. 48). Assigned lawyers are copied into
   ``worker_name``/``worker_kind``; ``lawyer_name`` is kept for one version.
+- ``arbitration``: a labour arbitration (劳动人事争议仲裁) recorded on a case,
+  and ``clock.record_kind`` may now name it.
 
 No case event is rewritten; records already open keep working.
 """
@@ -26,7 +29,7 @@ from casework.db import execute_script
 
 ID = "2026-11-28T13:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "records: case numbers as given, pre-filing confirmation, legal aid as the law names it"
+DESCRIPTION = "records: case numbers as given, pre-filing confirmation, legal aid as the law names it, arbitration"
 
 SQL = r"""
 ALTER TABLE lawsuit ADD COLUMN case_number_as_given text CHECK (length(case_number_as_given) > 0);
@@ -78,6 +81,42 @@ BEGIN
 END $$;
 ALTER TABLE legal_aid_record ADD CONSTRAINT legal_aid_record_worker_assigned
     CHECK ((worker_name IS NULL) = (assigned_on IS NULL));
+
+-- A labour arbitration (劳动人事争议仲裁) recorded on a case: the commission's
+-- steps are tracked here, its record is the commission's.
+CREATE TABLE arbitration (
+    id              bigserial PRIMARY KEY,
+    case_id         bigint NOT NULL REFERENCES case_file(id) ON DELETE RESTRICT,
+    proceeding_id   bigint NOT NULL REFERENCES proceeding(id) ON DELETE RESTRICT,
+    commission      text NOT NULL CHECK (length(commission) > 0),
+    -- the commission's number as given (no national format), and its key
+    case_number     text CHECK (length(case_number) > 0),
+    case_number_key text,
+    applied_on      date NOT NULL,
+    cause           text NOT NULL DEFAULT '',
+    accepted_on     date CHECK (accepted_on >= applied_on),
+    not_accepted_on date CHECK (not_accepted_on >= applied_on),
+    result          text CHECK (result IN ('award', 'mediation', 'withdrawal')),
+    result_on       date CHECK (result_on >= applied_on),
+    -- a final award (终局裁决, 劳动争议调解仲裁法 art. 47)
+    final_award     boolean,
+    served_on       date CHECK (served_on >= result_on),
+    recorded_by     integer REFERENCES app_user(id) ON DELETE RESTRICT,
+    recorded_at     timestamptz NOT NULL DEFAULT casework_now(),
+    updated_at      timestamptz NOT NULL DEFAULT casework_now(),
+    CHECK ((case_number IS NULL) = (case_number_key IS NULL)),
+    CHECK (accepted_on IS NULL OR not_accepted_on IS NULL),
+    CHECK ((result IS NULL) = (result_on IS NULL)),
+    CHECK (final_award IS NULL OR result = 'award'),
+    CHECK (served_on IS NULL OR result IN ('award', 'mediation'))
+);
+CREATE INDEX arbitration_case_idx ON arbitration (case_id, id);
+CREATE UNIQUE INDEX arbitration_case_number_idx ON arbitration (case_id, case_number_key)
+    WHERE case_number_key IS NOT NULL;
+
+ALTER TABLE clock DROP CONSTRAINT clock_record_kind_check;
+ALTER TABLE clock ADD CONSTRAINT clock_record_kind_check
+    CHECK (record_kind IN ('agreement', 'judicial_confirmation', 'legal_aid', 'lawsuit', 'arbitration'));
 """
 
 

@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from casework.access.auth import requires
-from casework.records import legal_aid, litigation, mediation, reconsideration, service
+from casework.records import arbitration, legal_aid, litigation, mediation, reconsideration, service
 from casework.records import schemas as s
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
@@ -117,7 +117,8 @@ class OutcomeRecordController(Controller):
 
 
 class LitigationRecordController(Controller):
-    """Lawsuits linked by court case number, and legal-aid applications."""
+    """Linked external records: lawsuits by court case number, labour
+    arbitrations, and legal-aid applications."""
 
     path = "/api/v1/cases/{reference:str}"
     tags = ["records"]
@@ -148,6 +149,35 @@ class LitigationRecordController(Controller):
                               if_match: IfMatch = None) -> Response[Any]:
         return written(await litigation.record_hearing(reference, record_id, data, actor=request.user,
                                                        if_match=if_match), 201)
+
+    @get("/arbitrations", guards=READ, summary="Labour arbitrations (劳动人事争议仲裁) of the case")
+    async def list_arbitrations(self, request: Request, reference: str) -> dict[str, Any]:
+        return await service.read(reference, "arbitrations", request.user)
+
+    @get("/arbitrations/{record_id:int}", guards=READ, summary="One labour arbitration")
+    async def get_arbitration(self, request: Request, reference: str, record_id: int) -> Any:
+        return await service.read(reference, "arbitrations", request.user, record_id)
+
+    @post("/arbitrations", guards=WRITE, status_code=201,
+          summary="Record the application the arbitration commission received: its 5 days to accept start")
+    async def create_arbitration(self, request: Request, reference: str, data: s.ArbitrationCreate,
+                                 if_match: IfMatch = None) -> Response[Any]:
+        return written(await arbitration.record_application(reference, data, actor=request.user,
+                                                            if_match=if_match), 201)
+
+    @post("/arbitrations/{record_id:int}/progress", guards=WRITE, status_code=200,
+          summary="The commission's steps: accepted or not, award (or mediation, withdrawal), award served")
+    async def arbitration_progress(self, request: Request, reference: str, record_id: int,
+                                   data: s.ArbitrationProgress, if_match: IfMatch = None) -> Response[Any]:
+        return written(await arbitration.record_progress(reference, record_id, data, actor=request.user,
+                                                         if_match=if_match))
+
+    @post("/arbitrations/{record_id:int}/extension", guards=WRITE, status_code=200,
+          summary="The commission's chair extends the 45 days to the award (up to 15 days, once, within them)")
+    async def arbitration_extension(self, request: Request, reference: str, record_id: int,
+                                    data: s.ArbitrationExtension, if_match: IfMatch = None) -> Response[Any]:
+        return written(await arbitration.extend_award(reference, record_id, data, actor=request.user,
+                                                      if_match=if_match))
 
     @get("/legal-aid", guards=READ, summary="Legal-aid applications of the case's parties")
     async def list_legal_aid(self, request: Request, reference: str) -> dict[str, Any]:

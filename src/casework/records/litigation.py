@@ -16,7 +16,6 @@ days); an appeal (``second_instance``) answers it.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from casework import timeutil
@@ -116,16 +115,8 @@ async def _court_received(conn: Any, case: dict[str, Any], lawsuit_id: int, file
 async def _follow_suit(conn: Any, case: dict[str, Any], state: str, on, journal: Journal, *,
                        from_states: tuple[str, ...], outcome: str | None = None) -> None:
     """A litigation proceeding tracks its court's steps (the court's record is external)."""
-    proceeding = await conn.fetchrow("SELECT * FROM proceeding WHERE id = $1", case["current_proceeding_id"])
-    if proceeding["track"] != "litigation" or proceeding["state"] not in from_states:
-        return
-    stamp = dt.datetime.combine(on, dt.time(12), timeutil.CHINA_TZ)
-    await conn.execute(
-        """UPDATE proceeding SET state = $2, outcome = coalesce($3, outcome),
-               accepted_at = CASE WHEN $2 = 'accepted' THEN $4 ELSE accepted_at END,
-               concluded_at = CASE WHEN $2 IN ('concluded', 'not_accepted') THEN $4 ELSE concluded_at END
-           WHERE id = $1""", proceeding["id"], state, outcome, stamp)
-    journal.add("court_step_recorded", {"state": state, "on": str(on), "outcome": outcome}, proceeding["id"])
+    await records.follow_external(conn, case, "litigation", state, on, journal, from_states=from_states,
+                                  outcome=outcome)
 
 
 async def _linked_suit(conn: Any, case: dict[str, Any], lawsuit_id: int, actor: Principal) -> None:

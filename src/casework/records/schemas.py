@@ -31,6 +31,7 @@ WorkerKind = Literal["lawyer", "grassroots_legal_worker", "volunteer", "centre_s
 StatedPriority = Literal["urgent_preservation", "other_rule"]
 Code = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 CaseNumberText = Annotated[str, Meta(min_length=1, max_length=60)]
+ArbitrationResult = Literal["award", "mediation", "withdrawal"]
 
 
 # ---------------------------------------------------------------- mediation
@@ -327,3 +328,49 @@ class LegalAidRead(Struct):
     recorded_at: dt.datetime
     clocks: list[dict[str, Any]]
     objection: dict[str, Any] | None = None
+
+
+# ---------------------------------------------------------------- labour arbitration
+
+class ArbitrationCreate(Struct, forbid_unknown_fields=True):
+    """A labour arbitration application (劳动人事争议仲裁) the commission received."""
+
+    commission: Short  # the labour and personnel dispute arbitration commission
+    applied_on: dt.date  # the commission's receipt of the application
+    case_number: Annotated[str, Meta(min_length=1, max_length=100)] | None = None  # as the commission wrote it
+    cause: Annotated[str, Meta(max_length=200)] = ""
+
+
+class ArbitrationProgress(Struct, forbid_unknown_fields=True):
+    accepted_on: dt.date | None = None  # 受理
+    not_accepted_on: dt.date | None = None  # 不予受理
+    result: ArbitrationResult | None = None  # award: 仲裁裁决; mediation: 仲裁调解书; withdrawal: 撤回申请
+    result_on: dt.date | None = None
+    final_award: bool | None = None  # 终局裁决 (art. 47): only the worker may sue against it
+    served_on: dt.date | None = None  # the party received the award: its 15 days to sue start
+    case_number: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+
+
+class ArbitrationExtension(Struct, forbid_unknown_fields=True):
+    days: Annotated[int, Meta(ge=1, le=15)]
+    approver: Short  # the commission's chair
+    reason: Text
+    granted_on: dt.date | None = None
+
+
+class ArbitrationRead(Struct):
+    id: int
+    proceeding_id: int
+    commission: str
+    case_number: str | None  # as given
+    cause: str
+    applied_on: dt.date
+    accepted_on: dt.date | None
+    not_accepted_on: dt.date | None
+    result: str | None
+    result_on: dt.date | None
+    final_award: bool | None
+    served_on: dt.date | None
+    recorded_at: dt.datetime
+    updated_at: dt.datetime
+    clocks: list[dict[str, Any]]

@@ -153,6 +153,24 @@ async def record_event(
 
 # ---------------------------------------------------------------- reading
 
+async def follow_external(conn: Any, case: dict[str, Any], track: str, state: str, on: dt.date, journal: Journal, *,
+                          from_states: tuple[str, ...], outcome: str | None = None) -> None:
+    """A proceeding on an external track (a court's, an arbitration
+    commission's) follows the steps its record shows: the body's own record
+    is outside this system, so there is no action to take here."""
+    proceeding = await conn.fetchrow("SELECT * FROM proceeding WHERE id = $1", case["current_proceeding_id"])
+    if proceeding["track"] != track or proceeding["state"] not in from_states:
+        return
+    stamp = dt.datetime.combine(on, dt.time(12), timeutil.CHINA_TZ)
+    await conn.execute(
+        """UPDATE proceeding SET state = $2, outcome = coalesce($3, outcome),
+               accepted_at = CASE WHEN $2 = 'accepted' THEN $4 ELSE accepted_at END,
+               concluded_at = CASE WHEN $2 IN ('concluded', 'not_accepted') THEN $4 ELSE concluded_at END
+           WHERE id = $1""", proceeding["id"], state, outcome, stamp)
+    journal.add("court_step_recorded", {"track": track, "state": state, "on": str(on), "outcome": outcome},
+                proceeding["id"])
+
+
 async def _record_clocks(conn: Any, case_id: int, kinds: tuple[str, ...]) -> dict[tuple[str, int], list[dict]]:
     rows = await conn.fetch(
         "SELECT * FROM clock WHERE case_id = $1 AND record_kind = ANY($2::text[]) ORDER BY id", case_id, list(kinds)
@@ -308,9 +326,24 @@ def _legal_aid_read(r: Any, clocks: list[dict[str, Any]]) -> s.LegalAidRead:
     )
 
 
+async def arbitrations(conn: Any, case_id: int, arbitration_id: int | None = None) -> list[s.ArbitrationRead]:
+    rows = await conn.fetch(
+        "SELECT * FROM arbitration WHERE case_id = $1 AND ($2::bigint IS NULL OR id = $2) ORDER BY applied_on, id",
+        case_id, arbitration_id,
+    )
+    clocks = await _record_clocks(conn, case_id, ("arbitration",)) if rows else {}
+    return [s.ArbitrationRead(
+        id=r["id"], proceeding_id=r["proceeding_id"], commission=r["commission"], case_number=r["case_number"],
+        cause=r["cause"], applied_on=r["applied_on"], accepted_on=r["accepted_on"],
+        not_accepted_on=r["not_accepted_on"], result=r["result"], result_on=r["result_on"],
+        final_award=r["final_award"], served_on=r["served_on"], recorded_at=r["recorded_at"],
+        updated_at=r["updated_at"], clocks=clocks.get(("arbitration", r["id"]), []),
+    ) for r in rows]
+
+
 # The keys of records_for_case, in its order (intake answers them empty).
 RECORD_KINDS = ("sessions", "agreements", "judicial_confirmations", "reconsideration_decisions", "lawsuits",
-                "legal_aid", "notices")
+                "arbitrations", "legal_aid", "notices")
 
 
 async def records_for_case(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
@@ -321,6 +354,7 @@ async def records_for_case(conn: Any, case_id: int, actor: Principal) -> dict[st
         "judicial_confirmations": await confirmations(conn, case_id),
         "reconsideration_decisions": await decisions(conn, case_id),
         "lawsuits": await lawsuits(conn, case_id, actor),
+        "arbitrations": await arbitrations(conn, case_id),
         "legal_aid": await legal_aid(conn, case_id),
         "notices": await notices.notices_for_case(conn, case_id),
     }
@@ -328,7 +362,7 @@ async def records_for_case(conn: Any, case_id: int, actor: Principal) -> dict[st
 
 READERS = {
     "sessions": sessions, "agreements": agreements, "judicial_confirmations": confirmations,
-    "reconsideration_decisions": decisions, "legal_aid": legal_aid,
+    "reconsideration_decisions": decisions, "legal_aid": legal_aid, "arbitrations": arbitrations,
 }
 
 

@@ -122,6 +122,28 @@ class LegalAidRecord(Table):
     recorded_at = Timestamptz(default=TimestamptzNow())
 
 
+class Arbitration(Table):
+    """A labour arbitration (劳动人事争议仲裁) recorded on one case."""
+
+    id = BigSerial(primary_key=True)
+    case_id = BigInt()
+    proceeding_id = BigInt()
+    commission = Text()
+    case_number = Text(null=True)  # as given
+    case_number_key = Text(null=True)
+    applied_on = Date()
+    cause = Text(default="")
+    accepted_on = Date(null=True)
+    not_accepted_on = Date(null=True)
+    result = Text(null=True)  # award | mediation | withdrawal
+    result_on = Date(null=True)
+    final_award = Boolean(null=True)
+    served_on = Date(null=True)
+    recorded_by = Integer(null=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 class InboundEvent(Table):
     id = BigSerial(primary_key=True)
     system = Text()
