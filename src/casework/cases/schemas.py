@@ -13,6 +13,7 @@ from casework.notices.schemas import NoticeRead
 from casework.proceedings.tracks import track_codes
 from casework.records.schemas import (
     AgreementRead,
+    ArbitrationRead,
     ConfirmationRead,
     DecisionRead,
     LawsuitRead,
@@ -252,6 +253,7 @@ class CaseDetail(Struct):
     judicial_confirmations: list[ConfirmationRead]
     reconsideration_decisions: list[DecisionRead]
     lawsuits: list[LawsuitRead]
+    arbitrations: list[ArbitrationRead]
     legal_aid: list[LegalAidRead]
     notices: list[NoticeRead]
     feedback: list[FeedbackRead]
