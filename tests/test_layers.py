@@ -29,6 +29,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                    "casework.access.users", "casework.access.login", "casework.supervision.*",
                    "casework.reference.seed", "casework.personal.rotation")),
     ("domain", ("casework.proceedings.service", "casework.proceedings.act", "casework.proceedings.handlers",
+                "casework.proceedings.steps", "casework.proceedings.acceptance", "casework.proceedings.handling",
+                "casework.proceedings.moving_on",
                 "casework.notices.service", "casework.deadlines.*", "casework.routing.*", "casework.reference.*",
                 "casework.cases.core", "casework.cases.events", "casework.cases.identity", "casework.access.*",
                 "casework.admin_log")),
