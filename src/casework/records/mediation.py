@@ -20,6 +20,7 @@ Not said: not confirmable, as judicial mediation agreements were before.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from casework import timeutil
@@ -192,12 +193,17 @@ async def confirmation_accepted(
             raise invalid([{"field": "accepted_on", "message": "must not be before applied_on"}])
         await conn.execute("UPDATE judicial_confirmation SET accepted_on = $2 WHERE id = $1", confirmation_id,
                            data.accepted_on)
-        await records.log(conn, case, "confirmation_accepted", {
-            "confirmation_id": confirmation_id, "accepted_on": str(data.accepted_on)}, actor)
-        await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
-                                   record_id=confirmation_id, event="confirmation_accepted", on=data.accepted_on,
-                                   actor=actor)
-        return await records.answered(conn, case, records.confirmations, confirmation_id)
+        return await _court_step(conn, case, actor, confirmation_id, "confirmation_accepted", data.accepted_on,
+                                 {"accepted_on": str(data.accepted_on)})
+
+
+async def _court_step(conn: Any, case: dict[str, Any], actor: Principal, confirmation_id: int, event: str,
+                      on: dt.date, logged: dict[str, Any]) -> tuple[Any, str]:
+    """The court's step on a confirmation: its case event, the clock events, the answer."""
+    await records.log(conn, case, event, {"confirmation_id": confirmation_id, **logged}, actor)
+    await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
+                               record_id=confirmation_id, event=event, on=on, actor=actor)
+    return await records.answered(conn, case, records.confirmations, confirmation_id)
 
 
 async def confirmation_ruled(
@@ -213,13 +219,8 @@ async def confirmation_ruled(
         await conn.execute(
             "UPDATE judicial_confirmation SET ruling_number = $2, ruled_on = $3, result = $4 WHERE id = $1",
             confirmation_id, data.ruling_number.strip(), data.ruled_on, data.result)
-        await records.log(conn, case, "confirmation_ruled", {
-            "confirmation_id": confirmation_id, "ruling_number": data.ruling_number.strip(),
-            "ruled_on": str(data.ruled_on), "result": data.result}, actor)
-        await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
-                                   record_id=confirmation_id, event="confirmation_ruled", on=data.ruled_on,
-                                   actor=actor)
-        return await records.answered(conn, case, records.confirmations, confirmation_id)
+        return await _court_step(conn, case, actor, confirmation_id, "confirmation_ruled", data.ruled_on, {
+            "ruling_number": data.ruling_number.strip(), "ruled_on": str(data.ruled_on), "result": data.result})
 
 
 async def extend_ruling(
