@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import AsyncIterator
 
-import swagger_ui_bundle
+import swagger_ui
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from casework.access.auth import build_jwt_auth
-from casework.admin import admin_handler
 from casework.access.controller import AuthController, UserController
+from casework.admin import admin_handler
 from casework.audit.controller import AuditController
 from casework.backlog.controller import BacklogController, CaseExportController
 from casework.cases.controller import CaseController
 from casework.dashboard.controller import dashboard_assets, dashboard_page
-from casework.proceedings.controller import ACTION_ROUTES, ActionController
 from casework.db import pool_lifespan
 from casework.deadlines.controller import CalendarController
 from casework.deadlines.sweep import run_periodically
@@ -33,14 +32,15 @@ from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
 from casework.middleware import BodyDeadlineMiddleware, RequestContextMiddleware
 from casework.notices.controller import NoticeController
+from casework.openapi_doc import document_problem_responses, operation_id
 from casework.personal.controller import PersonalDataController
+from casework.proceedings.controller import ACTION_ROUTES, ActionController
 from casework.public.controller import PublicController
 from casework.records.controller import LitigationRecordController, OutcomeRecordController
-from casework.openapi_fix import document_problem_responses
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
-from casework.sync.controller import SyncController
 from casework.settings import Settings, get_settings
+from casework.sync.controller import SyncController
 from casework.webhooks import dispatcher as webhook_dispatcher
 from casework.webhooks.controller import WebhookController
 
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         version="0.1.0",
         description="Petition and dispute-resolution case tracker. Errors are RFC 9457 problem+json.",
         path="/schema",
+        operation_id_creator=operation_id,
         render_plugins=[
             SwaggerRenderPlugin(
                 js_url="/static/swagger/swagger-ui-bundle.js",
@@ -77,10 +78,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 favicon="<link rel='icon' type='image/png' href='/static/swagger/favicon-32x32.png'>",
             )
         ],
-        components=Components(
-            security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
-        ),
-        security=[{"BearerToken": []}],
     )
     app = Litestar(
         route_handlers=[
@@ -92,7 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
             admin_handler(),
             create_static_files_router(
-                path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],
+                path="/static/swagger", directories=[Path(swagger_ui.__file__).parent / "static"],
                 include_in_schema=False, opt={"exclude_from_auth": True},
             ),
         ],

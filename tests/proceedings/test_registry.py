@@ -74,6 +74,7 @@ def test_every_action_has_a_handler_a_body_a_term_and_a_route():
     handlers.py and tracks.json (its words); the route follows from the body.
     Forgetting one fails here."""
     from casework.app import create_app
+    from casework.openapi_doc import camel
     from casework.proceedings.handlers import HANDLERS
     from casework.proceedings.schemas import ACTION_BODIES
     from casework.proceedings.transitions import ACTIONS
@@ -86,5 +87,5 @@ def test_every_action_has_a_handler_a_body_a_term_and_a_route():
     paths = create_app().openapi_schema.to_schema()["paths"]
     for action in ACTIONS:
         operation = paths[f"/api/v1/cases/{{reference}}/actions/{action}"]["post"]
-        assert operation["operationId"] == f"case_{action}"
+        assert operation["operationId"] == f"{camel(action)}Action"
         assert operation["requestBody"]["content"]["application/json"]["schema"]["type"] == "object"

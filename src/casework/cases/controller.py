@@ -71,5 +71,5 @@ class CaseController(Controller):
         return Response(body, headers={"ETag": core.etag(body.id, body.version)})
 
     @get("/{reference:str}/events", guards=[requires("case.read")], summary="The case's append-only timeline")
-    async def list_events(self, request: Request, reference: str) -> CaseEventList:
+    async def list_case_events(self, request: Request, reference: str) -> CaseEventList:
         return await read.case_events(reference, request.user)

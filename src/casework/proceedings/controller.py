@@ -18,6 +18,7 @@ from casework.access.auth import requires
 from casework.cases import core
 from casework.cases import read as cases
 from casework.cases.schemas import CaseDetail
+from casework.openapi_doc import camel
 from casework.openapi_shapes import operation_with_body
 from casework.proceedings import queue, service
 from casework.proceedings.schemas import ACTION_BODIES, WorkQueue
@@ -48,7 +49,7 @@ def _action_route(action: str, shape: type) -> HTTPRouteHandler:
 
     return post(
         f"/api/v1/cases/{{reference:str}}/actions/{action}", guards=[requires("case.act")], status_code=200,
-        name=f"case-action-{action}", operation_id=f"case_{action}", tags=["proceedings"],
+        name=f"case-action-{action}", operation_id=f"{camel(action)}Action", tags=["proceedings"],
         summary=f"{label.label_en} ({label.label_zh})",
         description=f"{(shape.__doc__ or '').strip()}\n\n{_ABOUT}".strip(),
         operation_class=operation_with_body(shape, f"{action}: {shape.__name__}"),
