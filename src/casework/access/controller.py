@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import CacheControlHeader
@@ -11,19 +10,29 @@ from litestar.datastructures import CacheControlHeader
 from casework.access import service, users
 from casework.access.auth import issue_token, requires
 from casework.access.login import sign_in
-from casework.access.schemas import PasswordChange, TokenRequest, UserCreate, UserList, UserRead, UserUpdate
+from casework.access.schemas import (
+    Me,
+    PasswordChange,
+    TokenAnswer,
+    TokenRequest,
+    UserCreate,
+    UserList,
+    UserRead,
+    UserUpdate,
+)
 from casework.problems import Problem
 from casework.settings import get_settings
 
 
-def _token_response(request: Request, principal: service.Principal, auth_time: int | None) -> dict[str, Any]:
-    return {
-        "access_token": issue_token(request.app.state.jwt_auth, principal, auth_time),
-        "token_type": "bearer",
-        "expires_in": get_settings().access_token_minutes * 60,
-        "user": {"id": principal.id, "username": principal.username, "role": principal.role,
-                 "jurisdiction": principal.jurisdiction, "body_id": principal.body_id},
-    }
+def _me(principal: service.Principal) -> Me:
+    return Me(id=principal.id, username=principal.username, role=principal.role,
+              jurisdiction=principal.jurisdiction, body_id=principal.body_id)
+
+
+def _token_response(request: Request, principal: service.Principal, auth_time: int | None) -> TokenAnswer:
+    return TokenAnswer(access_token=issue_token(request.app.state.jwt_auth, principal, auth_time),
+                       token_type="bearer", expires_in=get_settings().access_token_minutes * 60,
+                       user=_me(principal))
 
 
 class AuthController(Controller):
@@ -33,7 +42,7 @@ class AuthController(Controller):
 
     @post("/token", summary="Exchange a username and password for a bearer token", status_code=200,
           description="Failed sign-ins are throttled per account and per address: 429 with Retry-After.")
-    async def token(self, request: Request, data: TokenRequest) -> dict[str, Any]:
+    async def token(self, request: Request, data: TokenRequest) -> TokenAnswer:
         address = request.client.host if request.client else "unknown"
         principal = await sign_in(data.username, data.password, address)
         if principal is None:
@@ -42,7 +51,7 @@ class AuthController(Controller):
 
     @post("/refresh", guards=[requires("session.use")], status_code=200,
           summary="A fresh access token for a still-valid one, up to the session's maximum age")
-    async def refresh(self, request: Request) -> dict[str, Any]:
+    async def refresh(self, request: Request) -> TokenAnswer:
         auth_time = request.auth.extras.get("auth_time")
         max_age = get_settings().session_max_hours * 3600
         if not isinstance(auth_time, int) or time.time() - auth_time > max_age:
@@ -56,10 +65,8 @@ class AuthController(Controller):
         await users.change_own_password(request.user, data.current_password, data.new_password, address=address)
 
     @get("/me", guards=[requires("session.use")], summary="Who the token belongs to")
-    async def me(self, request: Request) -> dict[str, Any]:
-        user = request.user
-        return {"id": user.id, "username": user.username, "role": user.role,
-                "jurisdiction": user.jurisdiction, "body_id": user.body_id}
+    async def me(self, request: Request) -> Me:
+        return _me(request.user)
 
 
 class UserController(Controller):

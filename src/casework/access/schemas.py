@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
@@ -54,3 +54,22 @@ class UserRead(Struct):
 
 class UserList(Struct):
     items: list[UserRead]
+
+
+class Me(Struct):
+    """Who a token belongs to."""
+
+    id: int
+    username: str
+    role: str
+    jurisdiction: str
+    body_id: int | None
+
+
+class TokenAnswer(Struct):
+    """A bearer token (send it as ``Authorization: Bearer …``) and whom it is for."""
+
+    access_token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+    user: Me
