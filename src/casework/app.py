@@ -39,6 +39,7 @@ from casework.records.controller import LitigationRecordController, OutcomeRecor
 from casework.openapi_fix import document_problem_responses
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
+from casework.supervision.controller import CaseSupervisionController, SupervisionController
 from casework.sync.controller import SyncController
 from casework.settings import Settings, get_settings
 from casework.webhooks import dispatcher as webhook_dispatcher
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OutcomeRecordController, LitigationRecordController, NoticeController, InboundEventController,
             PersonalDataController, AuditController, PublicController,
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
+            CaseSupervisionController, SupervisionController,
             admin_handler(),
             create_static_files_router(
                 path="/static/swagger", directories=[swagger_ui_bundle.swagger_ui_path],

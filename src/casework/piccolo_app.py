@@ -14,6 +14,7 @@ from casework.records.tables import (
 )
 from casework.reference.tables import Body, Category, Division
 from casework.routing.tables import RoutingDecision, RoutingRule
+from casework.supervision.tables import Supervision
 from casework.webhooks.tables import WebhookDelivery, WebhookSubscription
 
 
@@ -33,7 +34,7 @@ APP_CONFIG = AppConfig(
         Proceeding, Clock, RoutingDecision,
         WebhookSubscription, WebhookDelivery,
         MediationAgreement, JudicialConfirmation, ReconsiderationDecision, Lawsuit, LawsuitCase, LawsuitHearing,
-        LegalAidRecord, InboundEvent,
+        LegalAidRecord, InboundEvent, Supervision,
     ],
     migration_dependencies=[],
     commands=[],

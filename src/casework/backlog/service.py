@@ -207,9 +207,11 @@ SELECT c.id, c.reference, c.kind, c.summary, c.category_code, cat.label_zh AS ca
        c.division_code, dv.name_zh AS division_name, c.track, c.stage, c.body_id,
        bo.name_zh AS body_name, c.received_at, b.due_on,
        k.id AS clock_id, k.time_limit_code, k.state AS clock_state, tl.step_zh, tl.step_en,
-       EXISTS (SELECT 1 FROM case_event e WHERE e.case_id = c.id AND e.type = 'supervised') AS supervised
+       sv.n AS supervision_open, sv.respond_by AS supervision_respond_by
 FROM backlog_case b
 JOIN case_file c ON c.id = b.case_id
+LEFT JOIN LATERAL (SELECT count(*) AS n, min(s.respond_by) AS respond_by FROM supervision s
+                   WHERE s.case_id = b.case_id AND s.state = 'open') sv ON true
 LEFT JOIN LATERAL (SELECT * FROM clock k WHERE k.case_id = b.case_id AND k.state = 'running' AND k.whose = 'body'
                    ORDER BY k.due_on, k.id LIMIT 1) k ON true
 LEFT JOIN time_limit tl ON tl.code = k.time_limit_code
@@ -261,7 +263,10 @@ def due_item(row: Any, cal: HolidayCalendar, today: dt.date) -> dict[str, Any]:
         "stage": row["stage"], "stage_zh": STAGE_ZH.get(row["stage"], row["stage"]),
         "body_id": row["body_id"], "body_name": row["body_name"], "received_at": row["received_at"],
         "clock": None, "days_overdue": 0, "working_days_overdue": 0, "working_days_left": None,
-        "supervised": row["supervised"],
+        # Under supervision: an open supervision item (督办) on the case, opened by a
+        # supervisor or by the sweep on a breach; closing the last one clears it.
+        "supervised": row["supervision_open"] > 0, "supervision_open": row["supervision_open"],
+        "supervision_respond_by": row["supervision_respond_by"],
     }
     if due_on is not None:
         left = working_days_until(cal, today, due_on)
