@@ -84,7 +84,7 @@ async def summary(
     within = scope_for(actor, division)
     base = {"as_of": today, "due_soon_until": soon, "group_by": group_by}
     if within is None:
-        return {**base, "scope": division, "scope_name": None, "source": "none",
+        return {**base, "scope": division, "scope_name": None, "scope_path": [], "source": "none",
                 "totals": {"open": 0, "overdue": 0, "due_soon": 0}, "groups": []}
     scope = within.prefix
     child = child_length(scope)
@@ -103,6 +103,7 @@ async def summary(
         total = {k: sum(r[k] for r in totals) for k in ("open", "overdue", "due_soon")}
         labels = await _labels(conn, scope, [r["key"] for r in rows])
         scope_name = await _division_name(conn, scope)
+        scope_path = await division_path(conn, scope)
     groups = []
     for row in rows:
         key = {k: (v if v != "" else None) for k, v in row["key"].items()}
@@ -116,8 +117,8 @@ async def summary(
                and not key["division"].endswith("0" * (len(key["division"]) - len(scope))) else {}),
         })
     groups.sort(key=lambda g: (-g["open"], g["label"]))
-    return {**base, "scope": scope, "scope_name": scope_name, "source": source, "totals": total,
-            "groups": groups}
+    return {**base, "scope": scope, "scope_name": scope_name, "scope_path": scope_path, "source": source,
+            "totals": total, "groups": groups}
 
 
 def _counts(row: Any) -> dict[str, int]:
@@ -159,6 +160,18 @@ async def _grouped(
         {"key": {dim: r[f"g{i}"] for i, dim in enumerate(group_by)}, "value": None, **_counts(r)}
         for r in rows if r["open"]
     ]
+
+
+async def division_path(conn: Any, prefix: str) -> list[dict[str, str]]:
+    """The named levels from the province down to ``prefix``, for breadcrumbs:
+    [{"prefix": "14", "name": "山西省"}, {"prefix": "1404", "name": "长治市"}, ...]."""
+    levels = [prefix[:n] for n in LEVEL_LENGTHS[1:] if n <= len(prefix)]
+    if not levels:
+        return []
+    rows = await conn.fetch("SELECT code, name_zh FROM division WHERE code = ANY($1::text[])",
+                            [p.ljust(12, "0") for p in levels])
+    names = {r["code"]: r["name_zh"] for r in rows}
+    return [{"prefix": p, "name": names.get(p.ljust(12, "0"), p)} for p in levels]
 
 
 async def _division_name(conn: Any, prefix: str) -> str | None:
