@@ -17,7 +17,7 @@ from typing import Any
 from casework.access.service import Principal
 from casework.backlog import service
 from casework.backlog.metrics import DEFINITIONS, on_time_counts, rate
-from casework.backlog.schemas import Crumb, Period, Rankings, RankingRow
+from casework.backlog.schemas import Crumb, Period, RankingRow, Rankings
 from casework.db import connection
 from casework.problems import invalid
 

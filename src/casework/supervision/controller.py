@@ -12,7 +12,12 @@ from litestar.params import Parameter
 from casework.access.auth import requires
 from casework.supervision import service
 from casework.supervision.schemas import (
-    CaseSupervision, CloseRequest, ResponseCreate, State, SupervisionItem, SupervisionList,
+    CaseSupervision,
+    CloseRequest,
+    ResponseCreate,
+    State,
+    SupervisionItem,
+    SupervisionList,
 )
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
