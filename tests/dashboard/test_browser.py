@@ -115,6 +115,10 @@ def table(driver, test_id: str) -> dict[str, dict[str, str]]:
     }
 
 
+def as_shown(group: dict) -> dict[str, str]:
+    return {k: f"{group[k]:,}" for k in ("open", "overdue", "due_soon")}
+
+
 def pct(rate) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
@@ -201,6 +205,10 @@ def test_a_bureau_chiefs_morning(live_server, morning, browser):
     assert text(browser, '[data-test="total-due-soon"]') == f"{totals['due_soon']:,}"
     assert text(browser, '[data-test="total-supervised"]') == f"{get('/api/v1/supervision', state='open')['total']:,}"
     assert text(browser, '[data-test="scope-name"]') == "长治市"
+    tracks = get("/api/v1/backlog/summary", group_by="track")
+    assert table(browser, "by-track") == {g["key"]["track"]: as_shown(g) for g in tracks["groups"]}
+    aging = {b["bucket"]: f"{b['open']:,}" for b in get("/api/v1/backlog/aging")["buckets"]}
+    assert {k: v["open"] for k, v in table(browser, "aging").items()} == aging
     period = {"from": month[0], "to": month[1], "previous_from": period_of(browser)[2],
               "previous_to": period_of(browser)[3]}
     ranked = get("/api/v1/backlog/rankings", **period)
@@ -395,6 +403,11 @@ def test_a_bureau_chiefs_morning(live_server, morning, browser):
     wait_ready(browser, f"#/case/{reference}")
     no_page_overflow(browser)
     shot(browser, "13-phone-case")
+    browser.set_window_size(390, 844)
+    browser.get(server + f"/dashboard#/overdue?division={county}")
+    wait_ready(browser, f"#/overdue?division={county}")
+    no_page_overflow(browser)
+    shot(browser, "13-phone-overdue")
     browser.set_window_size(820, 1180)
     browser.get(server + f"/dashboard#/summary?division={county}")
     wait_ready(browser, f"#/summary?division={county}")
@@ -407,6 +420,5 @@ def test_a_bureau_chiefs_morning(live_server, morning, browser):
     wait_ready(browser, "#/sign-in")
     assert browser.find_element(By.ID, "username").is_displayed()
     assert not browser.find_element(By.ID, "nav").is_displayed()
-    assert browser.execute_script("return sessionStorage.length") == 0 or not browser.execute_script(
-        "return sessionStorage.getItem('casework.dashboard.token')")
+    assert browser.execute_script("return sessionStorage.getItem('casework.dashboard.token')") is None
     shot(browser, "15-signed-out")

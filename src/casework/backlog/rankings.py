@@ -47,8 +47,11 @@ def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
 
 def _own_level(prefix: str) -> int:
     """The length of the level a (possibly zero-padded) prefix really names:
-    140403000 names the county 140403, recorded at the county's own level."""
-    return next(n for n in service.LEVEL_LENGTHS if n and not prefix[n:].strip("0")) if prefix.strip("0") else 0
+    140403000 names the county 140403 (cases recorded at the county's own level)."""
+    for length in service.LEVEL_LENGTHS:
+        if not prefix[length:].strip("0"):
+            return length
+    return len(prefix)
 
 
 async def _division_rows(conn: Any, scope: str, depth: int, keys: set[str]) -> dict[str, tuple[str, str | None]]:

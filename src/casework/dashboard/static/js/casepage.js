@@ -5,7 +5,7 @@
 // `supervise`) and closes one; the handling body answers one.
 
 import {
-  $, el, day, moment, get, request, reference, ApiError, session, WHOSE_ZH, CLOCK_STATUS_ZH, ROLE_ZH,
+  $, el, day, moment, get, request, reference, ApiError, session, labelCells, WHOSE_ZH, CLOCK_STATUS_ZH, ROLE_ZH,
   PARTY_ROLE_ZH, KIND_ZH, RISK_ZH, ACTION_ZH, EVENT_ZH,
 } from "./core.js";
 import { crumbs } from "./summary.js";
@@ -60,9 +60,9 @@ function proceedingBlock(p, terms, isCurrent) {
     `开启：${moment(p.opened_at)}`, p.accepted_at ? `受理：${moment(p.accepted_at)}` : null,
     p.concluded_at ? `办结：${moment(p.concluded_at)}` : null].filter(Boolean).join("　"));
   const clocks = p.clocks.length
-    ? el("div", { class: "scroll" }, el("table", { class: "data clocks", "data-test": `clocks-${p.seq}` },
-      el("thead", {}, el("tr", {}, ["时限事项", "谁的时限", "期限", "起算日", "到期日", "状态", ""].map((h) => el("th", {}, h)))),
-      el("tbody", {}, p.clocks.map(clockRow))))
+    ? el("div", { class: "scroll" }, labelCells(el("table", { class: "data clocks", "data-test": `clocks-${p.seq}` },
+      el("thead", {}, el("tr", {}, ["时限事项", "谁的时限", "期限", "起算日", "到期日", "状态", "说明"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, p.clocks.map(clockRow)))))
     : el("p", { class: "muted" }, "本程序没有法定时限");
   return el("section", { class: "proceeding", "data-proceeding": String(p.seq) }, head, facts, clocks);
 }
@@ -157,6 +157,7 @@ function superviseForm() {
 
 async function write(path, body, errorNode) {
   errorNode.textContent = "";
+  $("case-message").textContent = "";
   try {
     await request("POST", path, { body, ifMatch: current.etag });
   } catch (e) {
@@ -210,13 +211,13 @@ export async function renderCase(ref) {
       : el("p", { class: "muted", "data-test": "allowed-actions" }, "当前没有可执行的操作"),
     el("p", { class: "muted" }, "本页只读；督办在此办理，其余操作请在业务系统中办理。"),
     actions.includes("supervise") ? superviseForm() : "");
-  $("case-parties").replaceChildren(el("div", { class: "scroll" }, el("table", { class: "data", "data-test": "parties" },
+  $("case-parties").replaceChildren(el("div", { class: "scroll" }, labelCells(el("table", { class: "data", "data-test": "parties" },
     el("thead", {}, el("tr", {}, ["序号", "身份", "类型", "姓名/名称", "身份证号", "电话", "地址"].map((h) => el("th", {}, h)))),
     el("tbody", {}, detail.parties.map((p) => el("tr", {},
       el("td", {}, String(p.position)), el("td", {}, PARTY_ROLE_ZH[p.role] || p.role),
       el("td", {}, { person: "自然人", organization: "组织", agency: "行政机关" }[p.kind] || p.kind),
       el("td", {}, p.name), el("td", { "data-col": "id_number" }, p.id_number || "—"),
-      el("td", { "data-col": "phone" }, p.phone || "—"), el("td", {}, p.address || "—")))))),
+      el("td", { "data-col": "phone" }, p.phone || "—"), el("td", {}, p.address || "—"))))))),
   el("p", { class: "muted" }, "个人信息已按规定遮蔽。"));
   $("case-proceedings").replaceChildren(...[...detail.proceedings].reverse()
     .map((p) => proceedingBlock(p, terms, p.id === detail.proceeding?.id)));

@@ -66,6 +66,17 @@ export function stackedBar(open, overdue, dueSoon, max) {
   return s;
 }
 
+// On a phone a "stack" table shows each row as a small card: every cell is
+// labelled with its column's heading (CSS shows data-label before it).
+export function labelCells(table) {
+  const headings = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+  for (const row of table.querySelectorAll("tbody tr")) {
+    [...row.children].forEach((cell, i) => { if (headings[i] && !cell.hasAttribute("colspan")) cell.setAttribute("data-label", headings[i]); });
+  }
+  table.classList.add("stack");
+  return table;
+}
+
 export const barLegend = () => el("div", { class: "legend" },
   el("i", { class: "overdue" }), "超期", el("i", { class: "soon" }), "临期", el("i", { class: "rest" }), "其他在办");
 

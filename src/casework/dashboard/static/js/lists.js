@@ -1,7 +1,7 @@
 // The overdue and due-soon lists (with which cases are under supervision),
 // and the list of supervision items in the caller's jurisdiction.
 
-import { $, el, fmt, day, moment, get, request, reference } from "./core.js";
+import { $, el, fmt, day, moment, get, request, reference, labelCells } from "./core.js";
 import { crumbs } from "./summary.js";
 
 let listState = null;
@@ -61,6 +61,7 @@ export async function loadMore() {
   if (!$("due-rows").children.length) {
     $("due-rows").append(el("tr", {}, el("td", { colspan: 9, class: "muted" }, "清单为空")));
   }
+  labelCells($("due-list"));
   listState.cursor = body.next_cursor;
   $("more").hidden = !body.next_cursor;
 }
@@ -115,6 +116,7 @@ export async function moreSupervision() {
   if (!$("supervision-rows").children.length) {
     $("supervision-rows").append(el("tr", {}, el("td", { colspan: 9, class: "muted" }, "没有督办事项")));
   }
+  labelCells($("supervision-list"));
   supervisionState.cursor = body.next_cursor;
   $("supervision-more").hidden = !body.next_cursor;
 }

@@ -280,7 +280,9 @@ export async function renderSummary(params) {
   const [by, depth] = rankKey.split(":");
   const period = { from: dates.from, to: dates.to };
   const previous = { from: dates.previousFrom, to: dates.previousTo };
-  const [byStage, byBody, aging, trends, now, before, ranked, mapped, supervised] = await Promise.all([
+  // The map is the ranking of the level below: one request when the table shows that level too.
+  const mapIsTable = by === "division" && Number(depth) === child;
+  const [byStage, byBody, aging, trends, now, before, ranked, mapOnly, supervised] = await Promise.all([
     get("/backlog/summary", { group_by: "stage", division }),
     get("/backlog/summary", { group_by: "body", division }),
     get("/backlog/aging", { division }),
@@ -288,9 +290,10 @@ export async function renderSummary(params) {
     get("/backlog/metrics", { ...period, division }),
     get("/backlog/metrics", { ...previous, division }),
     get("/backlog/rankings", { by, depth, sort, ...period, previous_from: previous.from, previous_to: previous.to, division }),
-    child ? get("/backlog/rankings", { by: "division", ...period, division }) : Promise.resolve(null),
+    child && !mapIsTable ? get("/backlog/rankings", { by: "division", ...period, division }) : Promise.resolve(null),
     get("/supervision", { state: "open", limit: 1, division }),
   ]);
+  const mapped = mapIsTable ? ranked : mapOnly;
   crumbs($("crumbs"), byTrack.scope_path);
   periodBar(dates, choice, params);
   const t = byTrack.totals;
