@@ -23,7 +23,7 @@ from casework.audit.controller import AuditController
 from casework.backlog.controller import BacklogController, CaseExportController
 from casework.cases.controller import CaseController
 from casework.dashboard.controller import dashboard_assets, dashboard_page
-from casework.proceedings.controller import ActionController
+from casework.proceedings.controller import ACTION_ROUTES, ActionController
 from casework.db import pool_lifespan
 from casework.deadlines.controller import CalendarController
 from casework.deadlines.sweep import run_periodically
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             health, ready,
-            AuthController, UserController, CaseController, ActionController, RoutingController,
+            AuthController, UserController, CaseController, *ACTION_ROUTES, ActionController, RoutingController,
             ReferenceController, CalendarController, WebhookController,
             OutcomeRecordController, LitigationRecordController, NoticeController, InboundEventController,
             PersonalDataController, AuditController, PublicController,

@@ -41,9 +41,29 @@ def test_the_transition_tables_name_only_registered_tracks_and_states():
 def test_routing_rules_time_limits_bodies_and_the_bench_seed_name_registered_tracks():
     r = registry()
     body_kinds = {b["kind"] for b in _data("bodies.json")["bodies"]}
+    assert body_kinds <= set(r.body_kinds), "every kind of body the data holds is registered"
     assert {t.body_kind for t in r.tracks.values()} <= body_kinds
+    for kind in r.body_kinds.values():
+        assert kind.supervised_by is None or kind.supervised_by in r.body_kinds, kind.code
     for rule in _data("routing_rules.json")["routing_rules"]:
         assert rule["track"] in r.tracks and rule["body_kind"] in body_kinds, rule["code"]
     for limit in _data("time_limits.json")["time_limits"]:
         assert limit["track"] in set(r.tracks) | RECORD_SUBJECTS, limit["code"]
     assert {track for track, _ in bench_seed.TRACKS} <= set(r.tracks)
+
+
+def test_every_code_a_client_sends_or_reads_has_its_chinese_term():
+    """A mobile front end never needs its own translation table."""
+    import typing
+
+    from casework.cases.schemas import Channel, Kind, PetitionType
+    from casework.proceedings.transitions import ACTIONS
+
+    words = registry().words
+    assert set(typing.get_args(Channel)) == set(words["channels"])
+    assert set(typing.get_args(Kind)) == set(words["kinds"])
+    assert set(typing.get_args(PetitionType)) == set(words["petition_types"])
+    assert set(ACTIONS) == set(words["actions"])
+    for group in words.values():
+        for word in group.values():
+            assert word.label_zh.strip() and word.label_en.strip(), word

@@ -69,7 +69,8 @@ async def test_a_failed_mediation_escalates_to_reconsideration_and_the_clocks_fo
         assert needed in types
 
 
-async def test_a_petition_goes_through_review_and_re_review_to_termination_and_a_repeat_is_refused(users, db):
+async def test_a_petition_goes_through_review_and_re_review_to_termination_and_a_repeat_is_put_to_an_officer(
+        users, db):
     applicant = person()
     body = petition(category="social_security", parties=[applicant, {"role": "respondent", "kind": "agency",
                                                                       "name": "潞州区社会保险中心"}])
@@ -118,17 +119,36 @@ async def test_a_petition_goes_through_review_and_re_review_to_termination_and_a
     assert ended["status"] == "terminated" and ended["terminated"] is True
     assert [p["track"] for p in ended["proceedings"]] == ["petition", "petition_review", "petition_re_review"]
 
+    # Termination is a finding, not a match: a new petition of the same
+    # applicant in the same category is registered and put to an officer.
+    respondent = {"role": "respondent", "kind": "agency", "name": "潞州区社会保险中心"}
     again = await users["clerk"].post("/api/v1/cases", json=petition(
-        category="social_security", summary="同一事项再次信访",
-        parties=[applicant, {"role": "respondent", "kind": "agency", "name": "潞州区社会保险中心"}]))
+        category="social_security", summary="同一事项再次信访", parties=[applicant, respondent]))
     assert again.status_code == 201, again.text
     repeat = again.json()
-    assert repeat["status"] == "not_accepted" and repeat["not_accepted_reason"] == "terminated_matter"
-    assert repeat["related_case"] == ref
-    assert ref in repeat["receipt_note"]
-    assert repeat["proceeding"]["clocks"] == []
+    assert (repeat["status"], repeat["stage"], repeat["related_case"]) == ("open", "pending_finding", ref)
+    assert "receipt_note" not in repeat  # nothing is told the petitioner before the finding
+    assert [r["reference"] for r in repeat["possible_repeats"]] == [ref]  # the officer's evidence
+    assert [c["time_limit"] for c in repeat["proceeding"]["clocks"]] == ["petition.register_forward"]
     detail = (await users["clerk"].get(f"/api/v1/cases/{repeat['reference']}")).json()
-    assert {k: v for k, v in repeat.items() if k not in ("receipt_code", "receipt_note")} == detail
+    assert {k: v for k, v in repeat.items() if k != "receipt_code"} == detail
+    assert set(detail["allowed_actions"]) == {"withdraw"}  # the clerk does not decide it
+    officer_view = (await officer.get(f"/api/v1/cases/{repeat['reference']}")).json()
+    assert {"find_same_matter", "find_new_matter"} <= set(officer_view["allowed_actions"])
+    same = await act(officer, repeat["reference"], "find_same_matter", {
+        "reason": "与已复核终结事项事实和理由相同", "served": {"method": "in_person", "served_on": str(dt.date.today())}})
+    assert same.status_code == 200, same.text
+    assert (same.json()["status"], same.json()["not_accepted_reason"]) == ("not_accepted", "terminated_matter")
+    assert [n["kind"] for n in same.json()["notices"]] == ["not_accepted_notice"]
+    # Another petition of the same applicant and category is a new matter: it proceeds.
+    other = (await users["clerk"].post("/api/v1/cases", json=petition(
+        category="social_security", summary="另一事项：医保报销", parties=[applicant, respondent]))).json()
+    assert other["stage"] == "pending_finding"
+    new = await act(officer, other["reference"], "find_new_matter", {"reason": "医保报销，与原事项不同"})
+    assert new.status_code == 200 and new.json()["stage"] == "registered"
+    events = (await officer.get(f"/api/v1/cases/{other['reference']}/events")).json()["items"]
+    finding = next(e for e in events if e["type"] == "finding_made")
+    assert finding["data"]["same_matter"] is False
 
 
 async def test_a_late_review_request_is_refused_unless_an_officer_justifies_it(users):

@@ -112,7 +112,8 @@ async def test_decline_records_where_the_party_was_directed(users):
     # A clerk records a party's withdrawal (撤回), nothing else here.
     ("clerk", {"withdraw"}),
     ("auditor", set()),
-    ("supervisor", {"accept", "decline", "assign", "supervise", "request_supplement", "withdraw"}),
+    ("supervisor", {"accept", "decline", "assign", "supervise", "request_supplement", "withdraw", "assign_leader",
+                    "record_leader_action"}),
 ])
 async def test_allowed_actions_show_only_the_buttons_that_work(users, who, expected):
     case = await _mediation_case(users)

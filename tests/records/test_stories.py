@@ -102,12 +102,16 @@ async def test_a_failed_dispute_goes_to_court_with_legal_aid_and_the_courts_judg
     assert failed.json()["track"] == "litigation"
 
     number = case_number("民初")
-    linked = await write(clerk, ref, "lawsuits", {"case_number": number.replace("(", "（").replace(")", "）"),
+    printed = number.replace("(", "（").replace(")", "）")
+    linked = await write(clerk, ref, "lawsuits", {"case_number": printed,
                                                   "court": "长治市潞州区人民法院", "case_type": "civil",
                                                   "cause": "相邻关系纠纷", "filed_on": days_ago(3)})
     assert linked.status_code == 201, linked.text
     suit = linked.json()
-    assert suit["case_number"] == number and suit["stage"] == "filed" and suit["linked_cases"] == [ref]
+    # Stored as given, found by its key, shown as printed.
+    assert (suit["case_number"], suit["case_number_key"], suit["case_number_as_given"], suit["type_code"]) == (
+        printed, number, printed, "民初")
+    assert suit["stage"] == "filed" and suit["linked_cases"] == [ref]
 
     # A second case about the same suit links the same record.
     other = await new_dispute(clerk)
@@ -157,7 +161,7 @@ async def test_a_failed_dispute_goes_to_court_with_legal_aid_and_the_courts_judg
     assert pushed.status_code == 200, pushed.text
     for reference in (ref, other["reference"]):
         detail = (await clerk.get(f"/api/v1/cases/{reference}")).json()
-        shown = next(s for s in detail["lawsuits"] if s["case_number"] == number)
+        shown = next(s for s in detail["lawsuits"] if s["case_number_key"] == number)
         assert (shown["result"], shown["result_on"], shown["stage"]) == ("judgment", today, "first_instance")
         events = (await clerk.get(f"/api/v1/cases/{reference}/events")).json()["items"]
         update = [e for e in events if e["type"] == "litigation_updated"][-1]

@@ -77,9 +77,12 @@ def issue_token(auth: JWTAuth, principal: Principal, auth_time: int | None = Non
     )
 
 
-def requires(permission: str) -> Any:
+def requires(permission: str, *, case_read_by_handler: bool = False) -> Any:
     """A guard: the caller's role must hold ``permission`` in the policy matrix,
-    and a case named by a ``{reference}`` path parameter must be in scope."""
+    and a case named by a ``{reference}`` path parameter must be in scope.
+    ``case_read_by_handler``: the handler reads the case row through
+    ``cases.core.case_by_reference`` (scope checked on that one read), so the
+    guard does not read it too (the case detail, the hottest read)."""
     if permission not in matrix():
         raise LookupError(f"permission {permission!r} is not in access/data/policy.json")
 
@@ -89,7 +92,7 @@ def requires(permission: str) -> Any:
             raise Problem(403, "forbidden", "Forbidden", f"role {user.role} may not {permission}",
                           permission=permission)
         reference = conn.path_params.get("reference")
-        if reference is not None:
+        if reference is not None and not case_read_by_handler:
             async with connection() as db:
                 if await visible_case_id(db, user, str(reference)) is None:
                     raise not_found()

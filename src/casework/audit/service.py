@@ -11,15 +11,14 @@ time limits, the holiday calendar) are shown to every audit reader.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 from typing import Any
 
+from casework import paging
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.db import connection
-from casework.problems import invalid
 from casework.webhooks.service import audited as audited_subscription
 
 _SOURCE_RANK = {"case": 1, "admin": 0}
@@ -37,18 +36,9 @@ _ADMIN_EVENT_PLACE = """coalesce(CASE a.entity
     END, '~')"""
 
 
-def encode_cursor(at: dt.datetime, source: str, row_id: int) -> str:
-    raw = json.dumps([at.isoformat(), _SOURCE_RANK[source], row_id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int, int]:
-    try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        at, rank, row_id = json.loads(raw)
-        return dt.datetime.fromisoformat(at), int(rank), int(row_id)
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise invalid([{"field": "cursor", "message": "is not a cursor this service issued"}]) from None
+def _after(key: list) -> tuple[dt.datetime, int, int]:
+    at, rank, row_id = key
+    return dt.datetime.fromisoformat(at), int(rank), int(row_id)
 
 
 async def events(
@@ -100,7 +90,7 @@ async def events(
     ]
     where = ""
     if cursor:
-        at, rank, row_id = decode_cursor(cursor)
+        at, rank, row_id = paging.decode(cursor, _after)
         where = f"WHERE (x.at, x.rank, x.id) < ({param(at)}::timestamptz, {param(rank)}::int, {param(row_id)}::bigint)"
     sql = (f"SELECT * FROM ({' UNION ALL '.join(parts)}) x {where} "
            f"ORDER BY x.at DESC, x.rank DESC, x.id DESC LIMIT {param(limit + 1)}")
@@ -120,8 +110,4 @@ async def events(
                 before, after = audited_subscription(before), audited_subscription(after)
             item.update(entity=row["entity"], key=row["entity_key"], before=before, after=after)
         items.append(item)
-    last = items[-1] if items else None
-    return {
-        "items": items,
-        "next_cursor": encode_cursor(last["at"], last["source"], last["id"]) if len(rows) > limit and last else None,
-    }
+    return paging.page(items, len(rows), limit, lambda i: (i["at"], _SOURCE_RANK[i["source"]], i["id"]))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from casework import timeutil
+from casework import paging, timeutil
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.backlog.labels import STAGE_ZH, TRACK_ZH
@@ -294,16 +294,15 @@ def due_item(row: Any, cal: HolidayCalendar, today: dt.date) -> dict[str, Any]:
     return item
 
 
-def encode_after(due_on: dt.date | None, case_id: int) -> str:
-    return f"{(due_on or dt.date.max).isoformat()}.{case_id}"
+def _after(key: list) -> tuple[dt.date, int]:
+    day, case_id = key
+    return dt.date.fromisoformat(day), int(case_id)
 
 
-def decode_after(cursor: str) -> tuple[dt.date, int]:
-    try:
-        day, case_id = cursor.split(".")
-        return dt.date.fromisoformat(day), int(case_id)
-    except ValueError:
-        raise invalid([{"field": "cursor", "message": "is not a cursor this service issued"}]) from None
+def _legacy_after(cursor: str) -> tuple[dt.date, int]:
+    """The release before wrote ``YYYY-MM-DD.case_id`` in the clear."""
+    day, case_id = cursor.split(".")
+    return dt.date.fromisoformat(day), int(case_id)
 
 
 async def due_list(
@@ -313,9 +312,9 @@ async def due_list(
     today, soon = await as_of()
     scope = scope_for(actor, division)
     if scope is None:
-        return {"as_of": today, "due_soon_until": soon, "items": [], "next_cursor": None}
+        return {"as_of": today, "due_soon_until": soon, "items": [], "next_cursor": None, "has_more": False}
     # asyncpg encodes date.max as 'infinity': cases with no running clock sort last
-    after = decode_after(cursor) if cursor else None
+    after = paging.decode(cursor, _after, legacy=_legacy_after) if cursor else None
     sql, args = due_list_query(scope, which, today, soon, filters, after, limit + 1)
     cal = await holiday_calendar()
     async with connection() as conn:
@@ -324,7 +323,8 @@ async def due_list(
     last = rows[limit - 1] if len(rows) > limit else None
     return {
         "as_of": today, "due_soon_until": soon, "scope": scope.prefix, "items": items,
-        "next_cursor": encode_after(last["due_on"], last["id"]) if last is not None else None,
+        "next_cursor": paging.encode(last["due_on"] or dt.date.max, last["id"]) if last is not None else None,
+        "has_more": last is not None,
     }
 
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from casework.access.auth import requires
-from casework.cases import core, service
-from casework.cases.schemas import CaseCreate, RiskLevel, Track
+from casework.cases import core, intake, read
+from casework.cases.schemas import (
+    CaseCreate,
+    CaseCreated,
+    CaseDetail,
+    CaseEventList,
+    CasePage,
+    RiskLevel,
+    Track,
+)
 
 
 class CaseController(Controller):
@@ -23,12 +31,12 @@ class CaseController(Controller):
         request: Request,
         data: CaseCreate,
         idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False)] = None,
-    ) -> Response[dict[str, Any]]:
-        body, created = await service.intake_or_replay(data, actor=request.user, idempotency_key=idempotency_key)
+    ) -> Response[CaseCreated]:
+        body, created = await intake.intake(data, actor=request.user, idempotency_key=idempotency_key)
         return Response(
             body,
             status_code=201 if created else 200,
-            headers={"ETag": core.etag(body["id"], body["version"]), "Location": f"/api/v1/cases/{body['reference']}"},
+            headers={"ETag": core.etag(body.id, body.version), "Location": f"/api/v1/cases/{body.reference}"},
         )
 
     @get("/", guards=[requires("case.read")], summary="List cases in your jurisdiction")
@@ -48,19 +56,20 @@ class CaseController(Controller):
         received_to: dt.datetime | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Parameter(max_length=40)] = None,
-    ) -> dict[str, Any]:
+    ) -> CasePage:
         filters = {
             "status": status, "track": track, "stage": stage, "category": category, "division": division,
             "body_id": body_id, "kind": kind, "collective": collective, "risk_level": risk_level,
             "received_from": received_from, "received_to": received_to,
         }
-        return await service.list_cases(request.user, filters, limit, cursor)
+        return await read.list_cases(request.user, filters, limit, cursor)
 
-    @get("/{reference:str}", guards=[requires("case.read")], summary="One case, personal identifiers masked")
-    async def get_case(self, request: Request, reference: str) -> Response[dict[str, Any]]:
-        body = await service.get_case(reference, request.user)
-        return Response(body, headers={"ETag": core.etag(body["id"], body["version"])})
+    @get("/{reference:str}", guards=[requires("case.read", case_read_by_handler=True)],
+         summary="One case, personal identifiers masked")
+    async def get_case(self, request: Request, reference: str) -> Response[CaseDetail]:
+        body = await read.get_case(reference, request.user)
+        return Response(body, headers={"ETag": core.etag(body.id, body.version)})
 
     @get("/{reference:str}/events", guards=[requires("case.read")], summary="The case's append-only timeline")
-    async def list_events(self, request: Request, reference: str) -> dict[str, Any]:
-        return {"items": await service.case_events(reference, request.user)}
+    async def list_events(self, request: Request, reference: str) -> CaseEventList:
+        return await read.case_events(reference, request.user)

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
 
+from casework.notices.schemas import NoticeRead
 from casework.proceedings.tracks import track_codes
+from casework.records.schemas import (
+    AgreementRead,
+    ArbitrationRead,
+    ConfirmationRead,
+    DecisionRead,
+    LawsuitRead,
+    LegalAidRead,
+    SessionRead,
+)
 
 Kind = Literal["petition", "dispute"]
 Channel = Literal[
@@ -64,3 +74,196 @@ class CaseCreate(Struct, forbid_unknown_fields=True):
 
 def request_fingerprint(data: CaseCreate) -> bytes:
     return msgspec.json.encode(data, order="deterministic")
+
+
+# ---------------------------------------------------------------- reading
+
+class BodyRef(Struct):
+    id: int
+    code: str | None
+    name_zh: str | None
+    name_en: str | None = None
+
+
+class ClockRead(Struct):
+    """A statutory period as a reader sees it (docs/proceedings.md: whose
+    clock, status, outcome, provisional)."""
+
+    id: int
+    time_limit: str
+    step: str
+    step_zh: str
+    whose: Literal["body", "party", "court"]
+    length: int
+    unit: str
+    source: str
+    started_on: dt.date
+    due_on: dt.date
+    state: Literal["running", "paused", "stopped"]
+    status: str
+    outcome: str | None
+    breached: bool
+    breached_on: dt.date | None
+    working_days_left: int | None
+    paused_since: dt.date | None
+    pause_reason: str | None
+    paused_days: int
+    extended_by: int
+    extension: dict[str, Any] | None
+    stopped_on: dt.date | None
+    provisional: bool
+    calendar_incomplete: bool
+    calendar_note: str | None
+
+
+class ProceedingRead(Struct):
+    id: int
+    seq: int
+    track: str
+    state: str
+    outcome: str | None
+    previous_id: int | None
+    body: BodyRef | None
+    assignee_id: int | None
+    opened_at: dt.datetime
+    accepted_at: dt.datetime | None
+    concluded_at: dt.datetime | None
+    opened_reason: str | None
+    details: dict[str, Any]
+    clocks: list[ClockRead]
+
+
+class PartyRead(Struct):
+    position: int
+    role: str
+    kind: str
+    name: str
+    id_number: str | None  # masked
+    phone: str | None  # masked
+    address: str | None  # "***" when one is held
+
+
+class RoutingRead(Struct):
+    track: str
+    rule: str | None
+    reason: str
+    body: BodyRef | None
+    overridden: bool
+    override_reason: str | None
+    suggested_track: str | None
+
+
+class RepeatRead(Struct):
+    reference: str
+    status: str
+    stage: str
+    track: str
+    received_at: str
+    terminated: bool
+    division_code: str
+
+
+class FeedbackRead(Struct):
+    proceeding: int
+    rating: str
+    comment: str | None
+    created_at: dt.datetime
+
+
+class CaseListItem(Struct):
+    id: int
+    reference: str
+    kind: str
+    petition_type: str | None
+    category: str
+    summary: str
+    division_code: str
+    received_at: dt.datetime
+    headcount: int
+    collective: bool
+    risk_level: str
+    status: str
+    track: str
+    stage: str
+    body_id: int | None
+    next_due_on: dt.date | None
+    version: int
+
+
+class CasePage(Struct):
+    """One page, newest first; pass ``next_cursor`` back as ``cursor`` while ``has_more``."""
+
+    items: list[CaseListItem]
+    next_cursor: str | None
+    has_more: bool
+
+
+class CaseEvent(Struct):
+    id: int
+    at: dt.datetime
+    type: str
+    data: dict[str, Any]
+    proceeding_id: int | None
+    actor_id: int | None
+    actor_role: str | None
+    actor: str | None
+
+
+class CaseEventList(Struct):
+    items: list[CaseEvent]
+
+
+class CaseDetail(Struct):
+    """The case as staff see it: personal identifiers masked, every proceeding
+    with its clocks, the records, notices and ratings, and the actions the
+    caller may take now. ``version`` is the ETag's; send it back in If-Match."""
+
+    id: int
+    reference: str
+    allowed_actions: list[str]
+    kind: str
+    channel: str
+    petition_type: str | None
+    category: str
+    summary: str
+    description: str
+    division_code: str
+    occurred_on: dt.date | None
+    received_at: dt.datetime
+    headcount: int
+    collective: bool
+    amount_in_dispute: str | None
+    act_known_on: dt.date | None
+    pending_litigation: bool
+    risk_level: str
+    status: str
+    track: str
+    stage: str
+    terminated: bool
+    not_accepted_reason: str | None
+    related_case: str | None
+    next_due_on: dt.date | None
+    parties: list[PartyRead]
+    routing: RoutingRead | None
+    proceeding: ProceedingRead | None
+    proceedings: list[ProceedingRead]
+    possible_repeats: list[RepeatRead]
+    sessions: list[SessionRead]
+    agreements: list[AgreementRead]
+    judicial_confirmations: list[ConfirmationRead]
+    reconsideration_decisions: list[DecisionRead]
+    lawsuits: list[LawsuitRead]
+    arbitrations: list[ArbitrationRead]
+    legal_aid: list[LegalAidRead]
+    notices: list[NoticeRead]
+    feedback: list[FeedbackRead]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    version: int
+
+
+class CaseCreated(CaseDetail):
+    """The registered case, with the receipt code the party needs (shown once, stored only hashed)."""
+
+    receipt_code: str

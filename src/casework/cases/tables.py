@@ -6,7 +6,16 @@ default to cascade, and nothing about a case may vanish with it.
 """
 
 from piccolo.columns import (
-    JSONB, BigInt, BigSerial, Boolean, Date, Integer, Numeric, SmallInt, Text, Timestamptz,
+    JSONB,
+    BigInt,
+    BigSerial,
+    Boolean,
+    Date,
+    Integer,
+    Numeric,
+    SmallInt,
+    Text,
+    Timestamptz,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table

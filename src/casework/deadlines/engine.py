@@ -45,6 +45,9 @@ RECORD_EVENTS = frozenset({
     "arbitration_applied", "objection_received", "objection_decided", "deemed_accepted", "supplement_received",
     "convert_to_ordinary", "assign_worker", "forward", "return", "request_supplement", "withdraw",
     "accept_simplified",
+    # Labour arbitration (records.arbitration) and a termination of legal aid (records.legal_aid).
+    "arbitration_accepted", "arbitration_not_accepted", "arbitration_concluded", "arbitration_award_served",
+    "aid_terminated",
 })
 EVENT_PREFIXES = ("served:", "conclude:", "guidance:", "lapse:")
 

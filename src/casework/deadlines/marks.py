@@ -4,7 +4,7 @@ case before an action runs for that case (proceedings.service).
 
 A breach is a body's or court's clock past its date: its first late day is
 kept (``breached_on``), an event and its outbox row are written, and a body's
-breach opens a supervision item for the petition bureau.
+breach opens a supervision item for the body that supervises the handler.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from casework.deadlines.calendar import HolidayCalendar
 from casework.deadlines.service import holiday_calendar, time_limits
+from casework.proceedings.tracks import registry
 from casework.settings import get_settings
 
 # Lapses settled case by case (what the law decides when a period ends).
@@ -59,25 +60,40 @@ WITH marked AS MATERIALIZED (
 SELECT count(*) FROM marked
 """
 
-# The bureau is looked up once per division among the few active bureaus,
-# not once per clock over the whole division table (a prefix match), which
-# cost 10 s for 60,000 breaches. MATERIALIZED (here and on ``marked``) keeps
-# the planner, which cannot estimate the rows of ``marked``, from inlining
-# the lookup back into a per-row subplan.
-_SUPERVISE = """, bureaus AS MATERIALIZED (
-    SELECT b.id, d.prefix, d.level FROM body b JOIN division d ON d.code = b.division_code
-    WHERE b.kind = 'petition_bureau' AND b.active
-), bureau AS MATERIALIZED (
-    SELECT x.division_code,
-           (SELECT p.id FROM bureaus p WHERE starts_with(x.division_code, p.prefix)
-            ORDER BY p.level DESC LIMIT 1) AS body_id
-    FROM (SELECT DISTINCT division_code FROM marked) x
+# A breach of a body's clock goes to the body that supervises the handler
+# (the registry's body kinds: people's mediation to the justice bureau,
+# petitions to the petition bureau above, reconsideration to the office
+# above; courts and tribunals never): $9, $10, $11 are the kinds, their
+# supervisors' kinds and whether the supervisor is a level above. The body
+# is looked up once per (division, handler) among the few active bodies of
+# the kind, not once per clock (a per-clock prefix match cost 10 s for
+# 60,000 breaches). MATERIALIZED (here and on ``marked``) keeps the
+# planner, which cannot estimate the rows of ``marked``, from inlining the
+# lookup back into a per-row subplan.
+_SUPERVISE = """, handlers AS MATERIALIZED (
+    SELECT m.id AS clock_id, m.case_id, m.proceeding_id, m.due_on, m.time_limit_code, m.division_code,
+           coalesce(h.kind, 'triage') AS handler_kind, coalesce(h.level, 99) AS handler_level
+    FROM marked m JOIN proceeding p ON p.id = m.proceeding_id LEFT JOIN body h ON h.id = p.body_id
+    WHERE m.whose = 'body'  -- a court's clock is tracked, never supervised here
+), routes AS (
+    SELECT * FROM unnest($9::text[], $10::text[], $11::boolean[]) AS r(handler_kind, supervisor_kind, above)
+), candidates AS MATERIALIZED (
+    SELECT b.id, b.kind, b.level, d.prefix FROM body b JOIN division d ON d.code = b.division_code
+    WHERE b.active AND b.kind IN (SELECT supervisor_kind FROM routes)
+), chosen AS MATERIALIZED (
+    SELECT x.division_code, x.handler_kind, x.handler_level,
+           (SELECT c.id FROM candidates c
+            WHERE c.kind = r.supervisor_kind AND starts_with(x.division_code, c.prefix)
+              AND (NOT r.above OR c.level < x.handler_level)
+            ORDER BY c.level DESC LIMIT 1) AS body_id
+    FROM (SELECT DISTINCT division_code, handler_kind, handler_level FROM handlers) x
+    JOIN routes r ON r.handler_kind = x.handler_kind
 ), supervised AS (
     INSERT INTO supervision (case_id, proceeding_id, clock_id, body_id, reason)
-    SELECT m.case_id, m.proceeding_id, m.id, u.body_id,
-           'time limit ' || m.time_limit_code || ' breached (due ' || m.due_on || ')'
-    FROM marked m JOIN bureau u ON u.division_code = m.division_code
-    WHERE m.whose = 'body'  -- a court's clock is tracked, never supervised here
+    SELECT h.case_id, h.proceeding_id, h.clock_id, c.body_id,
+           'time limit ' || h.time_limit_code || ' breached (due ' || h.due_on || ')'
+    FROM handlers h JOIN chosen c USING (division_code, handler_kind, handler_level)
+    WHERE c.body_id IS NOT NULL
     ON CONFLICT (clock_id) WHERE clock_id IS NOT NULL DO NOTHING
 )"""
 
@@ -124,5 +140,7 @@ async def mark(conn: Any, today: dt.date, cases: list[Any], soon_until: dt.date 
     of_cases = ([r["id"] for r in cases], [r["reference"] for r in cases], [r["division_code"] for r in cases])
     due_soon = await _once(conn, _MARK_DUE_SOON, today, soon_until, today, *of_cases)
     breaches, special = await lapse_codes()
-    breached = await _once(conn, _MARK_BREACHED, today, soon_until, today, *of_cases, breaches, special)
+    routes = [k for k in registry().body_kinds.values() if k.supervised_by]
+    breached = await _once(conn, _MARK_BREACHED, today, soon_until, today, *of_cases, breaches, special,
+                           [k.code for k in routes], [k.supervised_by for k in routes], [k.above for k in routes])
     return due_soon, breached

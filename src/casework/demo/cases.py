@@ -7,8 +7,7 @@ import msgspec
 from stdnum.cn import ric
 
 from casework.access.service import authenticate
-from casework.cases import core
-from casework.cases import service as cases
+from casework.cases import core, intake, read
 from casework.cases.schemas import CaseCreate
 from casework.db import connection
 from casework.proceedings import service as proceedings
@@ -62,18 +61,18 @@ async def seed_demo_cases(password: str) -> int:
     made = 0
     for draft, actions in DEMO_CASES:
         actor = clerk if draft["division_code"].startswith("140403") else other
-        body, _ = await cases.intake(msgspec.convert(draft, CaseCreate), actor=actor, idempotency_key=None)
+        body, _ = await intake.intake(msgspec.convert(draft, CaseCreate), actor=actor, idempotency_key=None)
         made += 1
         for action, payload in actions:
             who = staff[action]
             if draft["kind"] == "petition" and action == "accept":
                 who = "officer"
             user = await authenticate(who, password)
-            detail = await cases.get_case(body["reference"], user)
+            detail = await read.get_case(body.reference, user)
             if action == "record_session":
-                payload = {**payload, "held_on": str(detail["received_at"].date())}
+                payload = {**payload, "held_on": str(detail.received_at.date())}
             await proceedings.perform(
-                body["reference"], action, proceedings.decode_body(action, msgspec.json.encode(payload)), actor=user,
-                if_match=core.etag(detail["id"], detail["version"]), render=cases.case_detail,
+                body.reference, action, proceedings.decode_body(action, msgspec.json.encode(payload)), actor=user,
+                if_match=core.etag(detail.id, detail.version), render=read.case_detail,
             )
     return made

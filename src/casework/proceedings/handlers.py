@@ -15,7 +15,17 @@ from typing import Any
 
 from casework import timeutil
 from casework.deadlines.calendar import compute_due
-from casework.deadlines.engine import Subject, extend, pause, resume, start, start_for, stop, stop_all, stop_for
+from casework.deadlines.engine import (
+    Subject,
+    extend,
+    pause,
+    resume,
+    start,
+    start_for,
+    stop,
+    stop_all,
+    stop_for,
+)
 from casework.deadlines.service import holiday_calendar, time_limits
 from casework.problems import Problem, invalid
 from casework.proceedings import schemas as s
@@ -238,6 +248,22 @@ async def withdraw(act: Act, data: s.Withdraw) -> None:
         await act.notice("withdrawal_notice", details={"reason": data.reason})
 
 
+async def find_same_matter(act: Act, data: s.FindSameMatter) -> None:
+    """The same facts and reasons as a matter terminated after re-review: not
+    accepted again (信访工作条例 art. 36), and the petitioner is told so in
+    writing now, not before the finding."""
+    await decline(act, s.Decline(reason=data.reason, directed_to="（同一事项已复核终结）",
+                                 reason_code="terminated_matter", public_note=data.public_note,
+                                 served=data.served, effective_on=data.effective_on,
+                                 backdate_reason=data.backdate_reason))
+    act.journal.events.insert(0, ("finding_made", {"question": "same_matter_as_terminated", "same_matter": True,
+                                                   "reason": data.reason}, act.proceeding["id"]))
+
+
+async def find_new_matter(act: Act, data: s.FindNewMatter) -> None:
+    act.add("finding_made", {"question": "same_matter_as_terminated", "same_matter": False, "reason": data.reason})
+
+
 # ---------------------------------------------------------------- handling
 
 async def assign(act: Act, data: s.Assign) -> None:
@@ -263,12 +289,106 @@ async def assign(act: Act, data: s.Assign) -> None:
         after["assignee"] = data.assignee
     await conn.execute("UPDATE proceeding SET body_id = $2, assignee_id = $3 WHERE id = $1",
                        proceeding["id"], body_id, assignee_id)
+    details = details_of(proceeding)
+    if data.report_by is not None:
+        if data.report_by < act.on:
+            raise invalid([{"field": "report_by", "message": "must not be before the assignment"}])
+        details["assignment"] = {"report_by": str(data.report_by), "assigned_on": str(act.on),
+                                 "by_body_id": proceeding["body_id"]}
+        after["report_by"] = str(data.report_by)
+    if data.joint_bodies:
+        contributors = [await body_by_code(conn, code) for code in data.joint_bodies]
+        details["joint"] = {"lead_body_id": body_id, "contributors": [b["code"] for b in contributors]}
+        after["joint_bodies"] = [b["code"] for b in contributors]
+    if data.report_by is not None or data.joint_bodies:
+        await act.set_details(details)
     act.add("assigned", {"before": before, "after": {"body_id": body_id, "assignee_id": assignee_id, **after},
                          "reason": data.reason})
     if proceeding["state"] == "registered":  # the petition is forwarded now: the handler received it
         await act.event("assign")
     else:
         await stop_for(conn, act.subject(), "assign", act.on, act.journal)
+
+
+async def forward(act: Act, data: s.Forward) -> None:
+    """转送 to the competent body: it received the matter today; its 15 days to
+    tell the petitioner whether it is accepted and its 5 working days to
+    return a matter that is not its own start."""
+    body = await body_by_code(act.conn, data.body_code)
+    if body["id"] == act.proceeding["body_id"]:
+        raise invalid([{"field": "body_code", "message": "is the body that has the matter already"}])
+    details = details_of(act.proceeding)
+    details["forwarded"] = {"from_body_id": act.proceeding["body_id"], "to": body["code"], "on": str(act.on)}
+    await act.set_details(details)
+    await act.conn.execute("UPDATE proceeding SET body_id = $2, assignee_id = NULL WHERE id = $1",
+                           act.proceeding["id"], body["id"])
+    act.add("forwarded", {"to": body["code"], "reason": data.reason})
+    await act.event("forward")
+
+
+async def return_matter(act: Act, data: s.ReturnMatter) -> None:
+    """退回: the receiving body returns a matter that is not its own, within its
+    5 working days (信访工作条例 art. 23(3)); after them it handles it."""
+    if act.actor is not None and act.actor.role not in tt.SUPERVISORS and act.actor.body_id != act.proceeding["body_id"]:
+        raise Problem(403, "forbidden", "Forbidden", "only the receiving body returns a matter it was sent")
+    forwarded = details_of(act.proceeding).get("forwarded")
+    if not forwarded:
+        raise Problem(409, "not-forwarded", "Nothing to return", "this matter was not forwarded (转送) here")
+    window = await act.conn.fetchrow(
+        """SELECT * FROM clock WHERE proceeding_id = $1 AND time_limit_code = 'petition.return_misdirected'
+           ORDER BY id DESC LIMIT 1""", act.proceeding["id"])
+    if window is None or window["due_on"] < act.on or window["outcome"] == "lapsed":
+        ended = window["due_on"] if window else None
+        raise Problem(409, "return-window-closed", "Too late to return",
+                      f"the 5 working days to return the matter ended on {ended}: the receiving body handles it")
+    await act.conn.execute("UPDATE proceeding SET body_id = $2, assignee_id = NULL WHERE id = $1",
+                           act.proceeding["id"], forwarded["from_body_id"])
+    details = details_of(act.proceeding)
+    details["returned"] = {"on": str(act.on), "reason": data.reason, "by": forwarded["to"]}
+    await act.set_details(details)
+    act.add("returned", {"by": forwarded["to"], "reason": data.reason})
+    await act.event("return")
+
+
+async def report_back(act: Act, data: s.ReportBack) -> None:
+    assignment = details_of(act.proceeding).get("assignment")
+    if not assignment:
+        raise Problem(409, "not-assigned", "Nothing to report on",
+                      "a completion report answers an assignment (交办) with report_by")
+    due = dt.date.fromisoformat(assignment["report_by"])
+    details = details_of(act.proceeding)
+    details["assignment"] = {**assignment, "reported_on": str(act.on), "report": data.report}
+    await act.set_details(details)
+    act.add("completion_reported", {"report_by": assignment["report_by"], "on": str(act.on),
+                                    "late": act.on > due})
+
+
+async def record_return_visit(act: Act, data: s.ReturnVisit) -> None:
+    if data.visited_on > act.today:
+        raise invalid([{"field": "visited_on", "message": "must not be in the future"}])
+    details = details_of(act.proceeding)
+    visit = {"visited_on": str(data.visited_on), "method": data.method,
+             "agreement_performed": data.agreement_performed, "satisfied": data.satisfied}
+    details.setdefault("return_visits", []).append({**visit, "notes": data.notes or ""})
+    await act.set_details(details)
+    act.add("return_visit_recorded", visit)  # notes stay in the proceeding, out of the event
+
+
+async def assign_leader(act: Act, data: s.AssignLeader) -> None:
+    details = details_of(act.proceeding)
+    details["leader"] = {"leader": data.leader, "title": data.title, "since": str(act.on), "reason": data.reason,
+                         "actions": details.get("leader", {}).get("actions", [])}
+    await act.set_details(details)
+    act.add("leader_assigned", {"title": data.title, "since": str(act.on)})
+
+
+async def record_leader_action(act: Act, data: s.LeaderAction) -> None:
+    details = details_of(act.proceeding)
+    if "leader" not in details:
+        raise Problem(409, "no-leader", "No leader in charge", "assign a leader first (assign_leader)")
+    details["leader"].setdefault("actions", []).append({"done_on": str(data.done_on), "what": data.what})
+    await act.set_details(details)
+    act.add("leader_action_recorded", {"done_on": str(data.done_on)})
 
 
 async def record_session(act: Act, data: s.RecordSession) -> None:
@@ -423,6 +543,14 @@ async def escalate(act: Act, data: s.Escalate) -> None:
 
 
 async def superior_bureau(conn: Any, case: dict[str, Any], handler_body_id: int | None) -> dict[str, Any] | None:
+    """The body a review of the handler's opinion goes to: the handler's
+    superior (reference data, ``body.superior_code``), else the nearest
+    petition bureau above the handler's level covering the case."""
+    superior = await conn.fetchrow(
+        """SELECT s.id, s.code, s.name_zh FROM body h JOIN body s ON s.code = h.superior_code AND s.active
+           WHERE h.id = $1""", handler_body_id)
+    if superior is not None:
+        return dict(superior)
     handler_level = await conn.fetchval("SELECT level FROM body WHERE id = $1", handler_body_id) or 3
     row = await conn.fetchrow(
         """SELECT b.id, b.code, b.name_zh FROM body b JOIN division d ON d.code = b.division_code
@@ -437,6 +565,11 @@ async def _review(act: Act, data: s.RequestReview, *, window_code: str, action: 
     day made (a posted one on its postmark, given as effective_on). Within
     the window it is on time; after it an officer may accept it late, with a
     reason. The superior body receives it that day."""
+    if act.case["petition_type"] in ("suggestion", "accusation"):
+        raise Problem(409, "no-review-for-this-petition-type", "No review for this kind of petition",
+                      "review and re-review are for appeal/demand petitions (申诉求决类, 信访工作条例 arts. 35-36); "
+                      "a suggestion or an accusation is answered, not reviewed",
+                      petition_type=act.case["petition_type"])
     window = await act.conn.fetchrow(
         """SELECT * FROM clock WHERE proceeding_id = $1 AND time_limit_code = $2 ORDER BY id DESC LIMIT 1""",
         act.proceeding["id"], window_code)
@@ -504,4 +637,8 @@ HANDLERS = {
     "request_re_review": request_re_review, "supervise": supervise, "close": close, "reopen": reopen,
     "request_supplement": request_supplement, "supplement_received": supplement_received, "withdraw": withdraw,
     "give_guidance": give_guidance, "convert_to_ordinary": convert_to_ordinary,
+    "find_same_matter": find_same_matter, "find_new_matter": find_new_matter,
+    "forward": forward, "return_matter": return_matter, "report_back": report_back,
+    "record_return_visit": record_return_visit, "assign_leader": assign_leader,
+    "record_leader_action": record_leader_action,
 }

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from casework.cases.schemas import Track
+from casework.cases.schemas import CaseListItem, Track
 from casework.notices.schemas import Served
 
 Text = Annotated[str, Meta(max_length=2000)]
@@ -49,8 +49,59 @@ class Decline(Common, kw_only=True):
 
 
 class Assign(Common, kw_only=True):
+    """交办 (or a change of handler): to a body and/or a person. With
+    ``report_by`` it is an assignment with a deadline for the completion
+    report back (信访工作条例 art. 22(3)); ``joint_bodies`` share the matter,
+    the assigned body leading."""
+
     body_code: Annotated[str, Meta(max_length=64)] | None = None
     assignee: Annotated[str, Meta(max_length=100)] | None = None
+    report_by: dt.date | None = None
+    joint_bodies: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=10)] | None = None
+
+
+class Forward(Common, kw_only=True):
+    """转送: the matter goes to the body competent for it, which has 5 working
+    days to return it if it is not its own (信访工作条例 art. 23(3))."""
+
+    body_code: Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+class ReturnMatter(Common, kw_only=True):
+    """退回: the receiving body returns a matter that is not its own, within its 5 working days."""
+
+    reason: Required
+
+
+class ReportBack(Common, kw_only=True):
+    """The handler's completion report to the body that assigned the matter (交办)."""
+
+    report: Annotated[str, Meta(min_length=1, max_length=4000)]
+
+
+class ReturnVisit(Common, kw_only=True):
+    """回访 after a petition's reply or a mediation agreement: was it carried out, is the party satisfied."""
+
+    visited_on: dt.date
+    method: Literal["phone", "visit", "letter", "online", "sms"]
+    agreement_performed: Literal["performed", "partly", "not_performed", "not_applicable"] = "not_applicable"
+    satisfied: Literal["satisfied", "basically_satisfied", "dissatisfied", "not_asked"] = "not_asked"
+    notes: Text | None = None
+
+
+class AssignLeader(Common, kw_only=True):
+    """领导包案: a leader takes charge of a serious or collective matter."""
+
+    leader: Annotated[str, Meta(min_length=1, max_length=100)]
+    title: Annotated[str, Meta(min_length=1, max_length=100)]
+    reason: Required
+
+
+class LeaderAction(Common, kw_only=True):
+    """What the leader in charge did (a meeting, a visit, a decision)."""
+
+    done_on: dt.date
+    what: Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
 class RecordSession(Common, kw_only=True):
@@ -135,6 +186,20 @@ class ConvertToOrdinary(Common, kw_only=True):
     reason: Required
 
 
+class FindSameMatter(Common, kw_only=True):
+    """The officer finds the petition is the terminated matter again (same facts and reasons)."""
+
+    reason: Required
+    public_note: Annotated[str, Meta(max_length=500)] | None = None
+    served: Served | None = None
+
+
+class FindNewMatter(Common, kw_only=True):
+    """The officer finds it is a new matter: it proceeds."""
+
+    reason: Required
+
+
 ACTION_BODIES: dict[str, type[Common]] = {
     "accept": Accept, "decline": Decline, "assign": Assign, "record_session": RecordSession,
     "pause_clock": PauseClock, "resume_clock": ResumeClock, "extend_deadline": ExtendDeadline,
@@ -142,4 +207,19 @@ ACTION_BODIES: dict[str, type[Common]] = {
     "request_re_review": RequestReview, "supervise": Supervise, "close": Close, "reopen": Reopen,
     "request_supplement": RequestSupplement, "supplement_received": SupplementReceived, "withdraw": Withdraw,
     "give_guidance": GiveGuidance, "convert_to_ordinary": ConvertToOrdinary,
+    "find_same_matter": FindSameMatter, "find_new_matter": FindNewMatter,
+    "forward": Forward, "return_matter": ReturnMatter, "report_back": ReportBack,
+    "record_return_visit": ReturnVisit, "assign_leader": AssignLeader, "record_leader_action": LeaderAction,
 }
+
+
+class QueueItem(CaseListItem, kw_only=True):
+    assignee_id: int | None
+
+
+class WorkQueue(Struct):
+    """Open cases assigned to the caller or to their body and unassigned, earliest due first."""
+
+    items: list[QueueItem]
+    next_cursor: str | None
+    has_more: bool

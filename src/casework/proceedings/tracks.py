@@ -42,11 +42,20 @@ class Track(Label):
 
 
 @dataclass(frozen=True)
+class BodyKind(Label):
+    supervised_by: str | None  # the kind of body that supervises this kind (督办); None: never here
+    above: bool  # the supervising body is a level above (else the same government's)
+    source: str
+
+
+@dataclass(frozen=True)
 class Registry:
     source: str
     tracks: dict[str, Track]
     states: dict[str, State]
     statuses: dict[str, Label]
+    body_kinds: dict[str, BodyKind]
+    words: dict[str, dict[str, Label]]  # channels, kinds, petition types, actions
 
     def track(self, code: str) -> Track:
         return self.tracks[code]
@@ -81,7 +90,16 @@ def registry() -> Registry:
     }
     states = {s["code"]: State(s["code"], s["label_zh"], s["label_en"], s["status"]) for s in raw["states"]}
     statuses = {s["code"]: Label(s["code"], s["label_zh"], s["label_en"]) for s in raw["statuses"]}
-    return Registry(source=raw["source"], tracks=tracks, states=states, statuses=statuses)
+    body_kinds = {k["code"]: BodyKind(k["code"], k["label_zh"], k["label_en"], k["supervised_by"], k["above"],
+                                      k["source"]) for k in raw["body_kinds"]}
+    words = {name: {w["code"]: Label(w["code"], w["label_zh"], w["label_en"]) for w in raw[name]}
+             for name in ("channels", "kinds", "petition_types", "actions")}
+    return Registry(source=raw["source"], tracks=tracks, states=states, statuses=statuses, body_kinds=body_kinds,
+                    words=words)
+
+
+def body_kind_codes() -> tuple[str, ...]:
+    return tuple(registry().body_kinds)
 
 
 def track_codes() -> tuple[str, ...]:

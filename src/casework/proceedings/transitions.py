@@ -22,7 +22,7 @@ INTAKE = frozenset({"clerk", "officer", "supervisor", "admin"})
 HANDLERS = frozenset({"mediator", "officer", "supervisor", "admin"})
 EVERYONE_WHO_ACTS = INTAKE | HANDLERS
 
-WAITING = frozenset({"registered", "forwarded", "pending_acceptance"})
+WAITING = frozenset({"registered", "forwarded", "pending_acceptance", "pending_finding"})
 OPEN_STATES = frozenset({"triage", "accepted", "supplementing", "awaiting_filing"}) | WAITING
 
 
@@ -58,6 +58,10 @@ _COMMON = [
     _t("give_guidance", {"accepted", "concluded", "not_accepted", "withdrawn", "awaiting_filing"}, None,
        EVERYONE_WHO_ACTS),
     _t("close", {"concluded", "not_accepted", "terminated", "withdrawn"}, "closed", OFFICERS),
+    # 回访 after a reply or an agreement; 领导包案 on serious or collective matters.
+    _t("record_return_visit", {"concluded", "closed", "terminated"}, None, HANDLERS),
+    _t("assign_leader", OPEN_STATES | {"concluded"}, None, SUPERVISORS | {"officer"}),
+    _t("record_leader_action", OPEN_STATES | {"concluded"}, None, SUPERVISORS | {"officer"}),
     _t("reopen", {"closed", "concluded", "not_accepted"}, "accepted", SUPERVISORS),
 ]
 
@@ -83,8 +87,11 @@ TABLES: dict[str, list[Transition]] = {
         _t("decline", {"triage"}, "not_accepted", OFFICERS),
     ],
     "petition": [
-        # Forwarding a registered petition to its handler is an assignment.
+        # Forwarding (转送) a registered petition, or assigning it (交办) with a report due.
         _t("assign", {"registered"}, "forwarded", OFFICERS),
+        _t("forward", {"registered"}, "forwarded", OFFICERS),
+        _t("return_matter", {"forwarded"}, "registered", OFFICERS),
+        _t("report_back", {"accepted", "concluded"}, None, OFFICERS),
         _t("accept", {"registered", "forwarded"}, "accepted", OFFICERS),
         _t("decline", {"registered", "forwarded", "supplementing"}, "not_accepted", OFFICERS),
         _t("conclude", {"accepted"}, "concluded", OFFICERS),
@@ -92,6 +99,9 @@ TABLES: dict[str, list[Transition]] = {
         _t("escalate", {"registered", "forwarded", "accepted", "concluded", "not_accepted"}, "escalated", OFFICERS),
         _t("request_supplement", {"registered", "forwarded"}, "supplementing", OFFICERS),
         _t("supplement_received", {"supplementing"}, None, INTAKE),
+        # Like a matter terminated after re-review: the officer's finding.
+        _t("find_same_matter", {"pending_finding"}, "not_accepted", OFFICERS),
+        _t("find_new_matter", {"pending_finding"}, "registered", OFFICERS),
     ],
     "petition_review": [
         _t("accept", {"pending_acceptance"}, "accepted", OFFICERS),

@@ -53,7 +53,7 @@ def limits() -> tuple[throttle.Limit, throttle.Limit]:
 
 
 def receipt_hashes(reference: str, code: str) -> list[str]:
-    # Same input as cases.service.receipt_hash; under every configured key.
+    # Same input as cases.intake.receipt_hash; under every configured key.
     return crypto.keyed_hashes(f"{reference}:{code.strip().upper()}", purpose="receipt")
 
 

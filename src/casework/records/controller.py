@@ -10,9 +10,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from casework.access.auth import requires
-from casework.records import legal_aid, litigation, mediation, reconsideration
+from casework.records import arbitration, legal_aid, litigation, mediation, reconsideration, service
 from casework.records import schemas as s
-from casework.records import service
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
 READ = [requires("case.read")]
@@ -118,7 +117,8 @@ class OutcomeRecordController(Controller):
 
 
 class LitigationRecordController(Controller):
-    """Lawsuits linked by court case number, and legal-aid applications."""
+    """Linked external records: lawsuits by court case number, labour
+    arbitrations, and legal-aid applications."""
 
     path = "/api/v1/cases/{reference:str}"
     tags = ["records"]
@@ -132,7 +132,7 @@ class LitigationRecordController(Controller):
         return await service.read(reference, "lawsuits", request.user, record_id)
 
     @post("/lawsuits", guards=WRITE, status_code=201,
-          summary="Link a lawsuit by its case number, e.g. (2026)晋0403民初123号 (recorded once, shared by cases)")
+          summary="Link a lawsuit by its case number, e.g. （2026）晋0403民初123号 (recorded once, shared by cases)")
     async def link_lawsuit(self, request: Request, reference: str, data: s.LawsuitCreate,
                            if_match: IfMatch = None) -> Response[Any]:
         return written(await litigation.link_lawsuit(reference, data, actor=request.user, if_match=if_match), 201)
@@ -150,6 +150,35 @@ class LitigationRecordController(Controller):
         return written(await litigation.record_hearing(reference, record_id, data, actor=request.user,
                                                        if_match=if_match), 201)
 
+    @get("/arbitrations", guards=READ, summary="Labour arbitrations (劳动人事争议仲裁) of the case")
+    async def list_arbitrations(self, request: Request, reference: str) -> dict[str, Any]:
+        return await service.read(reference, "arbitrations", request.user)
+
+    @get("/arbitrations/{record_id:int}", guards=READ, summary="One labour arbitration")
+    async def get_arbitration(self, request: Request, reference: str, record_id: int) -> Any:
+        return await service.read(reference, "arbitrations", request.user, record_id)
+
+    @post("/arbitrations", guards=WRITE, status_code=201,
+          summary="Record the application the arbitration commission received: its 5 days to accept start")
+    async def create_arbitration(self, request: Request, reference: str, data: s.ArbitrationCreate,
+                                 if_match: IfMatch = None) -> Response[Any]:
+        return written(await arbitration.record_application(reference, data, actor=request.user,
+                                                            if_match=if_match), 201)
+
+    @post("/arbitrations/{record_id:int}/progress", guards=WRITE, status_code=200,
+          summary="The commission's steps: accepted or not, award (or mediation, withdrawal), award served")
+    async def arbitration_progress(self, request: Request, reference: str, record_id: int,
+                                   data: s.ArbitrationProgress, if_match: IfMatch = None) -> Response[Any]:
+        return written(await arbitration.record_progress(reference, record_id, data, actor=request.user,
+                                                         if_match=if_match))
+
+    @post("/arbitrations/{record_id:int}/extension", guards=WRITE, status_code=200,
+          summary="The commission's chair extends the 45 days to the award (up to 15 days, once, within them)")
+    async def arbitration_extension(self, request: Request, reference: str, record_id: int,
+                                    data: s.ArbitrationExtension, if_match: IfMatch = None) -> Response[Any]:
+        return written(await arbitration.extend_award(reference, record_id, data, actor=request.user,
+                                                      if_match=if_match))
+
     @get("/legal-aid", guards=READ, summary="Legal-aid applications of the case's parties")
     async def list_legal_aid(self, request: Request, reference: str) -> dict[str, Any]:
         return await service.read(reference, "legal_aid", request.user)
@@ -159,22 +188,40 @@ class LitigationRecordController(Controller):
         return await service.read(reference, "legal_aid", request.user, record_id)
 
     @post("/legal-aid", guards=WRITE, status_code=201,
-          summary="Record a legal-aid application: the 7-day decision clock starts")
+          summary="Record a legal-aid application: the 7-day decision clock starts; priority when a period of "
+                  "the case ends in under 7 days (art. 44)")
     async def create_legal_aid(self, request: Request, reference: str, data: s.LegalAidCreate,
                                if_match: IfMatch = None) -> Response[Any]:
         return written(await legal_aid.apply(reference, data, actor=request.user, if_match=if_match), 201)
 
     @post("/legal-aid/{record_id:int}/decision", guards=WRITE, status_code=200,
-          summary="The centre's decision: a grant starts the 3-day lawyer assignment clock")
+          summary="The centre gives aid (granted, 给予) or not (refused, 不予): a grant starts the 3 days to "
+                  "assign a legal-aid worker")
     async def legal_aid_decision(self, request: Request, reference: str, record_id: int,
                                  data: s.LegalAidDecision, if_match: IfMatch = None) -> Response[Any]:
         return written(await legal_aid.decide(reference, record_id, data, actor=request.user, if_match=if_match))
 
-    @post("/legal-aid/{record_id:int}/lawyer", guards=WRITE, status_code=200, summary="The lawyer assigned")
+    @post("/legal-aid/{record_id:int}/worker", guards=WRITE, status_code=200,
+          summary="The legal-aid worker assigned (法律援助人员: lawyer, grassroots legal-service worker, "
+                  "volunteer, centre staff)")
+    async def legal_aid_worker(self, request: Request, reference: str, record_id: int,
+                               data: s.WorkerAssignment, if_match: IfMatch = None) -> Response[Any]:
+        return written(await legal_aid.assign_worker(reference, record_id, data, actor=request.user,
+                                                     if_match=if_match))
+
+    @post("/legal-aid/{record_id:int}/lawyer", guards=WRITE, status_code=200,
+          summary="The lawyer assigned (kept for one version: use .../worker)")
     async def legal_aid_lawyer(self, request: Request, reference: str, record_id: int,
                                data: s.LawyerAssignment, if_match: IfMatch = None) -> Response[Any]:
-        return written(await legal_aid.assign_lawyer(reference, record_id, data, actor=request.user,
+        return written(await legal_aid.assign_worker(reference, record_id, data, actor=request.user,
                                                      if_match=if_match))
+
+    @post("/legal-aid/{record_id:int}/papers", guards=WRITE, status_code=200,
+          summary="The papers of an application granted before them (priority, art. 44) are in")
+    async def legal_aid_papers(self, request: Request, reference: str, record_id: int,
+                               data: s.LegalAidPapers, if_match: IfMatch = None) -> Response[Any]:
+        return written(await legal_aid.papers_completed(reference, record_id, data, actor=request.user,
+                                                        if_match=if_match))
 
     @post("/legal-aid/{record_id:int}/objection", guards=WRITE, status_code=200,
           summary="The applicant objects to a refusal or termination: the justice bureau's 5 days start")
@@ -189,7 +236,8 @@ class LitigationRecordController(Controller):
         return written(await legal_aid.decide_objection(reference, record_id, data, actor=request.user,
                                                         if_match=if_match))
 
-    @post("/legal-aid/{record_id:int}/outcome", guards=WRITE, status_code=200, summary="How the aid ended")
+    @post("/legal-aid/{record_id:int}/outcome", guards=WRITE, status_code=200,
+          summary="How it ended: concluded (办结), terminated (终止, art. 48, with its reason) or withdrawn")
     async def legal_aid_outcome(self, request: Request, reference: str, record_id: int,
                                 data: s.LegalAidOutcome, if_match: IfMatch = None) -> Response[Any]:
         return written(await legal_aid.conclude(reference, record_id, data, actor=request.user, if_match=if_match))

@@ -16,16 +16,15 @@ days); an appeal (``second_instance``) answers it.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from casework import timeutil
+from casework.access.service import Principal
+from casework.cases import core
 from casework.deadlines.engine import Journal, Subject, apply_event
 from casework.notices import service as notices
 from casework.notices.schemas import Served
-from casework.access.service import Principal
 from casework.problems import invalid, not_found
-from casework.cases import core
 from casework.records import numbers
 from casework.records import schemas as s
 from casework.records import service as records
@@ -35,50 +34,62 @@ from casework.records.service import case_write, check_not_future, conflict
 SUIT_LOCK = 72140402  # advisory lock class: linking a case number
 
 
-def parse_number(raw: str, case_type: str | None = None) -> numbers.CaseNumber:
+def parse_number(raw: str, case_type: str | None = None, *, field: str = "case_number") -> numbers.CaseNumber:
     try:
         number = numbers.parse(raw, max_year=timeutil.today().year)
     except ValueError as exc:
-        raise invalid([{"field": "case_number", "message": str(exc)}]) from None
+        raise invalid([{"field": field, "message": str(exc)}]) from None
     if case_type is not None and number.case_type != case_type:
         raise invalid([{"field": "case_type", "message": f"the case number's type code {number.type_code} is "
                                                          f"a {number.case_type} case"}])
     return number
 
 
+def suit_number(raw: str, case_type: str | None = None) -> numbers.CaseNumber:
+    """A number a lawsuit may carry: a pre-filing mediation (诉前调) is no suit."""
+    number = parse_number(raw, case_type)
+    if number.pre_filing_mediation:
+        raise invalid([{"field": "case_number", "message": f"{number.display} is a court-referred pre-filing "
+                                                           f"mediation, not a suit: record it on the mediation's "
+                                                           f"agreement (mediation_number)"}])
+    return number
+
+
 async def link_lawsuit(reference: str, data: s.LawsuitCreate, *, actor: Principal, if_match: str | None):
     today = timeutil.today()
-    number = parse_number(data.case_number, data.case_type)
+    number = suit_number(data.case_number, data.case_type)
     check_not_future("filed_on", data.filed_on, today)
     if data.head_appeared is not None and data.case_type != "administrative":
         raise invalid([{"field": "head_appeared", "message": "only for administrative suits"}])
     async with case_write(reference, actor, if_match) as (conn, case):
         # One linker of a case number at a time, so two links of the same
         # suit from one scope join one record instead of making two.
-        await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", SUIT_LOCK, number.text)
-        suit = await records.shared_record(conn, actor, number.text)
+        await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", SUIT_LOCK, number.key)
+        suit = await records.shared_record(conn, actor, number.key)
         if suit is None:
             # No record of this suit that the caller may see whole: a record
             # of their own. A record in another jurisdiction stays unnamed.
             lawsuit_id = await conn.fetchval(
-                """INSERT INTO lawsuit (court, case_number, case_type, cause, stage, filed_on, head_appeared)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
-                data.court.strip(), number.text, data.case_type, data.cause.strip(), data.stage, data.filed_on,
-                data.head_appeared,
+                """INSERT INTO lawsuit (court, case_number, case_number_as_given, case_type, cause, stage, filed_on,
+                                        head_appeared)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id""",
+                data.court.strip(), number.key, number.given, data.case_type, data.cause.strip(), data.stage,
+                data.filed_on, data.head_appeared,
             )
             created = True
         else:
             lawsuit_id, created = suit["id"], False
             if suit["court"] != data.court.strip() or suit["case_type"] != data.case_type:
-                raise conflict("lawsuit-mismatch", f"{number.text} is already recorded as a {suit['case_type']} suit "
-                                                   f"at {suit['court']}")
+                raise conflict("lawsuit-mismatch", f"{number.display} is already recorded as a {suit['case_type']} "
+                                                   f"suit at {suit['court']}")
             if await conn.fetchval("SELECT true FROM lawsuit_case WHERE lawsuit_id = $1 AND case_id = $2",
                                    lawsuit_id, case["id"]):
-                raise conflict("already-linked", f"{number.text} is already linked to this case")
+                raise conflict("already-linked", f"{number.display} is already linked to this case")
         await conn.execute("INSERT INTO lawsuit_case (lawsuit_id, case_id, linked_by) VALUES ($1, $2, $3)",
                            lawsuit_id, case["id"], actor.id)
         await records.log(conn, case, "litigation_linked", {
-            "lawsuit_id": lawsuit_id, "case_number": number.text, "court": data.court.strip(),
+            "lawsuit_id": lawsuit_id, "case_number": number.key, "type_code": number.type_code,
+            "court": data.court.strip(),
             "case_type": data.case_type, "filed_on": str(data.filed_on), "new_record": created}, actor)
         await _court_received(conn, case, lawsuit_id, data.filed_on, actor, accepted=data.stage != "filed")
         etag = await records.touch(conn, case)
@@ -104,16 +115,8 @@ async def _court_received(conn: Any, case: dict[str, Any], lawsuit_id: int, file
 async def _follow_suit(conn: Any, case: dict[str, Any], state: str, on, journal: Journal, *,
                        from_states: tuple[str, ...], outcome: str | None = None) -> None:
     """A litigation proceeding tracks its court's steps (the court's record is external)."""
-    proceeding = await conn.fetchrow("SELECT * FROM proceeding WHERE id = $1", case["current_proceeding_id"])
-    if proceeding["track"] != "litigation" or proceeding["state"] not in from_states:
-        return
-    stamp = dt.datetime.combine(on, dt.time(12), timeutil.CHINA_TZ)
-    await conn.execute(
-        """UPDATE proceeding SET state = $2, outcome = coalesce($3, outcome),
-               accepted_at = CASE WHEN $2 = 'accepted' THEN $4 ELSE accepted_at END,
-               concluded_at = CASE WHEN $2 IN ('concluded', 'not_accepted') THEN $4 ELSE concluded_at END
-           WHERE id = $1""", proceeding["id"], state, outcome, stamp)
-    journal.add("court_step_recorded", {"state": state, "on": str(on), "outcome": outcome}, proceeding["id"])
+    await records.follow_external(conn, case, "litigation", state, on, journal, from_states=from_states,
+                                  outcome=outcome)
 
 
 async def _linked_suit(conn: Any, case: dict[str, Any], lawsuit_id: int, actor: Principal) -> None:

@@ -8,6 +8,14 @@ mediation was concluded that way. The agreement starts the seeded
 ``judicial_confirmation.apply`` window from the day it takes effect
 (People's Mediation Law art. 33); the court's acceptance starts
 ``judicial_confirmation.ruling``; the ruling stops it.
+
+Judicial mediation: an agreement reached in a court-referred pre-filing
+mediation (委派调解 / 诉前调解) may be confirmed like a people's mediation
+agreement, at the referring court (Civil Procedure Law (2023) art. 205); a
+mediation in litigation ends in the court's own mediation document and is
+not. The agreement says which: ``pre_filing``, or the court's number for
+the mediation (a 诉前调 number is pre-filing, a suit's number is not).
+Not said: not confirmable, as judicial mediation agreements were before.
 """
 
 from __future__ import annotations
@@ -23,11 +31,9 @@ from casework.proceedings.schemas import Conclude, RecordSession
 from casework.proceedings.tracks import registry
 from casework.records import schemas as s
 from casework.records import service as records
-from casework.records.service import case_write, check_not_future, conflict
+from casework.records.litigation import parse_number
+from casework.records.service import case_write, check_not_future, confirmable, conflict
 
-# Agreements a court may confirm (People's Mediation Law art. 33; a judicial
-# mediation ends in the court's own mediation document instead).
-CONFIRMABLE_TRACKS = frozenset({"people_mediation", "administrative_mediation"})
 PERFORMANCE_STEPS = {"performing": {"performed", "breached"}, "breached": {"performed"}, "performed": set()}
 
 
@@ -56,6 +62,7 @@ async def record_agreement(reference: str, data: s.AgreementCreate, *, actor: Pr
         track = proceeding["track"]
         if track not in registry().mediation_tracks:
             raise conflict("not-a-mediation", f"the current proceeding is on track {track}, not a mediation")
+        pre_filing, number = _judicial_mediation_kind(track, data)
         if proceeding["state"] == "accepted":
             # Concluded on the day the agreement was signed.
             await proceedings.apply_action(
@@ -67,19 +74,41 @@ async def record_agreement(reference: str, data: s.AgreementCreate, *, actor: Pr
             raise conflict("no-open-mediation", f"an agreement is recorded on an accepted mediation, or one concluded "
                                                 f"with an agreement (state {proceeding['state']})")
         agreement_id = await conn.fetchval(
-            """INSERT INTO mediation_agreement (case_id, proceeding_id, terms, signed_on, effective_on, recorded_by)
-               VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+            """INSERT INTO mediation_agreement (case_id, proceeding_id, terms, signed_on, effective_on, recorded_by,
+                                               pre_filing, mediation_number, mediation_number_key)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id""",
             case["id"], proceeding["id"], data.terms.strip(), data.signed_on, effective_on, actor.id,
+            pre_filing, number.given if number else None, number.key if number else None,
         )
         await records.log(conn, case, "agreement_recorded", {
             "agreement_id": agreement_id, "signed_on": str(data.signed_on), "effective_on": str(effective_on),
-            "track": track}, actor)
-        if track in CONFIRMABLE_TRACKS:
+            "track": track, "pre_filing": pre_filing, "mediation_number": number.key if number else None,
+            "confirmable": confirmable(track, pre_filing)}, actor)
+        if confirmable(track, pre_filing):
             await records.record_event(conn, case, track="judicial_confirmation", record_kind="agreement",
                                        record_id=agreement_id, event="agreement_effective", on=effective_on,
                                        actor=actor)
         etag = await records.touch(conn, case)
         return (await records.agreements(conn, case["id"], agreement_id))[0], etag
+
+
+def _judicial_mediation_kind(track: str, data: s.AgreementCreate):
+    """(pre_filing, the court's mediation number) of a judicial mediation's
+    agreement; (None, None) on other tracks, where neither applies."""
+    if track != "judicial_mediation":
+        if data.pre_filing is not None or data.mediation_number is not None:
+            raise invalid([{"field": "pre_filing" if data.pre_filing is not None else "mediation_number",
+                            "message": "only for a judicial mediation's agreement"}])
+        return None, None
+    number = parse_number(data.mediation_number, field="mediation_number") if data.mediation_number is not None else None
+    pre_filing = data.pre_filing
+    if number is not None:
+        if pre_filing is not None and pre_filing != number.pre_filing_mediation:
+            raise invalid([{"field": "pre_filing", "message": f"{number.display} is "
+                            + ("a pre-filing mediation (诉前调)" if number.pre_filing_mediation
+                               else "a suit's number: a mediation in litigation")}])
+        pre_filing = number.pre_filing_mediation
+    return pre_filing, number
 
 
 async def update_performance(
@@ -112,8 +141,10 @@ async def apply_for_confirmation(
                WHERE a.id = $1 AND a.case_id = $2""", data.agreement_id, case["id"])
         if agreement is None:
             raise invalid([{"field": "agreement_id", "message": "no such agreement on this case"}])
-        if agreement["track"] not in CONFIRMABLE_TRACKS:
-            raise conflict("not-confirmable", "only people's and administrative mediation agreements are confirmed")
+        if not confirmable(agreement["track"], agreement["pre_filing"]):
+            raise conflict("not-confirmable", "people's and administrative mediation agreements, and those of a "
+                                              "court-referred pre-filing mediation, are confirmed; a mediation in "
+                                              "litigation ends in the court's own mediation document")
         if data.applied_on < agreement["effective_on"]:
             raise invalid([{"field": "applied_on", "message": "must not be before the agreement takes effect"}])
         if await conn.fetchval("SELECT true FROM judicial_confirmation WHERE agreement_id = $1", data.agreement_id):

@@ -22,8 +22,16 @@ LitigationResult = Literal["judgment", "mediation", "withdrawal", "dismissed"]
 HearingKind = Literal["hearing", "pre_trial", "mediation", "pronouncement"]
 AidType = Literal["legal_advice", "document_drafting", "litigation_representation", "non_litigation_representation",
                   "arbitration_representation", "criminal_defence", "duty_lawyer"]
-AidDecision = Literal["granted", "refused"]
-AidOutcome = Literal["concluded", "terminated", "withdrawn"]
+AidDecision = Literal["granted", "refused"]  # 给予 / 不予法律援助
+AidOutcome = Literal["concluded", "terminated", "withdrawn"]  # 办结 / 终止法律援助 / 撤回
+# 法律援助人员 (法律援助法 art. 12, 13, 17): data/legal_aid.json names them.
+WorkerKind = Literal["lawyer", "grassroots_legal_worker", "volunteer", "centre_staff"]
+# Priority grounds a user states (art. 44(2), (3)); a period ending in under
+# 7 days (art. 44(1)) is found from the case's clocks, not stated.
+StatedPriority = Literal["urgent_preservation", "other_rule"]
+Code = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+CaseNumberText = Annotated[str, Meta(min_length=1, max_length=60)]
+ArbitrationResult = Literal["award", "mediation", "withdrawal"]
 
 
 # ---------------------------------------------------------------- mediation
@@ -50,6 +58,13 @@ class AgreementCreate(Struct, forbid_unknown_fields=True):
     terms: Text
     signed_on: dt.date
     effective_on: dt.date | None = None  # defaults to signed_on
+    # Judicial mediation only: a court-referred pre-filing mediation (委派调解 /
+    # 诉前调解), whose agreement may be judicially confirmed, or a mediation in
+    # litigation, which ends in the court's own mediation document. Given by
+    # the flag, or by the court's number for the mediation: a 诉前调 number,
+    # e.g. （2026）晋0403民诉前调12号, is pre-filing; a suit's number is not.
+    pre_filing: bool | None = None
+    mediation_number: CaseNumberText | None = None
 
 
 class PerformanceUpdate(Struct, forbid_unknown_fields=True):
@@ -66,6 +81,11 @@ class AgreementRead(Struct):
     performance: str
     recorded_at: dt.datetime
     clocks: list[dict[str, Any]]
+    track: str  # the mediation's
+    pre_filing: bool | None  # judicial mediation: pre-filing (诉前调解) or in litigation; else null
+    mediation_number: str | None  # the court's number, shown with full-width parentheses
+    mediation_number_as_given: str | None
+    confirmable: bool  # judicial confirmation may be applied for
 
 
 class ConfirmationCreate(Struct, forbid_unknown_fields=True):
@@ -170,7 +190,10 @@ class HearingRead(Struct):
 
 class LawsuitRead(Struct):
     id: int
-    case_number: str
+    case_number: str  # shown as printed: （2026）晋0403民初123号
+    case_number_key: str  # (2026)晋0403民初123号: what lookups, pushes and case events use
+    case_number_as_given: str | None  # null for suits recorded before 2026-11-28
+    type_code: str  # 民初, 行赔初, 执, ... (records/data/case_type_codes.json)
     court: str
     case_type: str
     cause: str
@@ -193,22 +216,48 @@ class LegalAidCreate(Struct, forbid_unknown_fields=True):
     aid_type: AidType
     lawsuit_id: int | None = None
     external_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    # 免予核查经济困难状况 / 不受经济困难条件限制 (法律援助法 arts. 42, 32): the ground's code
+    # from data/legal_aid.json, e.g. wage_arrears_or_work_injury.
+    means_test_waived: bool = False
+    means_test_ground: Code | None = None
+    # Priority the centre finds on other grounds than a period ending in under 7 days (art. 44(2), (3)).
+    priority_ground: StatedPriority | None = None
 
 
 class LegalAidDecision(Struct, forbid_unknown_fields=True):
-    decision: AidDecision
+    decision: AidDecision  # granted: 给予法律援助; refused: 不予法律援助
     decided_on: dt.date
     refusal_reason: Notes | None = None
+    # A priority application (art. 44) may be granted before its papers are in:
+    # the applicant supplies them afterwards (POST .../papers).
+    papers_pending: bool = False
 
 
 class LawyerAssignment(Struct, forbid_unknown_fields=True):
+    """The old shape of an assignment, kept for one version: a lawyer."""
+
     lawyer_name: Short
     assigned_on: dt.date
     law_firm: Annotated[str, Meta(max_length=200)] | None = None
 
 
+class WorkerAssignment(Struct, forbid_unknown_fields=True):
+    """The legal-aid worker (法律援助人员) the centre assigned."""
+
+    worker_name: Short
+    worker_kind: WorkerKind
+    assigned_on: dt.date
+    organisation: Annotated[str, Meta(max_length=200)] | None = None  # law firm, legal-service office, ...
+
+
+class LegalAidPapers(Struct, forbid_unknown_fields=True):
+    received_on: dt.date  # the papers of an application granted before them are complete
+
+
 class LegalAidOutcome(Struct, forbid_unknown_fields=True):
-    outcome: AidOutcome
+    outcome: AidOutcome  # concluded: 办结; terminated: 终止法律援助 (art. 48); withdrawn: 撤回
+    outcome_on: dt.date | None = None  # defaults to today
+    termination_reason: Code | None = None  # required with terminated: an art. 48 code
 
 
 class LegalAidObjection(Struct, forbid_unknown_fields=True):
@@ -225,6 +274,34 @@ class ObjectionDecision(Struct, forbid_unknown_fields=True):
     result: Literal["upheld", "rejected"]  # upheld: aid is to be given (or continued)
 
 
+class LegalAidPriority(Struct):
+    """Handled first (法律援助法 art. 44): why, and the period that made it urgent."""
+
+    ground: str  # deadline_within_7_days | urgent_preservation | other_rule
+    ground_zh: str
+    time_limit: str | None  # the party's window ending in under 7 days
+    due_on: dt.date | None
+    days_left: int | None  # from the application to due_on
+    papers_pending: bool  # granted before the papers were in
+    papers_completed_on: dt.date | None
+
+
+class MeansTestWaiver(Struct):
+    ground: str
+    ground_zh: str
+    article: str  # 32(n): no means condition; 42(n): means not checked
+
+
+class LegalAidWorker(Struct):
+    """The legal-aid worker (法律援助人员) assigned."""
+
+    name: str
+    kind: str
+    kind_zh: str
+    organisation: str | None
+    assigned_on: dt.date
+
+
 class LegalAidRead(Struct):
     id: int
     party_position: int
@@ -233,13 +310,67 @@ class LegalAidRead(Struct):
     applied_on: dt.date
     aid_type: str
     lawsuit_id: int | None
-    decision: str | None
+    decision: str | None  # granted | refused
+    decision_zh: str | None  # 给予法律援助 | 不予法律援助
     decided_on: dt.date | None
     refusal_reason: str | None
-    lawyer_name: str | None
-    law_firm: str | None
+    worker: LegalAidWorker | None
+    lawyer_name: str | None  # kept for one version: the worker's name when a lawyer
+    law_firm: str | None  # kept for one version: worker.organisation
     assigned_on: dt.date | None
-    outcome: str | None
+    outcome: str | None  # concluded | terminated | withdrawn
+    outcome_zh: str | None
+    outcome_on: dt.date | None
+    termination_reason: str | None  # an art. 48 code
+    termination_reason_zh: str | None
+    priority: LegalAidPriority | None
+    means_test_waiver: MeansTestWaiver | None
     recorded_at: dt.datetime
     clocks: list[dict[str, Any]]
     objection: dict[str, Any] | None = None
+
+
+# ---------------------------------------------------------------- labour arbitration
+
+class ArbitrationCreate(Struct, forbid_unknown_fields=True):
+    """A labour arbitration application (劳动人事争议仲裁) the commission received."""
+
+    commission: Short  # the labour and personnel dispute arbitration commission
+    applied_on: dt.date  # the commission's receipt of the application
+    case_number: Annotated[str, Meta(min_length=1, max_length=100)] | None = None  # as the commission wrote it
+    cause: Annotated[str, Meta(max_length=200)] = ""
+
+
+class ArbitrationProgress(Struct, forbid_unknown_fields=True):
+    accepted_on: dt.date | None = None  # 受理
+    not_accepted_on: dt.date | None = None  # 不予受理
+    result: ArbitrationResult | None = None  # award: 仲裁裁决; mediation: 仲裁调解书; withdrawal: 撤回申请
+    result_on: dt.date | None = None
+    final_award: bool | None = None  # 终局裁决 (art. 47): only the worker may sue against it
+    served_on: dt.date | None = None  # the party received the award: its 15 days to sue start
+    case_number: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+
+
+class ArbitrationExtension(Struct, forbid_unknown_fields=True):
+    days: Annotated[int, Meta(ge=1, le=15)]
+    approver: Short  # the commission's chair
+    reason: Text
+    granted_on: dt.date | None = None
+
+
+class ArbitrationRead(Struct):
+    id: int
+    proceeding_id: int
+    commission: str
+    case_number: str | None  # as given
+    cause: str
+    applied_on: dt.date
+    accepted_on: dt.date | None
+    not_accepted_on: dt.date | None
+    result: str | None
+    result_on: dt.date | None
+    final_award: bool | None
+    served_on: dt.date | None
+    recorded_at: dt.datetime
+    updated_at: dt.datetime
+    clocks: list[dict[str, Any]]

@@ -23,15 +23,16 @@ from casework import timeutil
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.cases import core
-from casework.cases.events import log_case_event
+from casework.cases.events import log_case_event, log_case_events
 from casework.db import connection, transaction
-from casework.cases.events import log_case_events
 from casework.deadlines.engine import Journal, Subject, apply_event, stop_for
 from casework.deadlines.service import clock_view
 from casework.notices import service as notices
 from casework.problems import Problem, invalid, not_found
 from casework.proceedings import service as proceedings
+from casework.records import numbers
 from casework.records import schemas as s
+from casework.records.legal_aid_law import law, zh
 
 
 def conflict(kind: str, detail: str) -> Problem:
@@ -40,6 +41,17 @@ def conflict(kind: str, detail: str) -> Problem:
 
 # The party's window a reconsideration decision's service opens (seeded limit).
 LITIGATION_WINDOWS = ("litigation.after_reconsideration",)
+
+# Agreements a court may confirm (People's Mediation Law art. 33; Civil
+# Procedure Law (2023) art. 205 for court-referred pre-filing mediation). A
+# judicial mediation in litigation ends in the court's own mediation document
+# instead, so a judicial mediation's agreement is confirmable only when it
+# was pre-filing.
+CONFIRMABLE_TRACKS = frozenset({"people_mediation", "administrative_mediation"})
+
+
+def confirmable(track: str, pre_filing: bool | None) -> bool:
+    return track in CONFIRMABLE_TRACKS or (track == "judicial_mediation" and pre_filing is True)
 
 
 def shared_beyond_scope(kind: str) -> Problem:
@@ -141,6 +153,24 @@ async def record_event(
 
 # ---------------------------------------------------------------- reading
 
+async def follow_external(conn: Any, case: dict[str, Any], track: str, state: str, on: dt.date, journal: Journal, *,
+                          from_states: tuple[str, ...], outcome: str | None = None) -> None:
+    """A proceeding on an external track (a court's, an arbitration
+    commission's) follows the steps its record shows: the body's own record
+    is outside this system, so there is no action to take here."""
+    proceeding = await conn.fetchrow("SELECT * FROM proceeding WHERE id = $1", case["current_proceeding_id"])
+    if proceeding["track"] != track or proceeding["state"] not in from_states:
+        return
+    stamp = dt.datetime.combine(on, dt.time(12), timeutil.CHINA_TZ)
+    await conn.execute(
+        """UPDATE proceeding SET state = $2, outcome = coalesce($3, outcome),
+               accepted_at = CASE WHEN $2 = 'accepted' THEN $4 ELSE accepted_at END,
+               concluded_at = CASE WHEN $2 IN ('concluded', 'not_accepted') THEN $4 ELSE concluded_at END
+           WHERE id = $1""", proceeding["id"], state, outcome, stamp)
+    journal.add("court_step_recorded", {"track": track, "state": state, "on": str(on), "outcome": outcome},
+                proceeding["id"])
+
+
 async def _record_clocks(conn: Any, case_id: int, kinds: tuple[str, ...]) -> dict[tuple[str, int], list[dict]]:
     rows = await conn.fetch(
         "SELECT * FROM clock WHERE case_id = $1 AND record_kind = ANY($2::text[]) ORDER BY id", case_id, list(kinds)
@@ -165,13 +195,19 @@ async def sessions(conn: Any, case_id: int, session_id: int | None = None) -> li
 
 async def agreements(conn: Any, case_id: int, agreement_id: int | None = None) -> list[s.AgreementRead]:
     rows = await conn.fetch(
-        "SELECT * FROM mediation_agreement WHERE case_id = $1 AND ($2::bigint IS NULL OR id = $2) ORDER BY id",
+        """SELECT a.*, p.track FROM mediation_agreement a JOIN proceeding p ON p.id = a.proceeding_id
+           WHERE a.case_id = $1 AND ($2::bigint IS NULL OR a.id = $2) ORDER BY a.id""",
         case_id, agreement_id,
     )
     clocks = await _record_clocks(conn, case_id, ("agreement",)) if rows else {}
     return [s.AgreementRead(id=r["id"], proceeding_id=r["proceeding_id"], terms=r["terms"], signed_on=r["signed_on"],
                             effective_on=r["effective_on"], performance=r["performance"],
-                            recorded_at=r["recorded_at"], clocks=clocks.get(("agreement", r["id"]), []))
+                            recorded_at=r["recorded_at"], clocks=clocks.get(("agreement", r["id"]), []),
+                            track=r["track"], pre_filing=r["pre_filing"],
+                            mediation_number=numbers.display(r["mediation_number_key"])
+                            if r["mediation_number_key"] else None,
+                            mediation_number_as_given=r["mediation_number"],
+                            confirmable=confirmable(r["track"], r["pre_filing"]))
             for r in rows]
 
 
@@ -231,7 +267,9 @@ async def lawsuits(conn: Any, case_id: int, actor: Principal, lawsuit_id: int | 
         linked = json.loads(r["cases"])
         hearings = json.loads(r["hearings"])
         result.append(s.LawsuitRead(
-            id=r["id"], case_number=r["case_number"], court=r["court"], case_type=r["case_type"], cause=r["cause"],
+            id=r["id"], case_number=numbers.display(r["case_number"]), case_number_key=r["case_number"],
+            case_number_as_given=r["case_number_as_given"], type_code=numbers.type_code_of(r["case_number"]),
+            court=r["court"], case_type=r["case_type"], cause=r["cause"],
             stage=r["stage"], filed_on=r["filed_on"], result=r["result"], result_on=r["result_on"],
             head_appeared=r["head_appeared"],
             linked_cases=[c["reference"] for c in linked if scope.allows(c)],
@@ -249,21 +287,63 @@ async def legal_aid(conn: Any, case_id: int, record_id: int | None = None) -> li
         case_id, record_id,
     )
     clocks = await _record_clocks(conn, case_id, ("legal_aid",)) if rows else {}
-    return [s.LegalAidRead(
+    return [_legal_aid_read(r, clocks.get(("legal_aid", r["id"]), [])) for r in rows]
+
+
+def _legal_aid_read(r: Any, clocks: list[dict[str, Any]]) -> s.LegalAidRead:
+    terms = law()
+    priority = None
+    if r["priority"]:
+        priority = s.LegalAidPriority(
+            ground=r["priority_ground"], ground_zh=zh(terms.priority_grounds, r["priority_ground"]) or "",
+            time_limit=r["priority_time_limit"], due_on=r["priority_due_on"],
+            days_left=(r["priority_due_on"] - r["applied_on"]).days if r["priority_due_on"] else None,
+            papers_pending=r["papers_pending"], papers_completed_on=r["papers_completed_on"])
+    waiver = None
+    if r["means_test_waived"]:
+        ground = terms.means_test_waivers.get(r["means_test_ground"])
+        waiver = s.MeansTestWaiver(ground=r["means_test_ground"], ground_zh=ground.name_zh if ground else "",
+                                   article=ground.article if ground else "")
+    worker = None
+    if r["worker_name"] is not None:
+        worker = s.LegalAidWorker(name=r["worker_name"], kind=r["worker_kind"],
+                                  kind_zh=zh(terms.worker_kinds, r["worker_kind"]) or "",  # type: ignore[arg-type]
+                                  organisation=r["law_firm"], assigned_on=r["assigned_on"])
+    return s.LegalAidRead(
         id=r["id"], party_position=r["party_position"], centre=r["centre"], external_id=r["external_id"],
         applied_on=r["applied_on"], aid_type=r["aid_type"], lawsuit_id=r["lawsuit_id"], decision=r["decision"],
-        decided_on=r["decided_on"], refusal_reason=r["refusal_reason"], lawyer_name=r["lawyer_name"],
-        law_firm=r["law_firm"], assigned_on=r["assigned_on"], outcome=r["outcome"], recorded_at=r["recorded_at"],
-        clocks=clocks.get(("legal_aid", r["id"]), []),
+        decision_zh=zh(terms.decisions, r["decision"]), decided_on=r["decided_on"],
+        refusal_reason=r["refusal_reason"], worker=worker,
+        lawyer_name=r["worker_name"] if r["worker_kind"] == "lawyer" else None,
+        law_firm=r["law_firm"], assigned_on=r["assigned_on"], outcome=r["outcome"],
+        outcome_zh=zh(terms.outcomes, r["outcome"]), outcome_on=r["outcome_on"],
+        termination_reason=r["termination_reason"],
+        termination_reason_zh=zh(terms.termination_reasons, r["termination_reason"]),
+        priority=priority, means_test_waiver=waiver, recorded_at=r["recorded_at"], clocks=clocks,
         objection={"against": r["objection_against"], "bureau": r["objection_bureau"],
                    "received_on": r["objection_received_on"], "decided_on": r["objection_decided_on"],
                    "result": r["objection_result"]} if r["objection_received_on"] else None,
+    )
+
+
+async def arbitrations(conn: Any, case_id: int, arbitration_id: int | None = None) -> list[s.ArbitrationRead]:
+    rows = await conn.fetch(
+        "SELECT * FROM arbitration WHERE case_id = $1 AND ($2::bigint IS NULL OR id = $2) ORDER BY applied_on, id",
+        case_id, arbitration_id,
+    )
+    clocks = await _record_clocks(conn, case_id, ("arbitration",)) if rows else {}
+    return [s.ArbitrationRead(
+        id=r["id"], proceeding_id=r["proceeding_id"], commission=r["commission"], case_number=r["case_number"],
+        cause=r["cause"], applied_on=r["applied_on"], accepted_on=r["accepted_on"],
+        not_accepted_on=r["not_accepted_on"], result=r["result"], result_on=r["result_on"],
+        final_award=r["final_award"], served_on=r["served_on"], recorded_at=r["recorded_at"],
+        updated_at=r["updated_at"], clocks=clocks.get(("arbitration", r["id"]), []),
     ) for r in rows]
 
 
 # The keys of records_for_case, in its order (intake answers them empty).
 RECORD_KINDS = ("sessions", "agreements", "judicial_confirmations", "reconsideration_decisions", "lawsuits",
-                "legal_aid", "notices")
+                "arbitrations", "legal_aid", "notices")
 
 
 async def records_for_case(conn: Any, case_id: int, actor: Principal) -> dict[str, Any]:
@@ -274,6 +354,7 @@ async def records_for_case(conn: Any, case_id: int, actor: Principal) -> dict[st
         "judicial_confirmations": await confirmations(conn, case_id),
         "reconsideration_decisions": await decisions(conn, case_id),
         "lawsuits": await lawsuits(conn, case_id, actor),
+        "arbitrations": await arbitrations(conn, case_id),
         "legal_aid": await legal_aid(conn, case_id),
         "notices": await notices.notices_for_case(conn, case_id),
     }
@@ -281,7 +362,7 @@ async def records_for_case(conn: Any, case_id: int, actor: Principal) -> dict[st
 
 READERS = {
     "sessions": sessions, "agreements": agreements, "judicial_confirmations": confirmations,
-    "reconsideration_decisions": decisions, "legal_aid": legal_aid,
+    "reconsideration_decisions": decisions, "legal_aid": legal_aid, "arbitrations": arbitrations,
 }
 
 

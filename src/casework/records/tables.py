@@ -16,6 +16,10 @@ class MediationAgreement(Table):
     signed_on = Date()
     effective_on = Date()
     performance = Text(default="performing")  # performing | performed | breached
+    # judicial mediation: court-referred pre-filing (诉前调解, confirmable) or in litigation
+    pre_filing = Boolean(null=True)
+    mediation_number = Text(null=True)  # the court's 诉前调 number, as given
+    mediation_number_key = Text(null=True)
     recorded_by = Integer(null=True)
     recorded_at = Timestamptz(default=TimestamptzNow())
 
@@ -51,7 +55,8 @@ class ReconsiderationDecision(Table):
 class Lawsuit(Table):
     id = BigSerial(primary_key=True)
     court = Text()
-    case_number = Text(index=True)  # one record per scope that linked the suit (docs/access.md)
+    case_number = Text(index=True)  # the key, (2026)...; one record per scope that linked the suit (docs/access.md)
+    case_number_as_given = Text(null=True)  # NULL on rows stored before 2026-11-28T13:00
     case_type = Text()
     cause = Text(default="")
     stage = Text()
@@ -92,12 +97,51 @@ class LegalAidRecord(Table):
     decision = Text(null=True)  # granted | refused
     decided_on = Date(null=True)
     refusal_reason = Text(null=True)
-    lawyer_name = Text(null=True)
-    law_firm = Text(null=True)
+    lawyer_name = Text(null=True)  # kept for one version: worker_name when the worker is a lawyer
+    law_firm = Text(null=True)  # the worker's firm or legal-service office
+    worker_name = Text(null=True)  # 法律援助人员
+    worker_kind = Text(null=True)  # lawyer | grassroots_legal_worker | volunteer | centre_staff
     assigned_on = Date(null=True)
-    outcome = Text(null=True)
+    outcome = Text(null=True)  # concluded | terminated | withdrawn
+    outcome_on = Date(null=True)
+    termination_reason = Text(null=True)  # art. 48 code (data/legal_aid.json)
+    priority = Boolean(default=False)  # art. 44: handled first
+    priority_ground = Text(null=True)
+    priority_time_limit = Text(null=True)
+    priority_due_on = Date(null=True)
+    papers_pending = Boolean(default=False)  # aid given before the papers
+    papers_completed_on = Date(null=True)
+    means_test_waived = Boolean(default=False)  # arts. 32, 42
+    means_test_ground = Text(null=True)
+    objection_received_on = Date(null=True)
+    objection_against = Text(null=True)  # refusal | termination
+    objection_bureau = Text(null=True)
+    objection_decided_on = Date(null=True)
+    objection_result = Text(null=True)  # upheld | rejected
     recorded_by = Integer(null=True)
     recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class Arbitration(Table):
+    """A labour arbitration (劳动人事争议仲裁) recorded on one case."""
+
+    id = BigSerial(primary_key=True)
+    case_id = BigInt()
+    proceeding_id = BigInt()
+    commission = Text()
+    case_number = Text(null=True)  # as given
+    case_number_key = Text(null=True)
+    applied_on = Date()
+    cause = Text(default="")
+    accepted_on = Date(null=True)
+    not_accepted_on = Date(null=True)
+    result = Text(null=True)  # award | mediation | withdrawal
+    result_on = Date(null=True)
+    final_award = Boolean(null=True)
+    served_on = Date(null=True)
+    recorded_by = Integer(null=True)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class InboundEvent(Table):

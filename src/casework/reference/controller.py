@@ -13,11 +13,12 @@ from casework.access.policy import ROLES
 from casework.admin_log import record_admin_change
 from casework.db import connection, transaction
 from casework.deadlines.service import time_limits
+from casework.notices.service import kinds as notice_kinds
 from casework.problems import conflict, invalid, not_found
 from casework.proceedings.tracks import registry
 from casework.reference import service
 from casework.reference.service import reference_changed
-from casework.routing.controller import BodyKind
+from casework.routing.schemas import BodyKind
 
 Code12 = Annotated[str, Meta(pattern=r"^[0-9]{12}$")]
 Label = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -38,6 +39,8 @@ class BodyWrite(Struct, forbid_unknown_fields=True):
     name_en: Annotated[str, Meta(max_length=200)] = ""
     remit: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=50)] = []
     active: bool = True
+    # Where a review of this body's opinions goes (kept when omitted).
+    superior_code: Annotated[str, Meta(max_length=64)] | None = None
 
 
 class CategoryWrite(Struct, forbid_unknown_fields=True):
@@ -73,6 +76,14 @@ class ReferenceController(Controller):
                             "outcomes": [vars(o) for o in t.outcomes]} for t in registry().tracks.values()],
                 "stages": [vars(s) for s in registry().states.values()],
                 "statuses": [vars(s) for s in registry().statuses.values()],
+                "body_kinds": [vars(k) for k in registry().body_kinds.values()],
+                **{name: [vars(w) for w in words.values()] for name, words in registry().words.items()},
+                "time_limits": [{"code": lim.code, "label_zh": lim.step_zh, "label_en": lim.step_en,
+                                 "whose": lim.whose} for lim in limits.values()],
+                "notices": [{"code": k["code"], "label_zh": k["name_zh"], "label_en": k["name_en"]}
+                            for k in notice_kinds().values()],
+                "public_reasons": [{"code": r["code"], "label_zh": r["label_zh"], "label_en": r["label_en"]}
+                                   for r in (await service.public_reasons()).values()],
             },
             "roles": list(ROLES),
             "time_limits": [vars(lim) for lim in limits.values()],
@@ -133,20 +144,25 @@ class ReferenceController(Controller):
         division = await service.division(data.division_code)
         if division is None:
             raise invalid([{"field": "division_code", "message": "unknown division"}])
-        columns = "id, code, name_zh, name_en, kind, division_code, level, remit, active"
+        columns = "id, code, name_zh, name_en, kind, division_code, level, remit, active, superior_code"
         async with transaction():
             async with connection() as conn:
+                if data.superior_code is not None and not await conn.fetchval(
+                        "SELECT true FROM body WHERE code = $1", data.superior_code):
+                    raise invalid([{"field": "superior_code", "message": f"no body {data.superior_code}"}])
                 before = await conn.fetchrow(f"SELECT {columns} FROM body WHERE code = $1", code)
                 row = await conn.fetchrow(
-                    f"""INSERT INTO body (code, name_zh, name_en, kind, division_code, level, remit, active)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    f"""INSERT INTO body (code, name_zh, name_en, kind, division_code, level, remit, active,
+                                          superior_code)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                         ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh,
                             name_en = EXCLUDED.name_en, kind = EXCLUDED.kind,
                             division_code = EXCLUDED.division_code, level = EXCLUDED.level,
-                            remit = EXCLUDED.remit, active = EXCLUDED.active
+                            remit = EXCLUDED.remit, active = EXCLUDED.active,
+                            superior_code = coalesce(EXCLUDED.superior_code, body.superior_code)
                         RETURNING {columns}""",
                     code, data.name_zh, data.name_en, data.kind, data.division_code, division["level"],
-                    data.remit, data.active,
+                    data.remit, data.active, data.superior_code,
                 )
                 await record_admin_change(conn, actor=request.user, entity="body", key=code,
                                           before=dict(before) if before else None, after=dict(row))

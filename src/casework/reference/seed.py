@@ -53,11 +53,11 @@ async def seed_reference_data() -> dict[str, int]:
             counts["categories"] = len(categories["categories"])
             bodies = load_data("bodies.json")["bodies"]
             await conn.executemany(
-                """INSERT INTO body (code, name_zh, name_en, kind, division_code, level, remit)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO NOTHING""",
+                """INSERT INTO body (code, name_zh, name_en, kind, division_code, level, remit, superior_code)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code) DO NOTHING""",
                 [
                     (b["code"], b["name_zh"], b["name_en"], b["kind"], b["division_code"],
-                     b["level"], b["remit"])
+                     b["level"], b["remit"], b.get("superior_code"))
                     for b in bodies
                 ],
             )

@@ -52,7 +52,7 @@ async def division(code: str) -> dict[str, Any] | None:
 async def bodies(kind: str | None = None, division_prefix: str | None = None) -> list[dict[str, Any]]:
     async with connection() as conn:
         rows = await conn.fetch(
-            """SELECT id, code, name_zh, name_en, kind, division_code, level, remit, active FROM body
+            """SELECT id, code, name_zh, name_en, kind, division_code, level, remit, active, superior_code FROM body
                WHERE ($1::text IS NULL OR kind = $1)
                  AND ($2::text IS NULL OR starts_with(division_code, $2))
                ORDER BY division_code, kind, code""",
@@ -64,7 +64,7 @@ async def bodies(kind: str | None = None, division_prefix: str | None = None) ->
 async def body_by_id(body_id: int) -> dict[str, Any] | None:
     async with connection() as conn:
         row = await conn.fetchrow(
-            "SELECT id, code, name_zh, name_en, kind, division_code, level, remit, active FROM body WHERE id = $1",
+            "SELECT id, code, name_zh, name_en, kind, division_code, level, remit, active, superior_code FROM body WHERE id = $1",
             body_id,
         )
     return dict(row) if row else None

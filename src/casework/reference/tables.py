@@ -37,3 +37,4 @@ class Body(Table):
     level = SmallInt()
     remit = Array(base_column=Text(), default=list)
     active = Boolean(default=True)
+    superior_code = Text(null=True, default=None, help_text="the body a review of this body's opinions goes to")

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
 from msgspec import Meta, Struct
 
 from casework.access.auth import requires
 from casework.admin_log import record_admin_change
-from casework.cases import service as cases
+from casework.cases import validation as cases
 from casework.cases.schemas import CaseCreate, Track
 from casework.db import connection, transaction
 from casework.problems import invalid, not_found
 from casework.reference.service import reference_changed
 from casework.routing.rules import KNOWN_CONDITIONS
-
-BodyKind = Literal[
-    "petition_bureau", "people_mediation_committee", "administrative_department", "court",
-    "reconsideration_office", "legal_aid_centre", "triage", "labour_arbitration",
-]
+from casework.routing.schemas import BodyKind
 
 
 class RoutingRuleWrite(Struct, forbid_unknown_fields=True):

@@ -22,34 +22,37 @@ is reported in ``gone``, one that never was is never named.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
+from casework import paging
 from casework.access.scope import Scope
 from casework.access.service import Principal
-from casework.cases.service import LIST_COLUMNS
+from casework.cases.read import LIST_COLUMNS
 from casework.db import connection
-from casework.problems import invalid
 
 START = (0, -1)
 
 
-def encode_cursor(txid: int, case_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{txid}:{case_id}".encode()).decode().rstrip("=")
+def _position(key: list) -> tuple[int, int]:
+    txid, case_id = int(key[0]), int(key[1])
+    if txid < 0 or len(key) != 2:
+        raise ValueError(key)
+    return txid, case_id
+
+
+def _legacy_position(cursor: str) -> tuple[int, int]:
+    """A cursor from the release before (``txid:case_id``), which devices keep."""
+    return _position(paging.unbase64(cursor).split(":"))
 
 
 def decode_cursor(cursor: str | None) -> tuple[int, int]:
     if not cursor:
         return START
-    try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        txid, case_id = raw.split(":")
-        value = int(txid), int(case_id)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid([{"field": "since", "message": "is not a cursor this service issued"}]) from None
-    if value[0] < 0:
-        raise invalid([{"field": "since", "message": "is not a cursor this service issued"}])
-    return value
+    return paging.decode(cursor, _position, field="since", legacy=_legacy_position)
+
+
+def encode_cursor(txid: int, case_id: int) -> str:
+    return paging.encode(txid, case_id)
 
 
 def _was_in(scope: Scope, prefix: str, args: list[Any]) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 
+from casework import paging
 from casework.access.auth import requires
 from casework.webhooks import service
 from casework.webhooks.schemas import DeliveryState, SubscriptionCreate, SubscriptionUpdate
@@ -46,11 +47,12 @@ class WebhookController(Controller):
         # "state" is a reserved parameter name in Litestar: alias the query key.
         delivery_state: Annotated[DeliveryState | None, Parameter(query="state")] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        before_id: int | None = None,
+        cursor: Annotated[str | None, Parameter(max_length=40)] = None,
+        before_id: Annotated[int | None, Parameter(description="deprecated: pass next_cursor as cursor")] = None,
     ) -> dict[str, Any]:
         return await service.list_deliveries(
             actor=request.user, subscription_id=subscription_id, state=delivery_state, limit=limit,
-            before_id=before_id,
+            before_id=paging.decode(cursor, lambda key: int(key[0])) if cursor else before_id,
         )
 
     @post("/deliveries/{delivery_id:int}/retry", status_code=200,

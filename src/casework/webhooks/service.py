@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from casework import paging
 from casework.access.service import Principal
 from casework.admin_log import record_admin_change
 from casework.db import connection, transaction
@@ -193,7 +194,9 @@ async def list_deliveries(
             *args,
         )
     items = [dict(r) for r in rows[:limit]]
-    return {"items": items, "next_before_id": items[-1]["id"] if len(rows) > limit else None}
+    # next_before_id: the release before's field, kept for one release.
+    return {**paging.page(items, len(rows), limit, lambda d: (d["id"],)),
+            "next_before_id": items[-1]["id"] if len(rows) > limit else None}
 
 
 async def retry_delivery(delivery_id: int, *, actor: Principal) -> dict[str, Any]:
