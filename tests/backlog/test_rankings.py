@@ -133,6 +133,18 @@ async def test_the_city_sees_every_county_and_can_rank_townships_across_it(users
     assert rows_by_key(townships)["140427100"]["open"] == 2
 
 
+async def test_a_mediator_ranks_only_the_cases_of_their_body(users, huguan):
+    mediator = users["rank_mediator_hg"]  # the committee that handles every Huguan case here
+    ranked = (await mediator.get("/api/v1/backlog/rankings", params={"from": days_ago(60), "to": days_ago(0)})).json()
+    summary = (await mediator.get("/api/v1/backlog/summary", params={"group_by": "track"})).json()
+    assert (ranked["totals"]["open"], ranked["totals"]["overdue"]) == (
+        summary["totals"]["open"], summary["totals"]["overdue"]) == (3, 1)
+    assert (ranked["totals"]["concluded"], ranked["totals"]["on_time"]) == (2, 1)
+    other = await ensure_user(users, "rank_mediator_other_hg", "mediator", COUNTY, "140427-NRB")
+    theirs = (await other.get("/api/v1/backlog/rankings", params={"from": days_ago(60), "to": days_ago(0)})).json()
+    assert (theirs["totals"]["open"], theirs["totals"]["concluded"]) == (0, 0)
+
+
 async def test_rankings_stay_in_scope_and_refuse_nonsense(users, huguan):
     other = await ensure_user(users, "rank_supervisor_sd", "supervisor", "140404", "140404-PB")
     outside = (await other.get("/api/v1/backlog/rankings", params={"division": COUNTY})).json()

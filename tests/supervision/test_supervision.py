@@ -50,10 +50,11 @@ async def test_the_bureau_presses_the_handler_answers_and_the_bureau_closes(user
     assert pressed.status_code == 200, pressed.text
 
     # Acting on the case first settled it as of today: its breached clock got
-    # the sweep's own item (to the district bureau), then the city's.
+    # the sweep's own item, to the body that supervises a people's mediation
+    # committee (the district justice bureau, docs/proceedings.md), then the city's.
     automatic, pressed_item = await items_of(bureau, ref)
     assert automatic["automatic"] is True and automatic["clock"]["time_limit"] == "people_mediation.accept"
-    assert automatic["supervising_body"]["code"] == "140403-PB" and automatic["opened_by"] is None
+    assert automatic["supervising_body"]["code"] == "140403-JUS" and automatic["opened_by"] is None
     assert pressed_item["automatic"] is False and pressed_item["opened_by"] == "city_supervisor"
     assert (pressed_item["reason"], pressed_item["respond_by"], pressed_item["state"]) == (
         "超期未受理，请说明原因", respond_by, "open")
@@ -135,10 +136,11 @@ async def test_the_list_of_items_stays_in_the_callers_scope(users, overdue_case)
 async def test_the_list_pages_with_a_cursor(users, overdue_case):
     client = users["city_supervisor"]
     first = (await client.get("/api/v1/supervision", params={"limit": 1})).json()
-    assert len(first["items"]) == 1 and first["next_cursor"]
+    assert len(first["items"]) == 1 and first["next_cursor"] and first["has_more"] is True
     second = (await client.get("/api/v1/supervision", params={"limit": 1, "cursor": first["next_cursor"]})).json()
     assert second["items"][0]["id"] < first["items"][0]["id"]
-    assert (await client.get("/api/v1/supervision", params={"cursor": "x"})).status_code == 422
+    for wrong in ("x", "WzBd", "WyJhIl0"):  # not base64 JSON; [0]; ["a"]
+        assert (await client.get("/api/v1/supervision", params={"cursor": wrong})).status_code == 422
 
 
 async def test_an_item_of_another_case_is_not_found_on_this_one(users, overdue_case):

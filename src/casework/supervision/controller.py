@@ -57,7 +57,7 @@ class SupervisionController(Controller):
         item_state: Annotated[State | None, Parameter(query="state", description="open or closed")] = None,
         division: Annotated[str | None, Parameter(pattern=r"^[0-9]{1,12}$")] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=20)] = None,
+        cursor: Annotated[str | None, Parameter(max_length=80)] = None,
     ) -> SupervisionList:
         return SupervisionList(**await service.in_scope(request.user, state=item_state, division=division, limit=limit,
                                                         cursor=cursor))

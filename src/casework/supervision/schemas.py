@@ -78,4 +78,5 @@ class SupervisionList(Struct):
     state: State | None
     total: int  # items matching the filter (all pages)
     items: list[SupervisionItem]
-    next_cursor: str | None
+    next_cursor: str | None  # pass back while has_more (casework.paging)
+    has_more: bool

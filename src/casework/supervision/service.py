@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from casework import timeutil
+from casework import paging, timeutil
 from casework.access.policy import allowed
 from casework.access.scope import Scope
 from casework.access.service import Principal
@@ -101,14 +101,11 @@ async def for_case(reference: str, actor: Principal) -> list[SupervisionItem]:
     return [item_view(r, actor, today) for r in rows]
 
 
-def _decode_cursor(cursor: str) -> int:
-    try:
-        value = int(cursor)
-    except ValueError:
-        value = 0
-    if not 0 < value < 2**63:
-        raise invalid([{"field": "cursor", "message": "is not a cursor this service issued"}])
-    return value
+def _after(key: list) -> int:
+    (item_id,) = key
+    if not isinstance(item_id, int) or not 0 < item_id < 2**63:
+        raise ValueError(item_id)
+    return item_id
 
 
 async def in_scope(
@@ -118,7 +115,8 @@ async def in_scope(
     today = timeutil.today()
     scope = Scope.of(actor).narrowed(division)
     if scope is None:
-        return {"as_of": today, "scope": division, "state": state, "total": 0, "items": [], "next_cursor": None}
+        return {"as_of": today, "scope": division, "state": state, "total": 0, "items": [], "next_cursor": None,
+                "has_more": False}
     args: list[Any] = []
     clauses = [scope.sql("c", args)]
     if state is not None:
@@ -127,7 +125,7 @@ async def in_scope(
     where = " AND ".join(clauses)
     count_args = list(args)
     if cursor:
-        args.append(_decode_cursor(cursor))
+        args.append(paging.decode(cursor, _after))
         where_page = f"{where} AND s.id < ${len(args)}"
     else:
         where_page = where
@@ -137,8 +135,8 @@ async def in_scope(
         total = await conn.fetchval(
             f"SELECT count(*) FROM supervision s JOIN case_file c ON c.id = s.case_id WHERE {where}", *count_args)
     items = [item_view(r, actor, today) for r in rows[:limit]]
-    return {"as_of": today, "scope": scope.prefix, "state": state, "total": total, "items": items,
-            "next_cursor": str(items[-1].id) if len(rows) > limit else None}
+    return {"as_of": today, "scope": scope.prefix, "state": state, "total": total,
+            **paging.page(items, len(rows), limit, lambda item: (item.id,))}
 
 
 # ---------------------------------------------------------------- changing

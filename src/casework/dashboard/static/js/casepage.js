@@ -13,14 +13,15 @@ import { caseLink, supervisionReason, SUPERVISION_STATE_ZH } from "./lists.js";
 
 const RECORD_ZH = {
   sessions: "调解记录", agreements: "调解协议", judicial_confirmations: "司法确认", reconsideration_decisions: "复议决定",
-  lawsuits: "诉讼", legal_aid: "法律援助", notices: "文书与送达",
+  lawsuits: "诉讼", arbitrations: "劳动仲裁", legal_aid: "法律援助", notices: "文书与送达",
 };
 const FIELD_ZH = {
   name_zh: "文书", issued_on: "出具日期", held_on: "调解日期", location: "地点", mediator: "调解员", notes: "记录",
   terms: "协议内容", signed_on: "签订日期", effective_on: "生效日期", performance: "履行情况", court: "法院",
   applied_on: "申请日期", accepted_on: "受理日期", ruled_on: "裁定日期", result: "结果", decision_type: "决定",
   decided_on: "决定日期", case_number: "案号", stage: "阶段", filed_on: "立案日期", centre: "法律援助中心",
-  decision: "决定", aid_type: "援助形式", lawyer: "法律援助人员", outcome: "结果",
+  decision: "决定", aid_type: "援助形式", lawyer: "法律援助人员", outcome: "结果", commission: "仲裁委员会",
+  cause: "案由", result_on: "结果日期", served_on: "送达日期",
 };
 const PROCEEDING_COUNT = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 

@@ -175,6 +175,8 @@ export const ACTION_ZH = {
   request_review: "申请复查", request_re_review: "申请复核", supervise: "督办", close: "结案", reopen: "重新办理",
   request_supplement: "要求补正", supplement_received: "补正材料已收到", withdraw: "撤回", give_guidance: "告知救济途径",
   convert_to_ordinary: "转为普通程序", find_same_matter: "认定为同一事项", find_new_matter: "认定为新事项",
+  forward: "转送", return_matter: "退回", report_back: "办结报告", record_return_visit: "回访",
+  assign_leader: "领导包案", record_leader_action: "包案领导办理情况",
 };
 export const EVENT_ZH = {
   case_registered: "登记", routing_decided: "分流", clock_started: "时限开始计算", clock_stopped: "时限停止",
@@ -193,6 +195,10 @@ export const EVENT_ZH = {
   legal_aid_decided: "法律援助决定", lawyer_assigned: "指派法律援助人员", legal_aid_concluded: "法律援助结束",
   legal_aid_objection_received: "法律援助异议", legal_aid_objection_decided: "法律援助异议决定",
   personal_data_revealed: "查看个人信息", feedback_received: "当事人评价", court_step_recorded: "法院程序节点",
+  forwarded: "转送", returned: "退回", completion_reported: "办结报告", finding_made: "同一事项认定",
+  return_visit_recorded: "回访", leader_assigned: "领导包案", leader_action_recorded: "包案领导办理情况",
+  arbitration_applied: "申请劳动仲裁", arbitration_updated: "劳动仲裁进展", legal_aid_papers_completed: "法律援助材料补齐",
+  legal_aid_priority: "法律援助先行提供",
 };
 
 // ------------------------------------------------------------------ the period
