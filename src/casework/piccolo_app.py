@@ -1,21 +1,14 @@
-"""The Piccolo app: its tables and the migrations folder at the top level."""
+"""The Piccolo app: the admin screen's tables and the migrations folder at the top level.
+
+The schema is the SQL of migrations/ (docs/architecture.md); the only table
+classes are the ones piccolo_admin edits (casework.admin.tables).
+"""
 
 from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from casework.access.tables import AppUser
-from casework.cases.tables import CaseEvent, CaseFile, Outbox, Party, ReferenceCounter
-from casework.deadlines.tables import CalendarDay, CalendarYear, Clock, TimeLimit
-from casework.proceedings.tables import Proceeding
-from casework.records.tables import (
-    InboundEvent, JudicialConfirmation, Lawsuit, LawsuitCase, LawsuitHearing, LegalAidRecord, MediationAgreement,
-    ReconsiderationDecision,
-)
-from casework.reference.tables import Body, Category, Division
-from casework.routing.tables import RoutingDecision, RoutingRule
-from casework.supervision.tables import Supervision
-from casework.webhooks.tables import WebhookDelivery, WebhookSubscription
+from casework.admin.tables import ADMIN_TABLES
 
 
 def _migrations_folder() -> str:
@@ -28,14 +21,7 @@ def _migrations_folder() -> str:
 APP_CONFIG = AppConfig(
     app_name="casework",
     migrations_folder_path=_migrations_folder(),
-    table_classes=[
-        Division, Body, Category, RoutingRule, TimeLimit, CalendarYear, CalendarDay,
-        AppUser, CaseFile, Party, CaseEvent, Outbox, ReferenceCounter,
-        Proceeding, Clock, RoutingDecision,
-        WebhookSubscription, WebhookDelivery,
-        MediationAgreement, JudicialConfirmation, ReconsiderationDecision, Lawsuit, LawsuitCase, LawsuitHearing,
-        LegalAidRecord, InboundEvent, Supervision,
-    ],
+    table_classes=list(ADMIN_TABLES),
     migration_dependencies=[],
     commands=[],
 )

@@ -67,3 +67,24 @@ def test_every_code_a_client_sends_or_reads_has_its_chinese_term():
     for group in words.values():
         for word in group.values():
             assert word.label_zh.strip() and word.label_en.strip(), word
+
+
+def test_every_action_has_a_handler_a_body_a_term_and_a_route():
+    """Adding an action touches transitions.py, schemas.py (its body),
+    handlers.py and tracks.json (its words); the route follows from the body.
+    Forgetting one fails here."""
+    from casework.app import create_app
+    from casework.proceedings.handlers import HANDLERS
+    from casework.proceedings.schemas import ACTION_BODIES
+    from casework.proceedings.transitions import ACTIONS
+
+    in_tables = {row.action for track in transitions.TABLES for row in transitions.table(track)}
+    assert in_tables <= set(ACTIONS)
+    assert set(ACTIONS) == set(HANDLERS), "an action with no handler, or a handler no table uses"
+    assert set(ACTIONS) == set(ACTION_BODIES), "an action with no body struct"
+    assert set(ACTIONS) <= set(registry().words["actions"]), "an action with no words"
+    paths = create_app().openapi_schema.to_schema()["paths"]
+    for action in ACTIONS:
+        operation = paths[f"/api/v1/cases/{{reference}}/actions/{action}"]["post"]
+        assert operation["operationId"] == f"case_{action}"
+        assert operation["requestBody"]["content"]["application/json"]["schema"]["type"] == "object"

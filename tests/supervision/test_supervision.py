@@ -153,14 +153,3 @@ async def test_an_item_of_another_case_is_not_found_on_this_one(users, overdue_c
         json={"reason": "x"}, headers={"If-Match": etag})
     assert pressed.status_code == 200 and wrong.status_code == 404
 
-
-async def test_the_table_class_matches_the_database(db):
-    from casework.supervision.tables import Supervision
-
-    kinds = {"BigSerial": "bigint", "BigInt": "bigint", "Integer": "integer", "Text": "text", "Date": "date",
-             "Timestamptz": "timestamp with time zone"}
-    expected = {c._meta.db_column_name: (kinds[type(c).__name__], c._meta.null) for c in Supervision._meta.columns}
-    rows = await db.fetch("""SELECT column_name, data_type, is_nullable = 'YES' AS nullable
-                             FROM information_schema.columns WHERE table_name = 'supervision'""")
-    actual = {r["column_name"]: (r["data_type"], r["nullable"]) for r in rows}
-    assert actual == expected

@@ -50,12 +50,11 @@ from casework.access import login as sign_in_path
 from casework.access.passwords import SignInBusy
 from casework.access.throttle import TooManyAttempts
 from casework.admin.tables import (
-    CalendarDayEntry, CalendarYearEntry, CategoryEntry, DivisionEntry, PublicReasonEntry, TimeLimitEntry,
+    Body,
+    CalendarDayEntry, CalendarYearEntry, CategoryEntry, DivisionEntry, PublicReasonEntry, RoutingRule, TimeLimitEntry,
 )
 from casework.db import connection, engine
 from casework.problems import TYPE_BASE
-from casework.reference.tables import Body
-from casework.routing.tables import RoutingRule
 from casework.settings import get_settings
 
 log = structlog.get_logger(__name__)

@@ -1,16 +1,23 @@
-"""Admin-screen views of the reference tables whose key is natural (a code,
-a year, a day).
+"""The Piccolo tables: only those the admin screen (piccolo_admin) edits.
+
+The schema's source of truth is the SQL in migrations/ (docs/architecture.md
+says why: the hot paths are hand-written SQL, measured by the benchmarks).
+These classes exist only because piccolo_admin needs them, and
+tests/test_piccolo_tables.py compares each with ``information_schema`` so
+a migration that changes a column fails CI until the class follows.
+
+Reference tables whose key is natural (a code, a year, a day):
 
 PiccoloCRUD, under piccolo_admin, never takes the primary key from a form
 (it assumes the database makes it), so a table keyed by ``code`` or ``day``
 could not get a new row there: a new holiday would be saved on today's
 date. These classes map the same tables with the surrogate ``admin_id``
 identity column (added by migration 2026-11-27T05:10) as their primary key
-and the natural key as an ordinary required, unique column. The
-application itself keeps using the natural-key classes.
+and the natural key as an ordinary required, unique column. Bodies and
+routing rules have a serial ``id`` already.
 """
 
-from piccolo.columns import Array, Boolean, Date, Integer, Serial, SmallInt, Text
+from piccolo.columns import JSONB, Array, Boolean, Date, Integer, Serial, SmallInt, Text
 from piccolo.table import Table
 
 
@@ -86,3 +93,36 @@ class PublicReasonEntry(Table, tablename="public_reason"):
     text_en = Text(required=True)
     source = Text(required=True, help_text="the statute and article")
     active = Boolean(default=True)
+
+
+class Body(Table):
+    """A handling body: mediation committee, department, court, bureau..."""
+
+    code = Text(unique=True)
+    name_zh = Text()
+    name_en = Text(default="")
+    kind = Text(help_text="a body kind of proceedings/data/tracks.json")
+    division_code = Text(required=True, help_text="12-digit division code")
+    level = SmallInt()
+    remit = Array(base_column=Text(), default=list)
+    active = Boolean(default=True)
+    superior_code = Text(null=True, default=None, help_text="the body a review of this body's opinions goes to")
+
+
+class RoutingRule(Table):
+    """One ordered routing rule: conditions (JSON) and a track + body kind."""
+
+    code = Text(unique=True)
+    position = Integer()
+    conditions = JSONB(default={})
+    track = Text()
+    body_kind = Text()
+    body_max_level = SmallInt(null=True)
+    reason_zh = Text()
+    reason_en = Text()
+    source = Text(default="")
+    active = Boolean(default=True)
+
+
+ADMIN_TABLES = (DivisionEntry, CategoryEntry, TimeLimitEntry, CalendarYearEntry, CalendarDayEntry,
+                PublicReasonEntry, Body, RoutingRule)

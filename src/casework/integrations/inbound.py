@@ -27,8 +27,9 @@ import hmac
 import json
 import os
 import time
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
-from typing import Any, Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta, Struct
@@ -164,31 +165,38 @@ async def _legal_aid_records(conn: Any, external_id: str) -> list[tuple[dict[str
     return result
 
 
-async def _legal_aid_decided(conn: Any, system: str, data: LegalAidDecided) -> dict[str, Any]:
+async def _to_each_record(
+    conn: Any, external_id: str, entered: Callable[[Any], bool], apply: Callable[[Any, Any], Awaitable[None]],
+) -> list[int]:
+    """Apply a pushed legal-aid step to every record it names (one centre's
+    record may be shared by cases), skipping those already entered by hand."""
     applied = []
-    for case, record in await _legal_aid_records(conn, data.external_id):
-        if record["decision"] == data.decision and record["decided_on"] == data.decided_on:
-            continue  # already entered by hand
-        await legal_aid.apply_decision(
-            conn, case, record, s.LegalAidDecision(decision=data.decision, decided_on=data.decided_on,
-                                                   refusal_reason=data.refusal_reason),
-            actor=None, source=system)
-        applied.append(record["id"])
+    for case, record in await _legal_aid_records(conn, external_id):
+        if not entered(record):
+            await apply(case, record)
+            applied.append(record["id"])
+    return applied
+
+
+async def _legal_aid_decided(conn: Any, system: str, data: LegalAidDecided) -> dict[str, Any]:
+    decision = s.LegalAidDecision(decision=data.decision, decided_on=data.decided_on,
+                                  refusal_reason=data.refusal_reason)
+    applied = await _to_each_record(
+        conn, data.external_id,
+        lambda record: record["decision"] == data.decision and record["decided_on"] == data.decided_on,
+        lambda case, record: legal_aid.apply_decision(conn, case, record, decision, actor=None, source=system))
     if not applied:
         return {"legal_aid_ids": [], "unchanged": True}
     return {"legal_aid_id": applied[0], "legal_aid_ids": applied, "decision": data.decision}
 
 
 async def _lawyer_assigned(conn: Any, system: str, data: LawyerAssigned) -> dict[str, Any]:
-    applied = []
-    for case, record in await _legal_aid_records(conn, data.external_id):
-        if record["assigned_on"] == data.assigned_on and record["lawyer_name"] == data.lawyer_name.strip():
-            continue
-        await legal_aid.apply_assignment(
-            conn, case, record, s.LawyerAssignment(lawyer_name=data.lawyer_name, assigned_on=data.assigned_on,
-                                                   law_firm=data.law_firm),
-            actor=None, source=system)
-        applied.append(record["id"])
+    assignment = s.LawyerAssignment(lawyer_name=data.lawyer_name, assigned_on=data.assigned_on,
+                                    law_firm=data.law_firm)
+    applied = await _to_each_record(
+        conn, data.external_id,
+        lambda record: record["assigned_on"] == data.assigned_on and record["lawyer_name"] == data.lawyer_name.strip(),
+        lambda case, record: legal_aid.apply_assignment(conn, case, record, assignment, actor=None, source=system))
     if not applied:
         return {"legal_aid_ids": [], "unchanged": True}
     return {"legal_aid_id": applied[0], "legal_aid_ids": applied, "assigned_on": str(data.assigned_on)}

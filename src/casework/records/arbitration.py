@@ -27,7 +27,7 @@ from typing import Any
 
 from casework import timeutil
 from casework.access.service import Principal
-from casework.deadlines.engine import Journal, Subject, apply_event, extend
+from casework.deadlines.engine import Journal, Subject, apply_event
 from casework.problems import invalid, not_found
 from casework.records import schemas as s
 from casework.records import service as records
@@ -71,8 +71,7 @@ async def record_application(reference: str, data: s.ArbitrationCreate, *, actor
         await records.follow_external(conn, case, TRACK, "pending_acceptance", data.applied_on, journal,
                                       from_states=("awaiting_filing",))
         await records.log_events(conn, case, journal, actor)
-        etag = await records.touch(conn, case)
-        return (await records.arbitrations(conn, case["id"], arbitration_id))[0], etag
+        return await records.answered(conn, case, records.arbitrations, arbitration_id)
 
 
 async def _unique_number(conn: Any, case: dict[str, Any], number: str) -> None:
@@ -152,8 +151,7 @@ async def record_progress(reference: str, arbitration_id: int, data: s.Arbitrati
             "changes": {k: (number_key(v) if k == "case_number" else v if isinstance(v, (bool, str)) else str(v))
                         for k, v in changes.items()}}, actor)
         await _steps(conn, case, arbitration_id, data, actor)
-        etag = await records.touch(conn, case)
-        return (await records.arbitrations(conn, case["id"], arbitration_id))[0], etag
+        return await records.answered(conn, case, records.arbitrations, arbitration_id)
 
 
 async def _steps(conn: Any, case: dict[str, Any], arbitration_id: int, data: s.ArbitrationProgress,
@@ -193,15 +191,8 @@ async def extend_award(reference: str, arbitration_id: int, data: s.ArbitrationE
     today = timeutil.today()
     async with case_write(reference, actor, if_match) as (conn, case):
         await _locked(conn, case, arbitration_id)
-        clock = await conn.fetchrow(
-            """SELECT proceeding_id FROM clock WHERE record_kind = $1 AND record_id = $2
-                 AND time_limit_code = 'labour_arbitration.award' AND state <> 'stopped'""", RECORD, arbitration_id)
-        if clock is None:
-            raise conflict("no-award-period", "the 45 days to the award are not running (accepted, no award yet)")
-        journal = Journal()
-        await extend(conn, clock["proceeding_id"], "labour_arbitration.award", data.days, data.granted_on or today,
-                     {"days": data.days, "approver": data.approver, "reason": data.reason,
-                      "granted_by": actor.username}, journal)
-        await records.log_events(conn, case, journal, actor)
-        etag = await records.touch(conn, case)
-        return (await records.arbitrations(conn, case["id"], arbitration_id))[0], etag
+        await records.extend_record_period(
+            conn, case, actor, record_kind=RECORD, record_id=arbitration_id, limit_code="labour_arbitration.award",
+            data=data, today=today,
+            not_running=("no-award-period", "the 45 days to the award are not running (accepted, no award yet)"))
+        return await records.answered(conn, case, records.arbitrations, arbitration_id)

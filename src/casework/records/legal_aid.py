@@ -101,8 +101,7 @@ async def apply(reference: str, data: s.LegalAidCreate, *, actor: Principal, if_
                 "days_left": (urgent["due_on"] - data.applied_on).days if urgent else None}, actor)
         await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
                                    event="open", on=data.applied_on, actor=actor)
-        etag = await records.touch(conn, case)
-        return (await records.legal_aid(conn, case["id"], record_id))[0], etag
+        return await records.answered(conn, case, records.legal_aid, record_id)
 
 
 def _check_means_test(data: s.LegalAidCreate) -> None:
@@ -242,8 +241,7 @@ async def papers_completed(reference: str, record_id: int, data: s.LegalAidPaper
                            data.received_on)
         await records.log(conn, case, "legal_aid_papers_completed", {
             "legal_aid_id": record_id, "received_on": str(data.received_on)}, actor)
-        etag = await records.touch(conn, case)
-        return (await records.legal_aid(conn, case["id"], record_id))[0], etag
+        return await records.answered(conn, case, records.legal_aid, record_id)
 
 
 # The record event each outcome is: it stops the clocks it answers.
@@ -285,8 +283,7 @@ async def conclude(reference: str, record_id: int, data: s.LegalAidOutcome, *, a
         if data.outcome in OUTCOME_EVENTS:
             await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
                                        event=OUTCOME_EVENTS[data.outcome], on=outcome_on, actor=actor)
-        etag = await records.touch(conn, case)
-        return (await records.legal_aid(conn, case["id"], record_id))[0], etag
+        return await records.answered(conn, case, records.legal_aid, record_id)
 
 
 async def object_to(reference: str, record_id: int, data: s.LegalAidObjection, *, actor: Principal,
@@ -312,8 +309,7 @@ async def object_to(reference: str, record_id: int, data: s.LegalAidObjection, *
             "legal_aid_id": record_id, "against": data.against, "received_on": str(data.received_on)}, actor)
         await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
                                    event="objection_received", on=data.received_on, actor=actor)
-        etag = await records.touch(conn, case)
-        return (await records.legal_aid(conn, case["id"], record_id))[0], etag
+        return await records.answered(conn, case, records.legal_aid, record_id)
 
 
 async def decide_objection(reference: str, record_id: int, data: s.ObjectionDecision, *, actor: Principal,
@@ -334,5 +330,4 @@ async def decide_objection(reference: str, record_id: int, data: s.ObjectionDeci
             "legal_aid_id": record_id, "result": data.result, "decided_on": str(data.decided_on)}, actor)
         await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
                                    event="objection_decided", on=data.decided_on, actor=actor)
-        etag = await records.touch(conn, case)
-        return (await records.legal_aid(conn, case["id"], record_id))[0], etag
+        return await records.answered(conn, case, records.legal_aid, record_id)

@@ -92,8 +92,7 @@ async def link_lawsuit(reference: str, data: s.LawsuitCreate, *, actor: Principa
             "court": data.court.strip(),
             "case_type": data.case_type, "filed_on": str(data.filed_on), "new_record": created}, actor)
         await _court_received(conn, case, lawsuit_id, data.filed_on, actor, accepted=data.stage != "filed")
-        etag = await records.touch(conn, case)
-        return (await records.lawsuits(conn, case["id"], actor, lawsuit_id))[0], etag
+        return await records.answered(conn, case, records.lawsuit_reader(actor), lawsuit_id)
 
 
 async def _court_received(conn: Any, case: dict[str, Any], lawsuit_id: int, filed_on, actor: Principal, *,

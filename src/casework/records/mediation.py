@@ -20,11 +20,11 @@ Not said: not confirmable, as judicial mediation agreements were before.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from casework import timeutil
 from casework.access.service import Principal
-from casework.deadlines.engine import Journal, extend
 from casework.problems import Problem, invalid, not_found
 from casework.proceedings import service as proceedings
 from casework.proceedings.schemas import Conclude, RecordSession
@@ -88,8 +88,7 @@ async def record_agreement(reference: str, data: s.AgreementCreate, *, actor: Pr
             await records.record_event(conn, case, track="judicial_confirmation", record_kind="agreement",
                                        record_id=agreement_id, event="agreement_effective", on=effective_on,
                                        actor=actor)
-        etag = await records.touch(conn, case)
-        return (await records.agreements(conn, case["id"], agreement_id))[0], etag
+        return await records.answered(conn, case, records.agreements, agreement_id)
 
 
 def _judicial_mediation_kind(track: str, data: s.AgreementCreate):
@@ -126,8 +125,7 @@ async def update_performance(
                            data.performance)
         await records.log(conn, case, "agreement_performance_updated", {
             "agreement_id": agreement_id, "before": row["performance"], "after": data.performance}, actor)
-        etag = await records.touch(conn, case)
-        return (await records.agreements(conn, case["id"], agreement_id))[0], etag
+        return await records.answered(conn, case, records.agreements, agreement_id)
 
 
 async def apply_for_confirmation(
@@ -172,8 +170,7 @@ async def apply_for_confirmation(
         await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
                                    record_id=confirmation_id, event="confirmation_applied", on=data.applied_on,
                                    actor=actor)
-        etag = await records.touch(conn, case)
-        return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag
+        return await records.answered(conn, case, records.confirmations, confirmation_id)
 
 
 async def _confirmation(conn: Any, case: dict[str, Any], confirmation_id: int) -> dict[str, Any]:
@@ -196,13 +193,17 @@ async def confirmation_accepted(
             raise invalid([{"field": "accepted_on", "message": "must not be before applied_on"}])
         await conn.execute("UPDATE judicial_confirmation SET accepted_on = $2 WHERE id = $1", confirmation_id,
                            data.accepted_on)
-        await records.log(conn, case, "confirmation_accepted", {
-            "confirmation_id": confirmation_id, "accepted_on": str(data.accepted_on)}, actor)
-        await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
-                                   record_id=confirmation_id, event="confirmation_accepted", on=data.accepted_on,
-                                   actor=actor)
-        etag = await records.touch(conn, case)
-        return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag
+        return await _court_step(conn, case, actor, confirmation_id, "confirmation_accepted", data.accepted_on,
+                                 {"accepted_on": str(data.accepted_on)})
+
+
+async def _court_step(conn: Any, case: dict[str, Any], actor: Principal, confirmation_id: int, event: str,
+                      on: dt.date, logged: dict[str, Any]) -> tuple[Any, str]:
+    """The court's step on a confirmation: its case event, the clock events, the answer."""
+    await records.log(conn, case, event, {"confirmation_id": confirmation_id, **logged}, actor)
+    await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
+                               record_id=confirmation_id, event=event, on=on, actor=actor)
+    return await records.answered(conn, case, records.confirmations, confirmation_id)
 
 
 async def confirmation_ruled(
@@ -218,14 +219,8 @@ async def confirmation_ruled(
         await conn.execute(
             "UPDATE judicial_confirmation SET ruling_number = $2, ruled_on = $3, result = $4 WHERE id = $1",
             confirmation_id, data.ruling_number.strip(), data.ruled_on, data.result)
-        await records.log(conn, case, "confirmation_ruled", {
-            "confirmation_id": confirmation_id, "ruling_number": data.ruling_number.strip(),
-            "ruled_on": str(data.ruled_on), "result": data.result}, actor)
-        await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
-                                   record_id=confirmation_id, event="confirmation_ruled", on=data.ruled_on,
-                                   actor=actor)
-        etag = await records.touch(conn, case)
-        return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag
+        return await _court_step(conn, case, actor, confirmation_id, "confirmation_ruled", data.ruled_on, {
+            "ruling_number": data.ruling_number.strip(), "ruled_on": str(data.ruled_on), "result": data.result})
 
 
 async def extend_ruling(
@@ -236,15 +231,8 @@ async def extend_ruling(
     today = timeutil.today()
     async with case_write(reference, actor, if_match) as (conn, case):
         row = await _confirmation(conn, case, confirmation_id)
-        clock = await conn.fetchrow(
-            """SELECT proceeding_id FROM clock WHERE record_kind = 'judicial_confirmation' AND record_id = $1
-                 AND time_limit_code = 'judicial_confirmation.ruling' AND state <> 'stopped'""", row["id"])
-        if clock is None:
-            raise conflict("no-ruling-period", "the court's ruling period is not running (accepted and not ruled)")
-        journal = Journal()
-        await extend(conn, clock["proceeding_id"], "judicial_confirmation.ruling", data.days, data.granted_on or today,
-                     {"days": data.days, "approver": data.approver, "reason": data.reason,
-                      "granted_by": actor.username}, journal)
-        await records.log_events(conn, case, journal, actor)
-        etag = await records.touch(conn, case)
-        return (await records.confirmations(conn, case["id"], confirmation_id))[0], etag
+        await records.extend_record_period(
+            conn, case, actor, record_kind="judicial_confirmation", record_id=row["id"],
+            limit_code="judicial_confirmation.ruling", data=data, today=today,
+            not_running=("no-ruling-period", "the court's ruling period is not running (accepted and not ruled)"))
+        return await records.answered(conn, case, records.confirmations, confirmation_id)

@@ -27,6 +27,7 @@ from casework.records import schemas as s
 from casework.records import service as records
 from casework.records.service import case_write, check_not_future, conflict
 
+
 async def record_decision(reference: str, data: s.DecisionCreate, *, actor: Principal, if_match: str | None):
     today = timeutil.today()
     check_not_future("decided_on", data.decided_on, today)
@@ -79,5 +80,4 @@ async def record_decision(reference: str, data: s.DecisionCreate, *, actor: Prin
                 method=data.service_method, served_on=data.received_on, posted_on=data.posted_on,
                 tracking_number=data.tracking_number), journal, actor_id=actor.id, today=today)
         await records.log_events(conn, case, journal, actor)
-        etag = await records.touch(conn, case)
-        return (await records.decisions(conn, case["id"], decision_id))[0], etag
+        return await records.answered(conn, case, records.decisions, decision_id)

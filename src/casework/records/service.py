@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from casework import timeutil
 from casework.access.scope import Scope
@@ -25,7 +26,7 @@ from casework.access.service import Principal
 from casework.cases import core
 from casework.cases.events import log_case_event, log_case_events
 from casework.db import connection, transaction
-from casework.deadlines.engine import Journal, Subject, apply_event, stop_for
+from casework.deadlines.engine import Journal, Subject, apply_event, extend, stop_for
 from casework.deadlines.service import clock_view
 from casework.notices import service as notices
 from casework.problems import Problem, invalid, not_found
@@ -123,6 +124,39 @@ async def log(conn: Any, case: dict[str, Any], type_: str, data: dict[str, Any],
 async def touch(conn: Any, case: dict[str, Any]) -> str:
     """Bump the case version (and recompute next_due_on); the new ETag."""
     return await core.sync_case(conn, case["id"], case["current_proceeding_id"])
+
+
+async def answered(
+    conn: Any, case: dict[str, Any], read: Callable[[Any, int, int], Awaitable[list[Any]]], record_id: int,
+) -> tuple[Any, str]:
+    """A record write's answer: the case's version moved on (its new ETag)
+    and the record as it now reads."""
+    etag = await touch(conn, case)
+    return (await read(conn, case["id"], record_id))[0], etag
+
+
+async def extend_record_period(
+    conn: Any, case: dict[str, Any], actor: Principal, *, record_kind: str, record_id: int, limit_code: str,
+    data: Any, today: dt.date, not_running: tuple[str, str],
+) -> None:
+    """An extension granted on a record's running period (``data``: days,
+    granted_on, approver, reason); 409 ``not_running`` when it is not running."""
+    clock = await conn.fetchrow(
+        """SELECT proceeding_id FROM clock WHERE record_kind = $1 AND record_id = $2
+             AND time_limit_code = $3 AND state <> 'stopped'""", record_kind, record_id, limit_code)
+    if clock is None:
+        raise conflict(*not_running)
+    journal = Journal()
+    await extend(conn, clock["proceeding_id"], limit_code, data.days, data.granted_on or today,
+                 {"days": data.days, "approver": data.approver, "reason": data.reason,
+                  "granted_by": actor.username}, journal)
+    await log_events(conn, case, journal, actor)
+
+
+def lawsuit_reader(actor: Principal) -> Callable[[Any, int, int], Awaitable[list[Any]]]:
+    async def read(conn: Any, case_id: int, lawsuit_id: int) -> list[Any]:
+        return await lawsuits(conn, case_id, actor, lawsuit_id)
+    return read
 
 
 async def etag_of(conn: Any, case_id: int) -> str:
