@@ -40,6 +40,7 @@ from casework.records.controller import LitigationRecordController, OutcomeRecor
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
 from casework.settings import Settings, get_settings
+from casework.supervision.controller import CaseSupervisionController, SupervisionController
 from casework.sync.controller import SyncController
 from casework.webhooks import dispatcher as webhook_dispatcher
 from casework.webhooks.controller import WebhookController
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OutcomeRecordController, LitigationRecordController, NoticeController, InboundEventController,
             PersonalDataController, AuditController, PublicController,
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
+            CaseSupervisionController, SupervisionController,
             admin_handler(),
             create_static_files_router(
                 path="/static/swagger", directories=[Path(swagger_ui.__file__).parent / "static"],

@@ -138,6 +138,8 @@ async def test_every_count_counts_exactly_the_cases_in_scope(users, wuxiang, who
         assert sum(p["intake"]["total"] for p in trends["periods"]) == len(expected)
         metrics = (await client.get("/api/v1/backlog/metrics", params=period)).json()
         assert metrics["repeat_petition_rate"]["petitions"] == len(petitions)
+        ranked = (await client.get("/api/v1/backlog/rankings", params={**period, "by": "body"})).json()
+        assert (ranked["totals"]["open"], ranked["totals"]["overdue"]) == (len(expected), len(expected))
 
 
 async def test_the_rule_gives_the_mediators_what_their_bodies_hold(users, wuxiang):

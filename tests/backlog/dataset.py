@@ -2,7 +2,7 @@
 answers are written down below.
 
 Cases are registered through the real API; states the API cannot produce
-yet (concluded mediations, overdue clocks, supervision) are then set with
+yet (concluded mediations, overdue clocks) are then set with
 SQL -- marked "SQL:" -- as the proceedings actions will once they exist.
 No other test writes to 140423, so every figure here is exact.
 
@@ -12,7 +12,7 @@ No other test writes to 140423, so every figure here is exact.
 | B | village 140423100202 | 20 days ago | open, people_mediation | today | due soon |
 | C | village 140423100201 | 45 days ago | open, petition (registered) | today + 30 | neither |
 | F | county 140423000000 | 75 days ago | open, clock stopped (SQL) | none | neither |
-| G | village 140423100201 | 120 days ago | open, supervised (SQL) | today - 3 | overdue 3 days, supervised |
+| G | village 140423100201 | 120 days ago | open, supervised (action) | today - 3 | overdue 3 days, supervised |
 | H | village 140423100202 | 2 days ago | open petition repeating C | today + 30 | neither |
 | D | village 140423100202 | 30 days ago | concluded, agreement, clock met (SQL) | - | closed |
 | E | village 140423100201 | 30 days ago | concluded, failed, clock missed (SQL) | - | closed |
@@ -75,8 +75,12 @@ async def build(users, db) -> dict:
     # SQL: F's clock stopped (e.g. accepted and the acceptance clock answered).
     await db.execute("UPDATE clock SET state = 'stopped', stopped_on = $2, met = true, outcome = 'met' WHERE case_id = $1",
                      ids["F"], today)
-    # SQL: G is supervised by the city petition bureau.
-    await db.execute("INSERT INTO case_event (case_id, type, data) VALUES ($1, 'supervised', '{}')", ids["G"])
+    # G is pressed by the county petition bureau (督办): an open supervision item.
+    supervisor = users["bl_supervisor_xy"]
+    etag = (await supervisor.get(f"/api/v1/cases/{cases['G']['reference']}")).headers["etag"]
+    pressed = await supervisor.post(f"/api/v1/cases/{cases['G']['reference']}/actions/supervise",
+                                    json={"reason": "逾期未办结"}, headers={"If-Match": etag})
+    assert pressed.status_code == 200, pressed.text
     # SQL: D and E concluded (mediation agreement on time / failure after its deadline).
     concluded = timeutil.now() - dt.timedelta(hours=1)
     for name, outcome, opened_days, met in (("D", "agreement", 10, True), ("E", "failed", 20, False)):

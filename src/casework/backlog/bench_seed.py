@@ -203,6 +203,10 @@ async def seed_bench(conn: Any, cases: int, *, seed: int = 1, open_only: bool = 
             SELECT c.id, c.current_proceeding_id, now(), 'supervised', '{{}}'::jsonb
             FROM case_file c WHERE c.id >= {first_id} AND c.status = 'open' AND c.next_due_on < current_date
               AND c.id % 4 = 0;
+            INSERT INTO supervision (case_id, proceeding_id, reason, respond_by)
+            SELECT c.id, c.current_proceeding_id, '逾期督办（基准数据）', current_date + 10
+            FROM case_file c WHERE c.id >= {first_id} AND c.status = 'open' AND c.next_due_on < current_date
+              AND c.id % 4 = 0;
         """)
     timings["parties_events"] = time.perf_counter() - step
 

@@ -16,6 +16,8 @@ from casework import timeutil
 from casework.access.auth import requires
 from casework.access.scope import Scope
 from casework.backlog import export, metrics, service
+from casework.backlog import rankings as ranking
+from casework.backlog.schemas import RankBy, Rankings, RankSort
 from casework.problems import invalid
 from casework.deadlines.service import holiday_calendar
 
@@ -133,6 +135,31 @@ class BacklogController(Controller):
     ) -> dict[str, Any]:
         start, end = _default_period(start, end)
         return await metrics.metrics(request.user, start=start, end=end, division=division)
+
+    @get("/rankings", summary="Divisions, bodies or categories ranked by overdue rate or on-time conclusion "
+                              "rate, worst first, with the counts behind each rate and the previous period")
+    async def rankings(
+        self, request: Request,
+        by: RankBy = "division",
+        depth: Annotated[int | None, Parameter(ge=1, le=12, description="divisions: the level ranked, as the "
+                                               "length of its code prefix (6 county, 9 township, 12 village); "
+                                               "default one level below the scope")] = None,
+        sort: RankSort = "overdue_rate",
+        start: Annotated[dt.date | None, Parameter(query="from")] = None,
+        end: Annotated[dt.date | None, Parameter(query="to")] = None,
+        previous_start: Annotated[dt.date | None, Parameter(query="previous_from")] = None,
+        previous_end: Annotated[dt.date | None, Parameter(query="previous_to")] = None,
+        division: Prefix = None,
+    ) -> Rankings:
+        start, end = _default_period(start, end)
+        if (previous_start is None) != (previous_end is None):
+            raise invalid([{"field": "previous_from", "message": "give both previous_from and previous_to, or neither"}])
+        if previous_start is None:
+            previous = ranking.previous_period(start, end)
+        else:
+            previous = _default_period(previous_start, previous_end)
+        return await ranking.rankings(request.user, by=by, depth=depth, sort=sort, start=start, end=end,
+                                       previous=previous, division=division)
 
     @get("/export.csv", guards=[requires("backlog.export")], media_type="text/csv; charset=utf-8",
          summary="The open, overdue or due-soon list as CSV "

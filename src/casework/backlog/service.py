@@ -84,7 +84,7 @@ async def summary(
     within = scope_for(actor, division)
     base = {"as_of": today, "due_soon_until": soon, "group_by": group_by}
     if within is None:
-        return {**base, "scope": division, "scope_name": None, "source": "none",
+        return {**base, "scope": division, "scope_name": None, "scope_path": [], "source": "none",
                 "totals": {"open": 0, "overdue": 0, "due_soon": 0}, "groups": []}
     scope = within.prefix
     child = child_length(scope)
@@ -103,6 +103,7 @@ async def summary(
         total = {k: sum(r[k] for r in totals) for k in ("open", "overdue", "due_soon")}
         labels = await _labels(conn, scope, [r["key"] for r in rows])
         scope_name = await _division_name(conn, scope)
+        scope_path = await division_path(conn, scope)
     groups = []
     for row in rows:
         key = {k: (v if v != "" else None) for k, v in row["key"].items()}
@@ -116,8 +117,8 @@ async def summary(
                and not key["division"].endswith("0" * (len(key["division"]) - len(scope))) else {}),
         })
     groups.sort(key=lambda g: (-g["open"], g["label"]))
-    return {**base, "scope": scope, "scope_name": scope_name, "source": source, "totals": total,
-            "groups": groups}
+    return {**base, "scope": scope, "scope_name": scope_name, "scope_path": scope_path, "source": source,
+            "totals": total, "groups": groups}
 
 
 def _counts(row: Any) -> dict[str, int]:
@@ -159,6 +160,18 @@ async def _grouped(
         {"key": {dim: r[f"g{i}"] for i, dim in enumerate(group_by)}, "value": None, **_counts(r)}
         for r in rows if r["open"]
     ]
+
+
+async def division_path(conn: Any, prefix: str) -> list[dict[str, str]]:
+    """The named levels from the province down to ``prefix``, for breadcrumbs:
+    [{"prefix": "14", "name": "山西省"}, {"prefix": "1404", "name": "长治市"}, ...]."""
+    levels = [prefix[:n] for n in LEVEL_LENGTHS[1:] if n <= len(prefix)]
+    if not levels:
+        return []
+    rows = await conn.fetch("SELECT code, name_zh FROM division WHERE code = ANY($1::text[])",
+                            [p.ljust(12, "0") for p in levels])
+    names = {r["code"]: r["name_zh"] for r in rows}
+    return [{"prefix": p, "name": names.get(p.ljust(12, "0"), p)} for p in levels]
 
 
 async def _division_name(conn: Any, prefix: str) -> str | None:
@@ -207,9 +220,11 @@ SELECT c.id, c.reference, c.kind, c.summary, c.category_code, cat.label_zh AS ca
        c.division_code, dv.name_zh AS division_name, c.track, c.stage, c.body_id,
        bo.name_zh AS body_name, c.received_at, b.due_on,
        k.id AS clock_id, k.time_limit_code, k.state AS clock_state, tl.step_zh, tl.step_en,
-       EXISTS (SELECT 1 FROM case_event e WHERE e.case_id = c.id AND e.type = 'supervised') AS supervised
+       sv.n AS supervision_open, sv.respond_by AS supervision_respond_by
 FROM backlog_case b
 JOIN case_file c ON c.id = b.case_id
+LEFT JOIN LATERAL (SELECT count(*) AS n, min(s.respond_by) AS respond_by FROM supervision s
+                   WHERE s.case_id = b.case_id AND s.state = 'open') sv ON true
 LEFT JOIN LATERAL (SELECT * FROM clock k WHERE k.case_id = b.case_id AND k.state = 'running' AND k.whose = 'body'
                    ORDER BY k.due_on, k.id LIMIT 1) k ON true
 LEFT JOIN time_limit tl ON tl.code = k.time_limit_code
@@ -261,7 +276,10 @@ def due_item(row: Any, cal: HolidayCalendar, today: dt.date) -> dict[str, Any]:
         "stage": row["stage"], "stage_zh": STAGE_ZH.get(row["stage"], row["stage"]),
         "body_id": row["body_id"], "body_name": row["body_name"], "received_at": row["received_at"],
         "clock": None, "days_overdue": 0, "working_days_overdue": 0, "working_days_left": None,
-        "supervised": row["supervised"],
+        # Under supervision: an open supervision item (督办) on the case, opened by a
+        # supervisor or by the sweep on a breach; closing the last one clears it.
+        "supervised": row["supervision_open"] > 0, "supervision_open": row["supervision_open"],
+        "supervision_respond_by": row["supervision_respond_by"],
     }
     if due_on is not None:
         left = working_days_until(cal, today, due_on)

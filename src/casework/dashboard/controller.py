@@ -1,10 +1,12 @@
 """The petition bureau's dashboard page at /dashboard.
 
-One HTML page, one script and one stylesheet, all served from this package:
-government networks are closed, so nothing is loaded from the internet (the
-Content-Security-Policy says so to the browser too). The page signs in with
-the same accounts (POST /api/v1/auth/token) and draws only what the backlog
-API returns; its charts are plain SVG drawn by dashboard/static/app.js.
+One HTML page, a stylesheet, a favicon and a few ES modules, all served from
+this package as they are (no build step): government networks are closed,
+so nothing is loaded from the internet (the Content-Security-Policy says so
+to the browser too). The page signs in with the same accounts (POST
+/api/v1/auth/token) and draws only what the API returns; its charts and the
+tile map are plain SVG drawn by dashboard/static/js. docs/backlog.md says
+what each screen shows.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from importlib import resources
 
 from litestar import Response, get
+from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 
 STATIC = resources.files("casework.dashboard").joinpath("static")
@@ -31,4 +34,7 @@ async def dashboard_page() -> Response[bytes]:
 dashboard_assets = create_static_files_router(
     path="/dashboard/static", directories=[str(STATIC)], include_in_schema=False,
     opt={"exclude_from_auth": True}, name="dashboard_static",
+    # Small files, revalidated on every load: after an upgrade no browser keeps
+    # an old module next to a new one (the modules carry no version in their names).
+    cache_control=CacheControlHeader(no_cache=True),
 )
