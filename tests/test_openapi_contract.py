@@ -80,6 +80,7 @@ async def test_operation_ids_are_short_and_unique(document):
     assert all(i[:1].islower() and "_" not in i for i in ids), [i for i in ids if "_" in i]
 
 
+@pytest.mark.heavy
 async def test_the_docs_page_renders_the_document_from_local_files(live_server, browser):
     """Swagger UI 5 (it reads OpenAPI 3.1) from /static/swagger: no internet."""
     browser.get(live_server + "/schema/swagger")

@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import ARTIFACTS
 
+pytestmark = pytest.mark.heavy
+
 By = pytest.importorskip("selenium.webdriver.common.by", reason="selenium is in the [test] extra").By
 WebDriverWait = pytest.importorskip("selenium.webdriver.support.ui").WebDriverWait
 

@@ -23,6 +23,8 @@ from casework import timeutil
 from tests.conftest import ARTIFACTS
 from tests.support import act, dispute, on
 
+pytestmark = pytest.mark.heavy
+
 By = pytest.importorskip("selenium.webdriver.common.by", reason="selenium is in the [test] extra").By
 WebDriverWait = pytest.importorskip("selenium.webdriver.support.ui").WebDriverWait
 TimeoutException = pytest.importorskip("selenium.common.exceptions").TimeoutException
