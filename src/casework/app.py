@@ -27,13 +27,14 @@ from casework.db import pool_lifespan
 from casework.deadlines.controller import CalendarController
 from casework.deadlines.sweep import run_periodically
 from casework.documents.controller import AttachmentController
+from casework.documents.notice_controller import BodyDocumentController, NoticeDocumentController
 from casework.documents.sweep import sweep_files_periodically
 from casework.errors import problem_details_plugin
 from casework.health import health, ready
 from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
 from casework.middleware import BodyDeadlineMiddleware, RequestContextMiddleware
-from casework.notices.controller import NoticeController
+from casework.notices.controller import NoticeController, ToServeController
 from casework.openapi_doc import document_problem_responses, operation_id
 from casework.personal.controller import PersonalDataController
 from casework.proceedings.controller import ACTION_ROUTES, ActionController
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController, UserController, CaseController, *ACTION_ROUTES, ActionController, RoutingController,
             ReferenceController, CalendarController, WebhookController,
             OutcomeRecordController, LitigationRecordController, NoticeController, InboundEventController,
-            AttachmentController,
+            AttachmentController, NoticeDocumentController, BodyDocumentController, ToServeController,
             PersonalDataController, AuditController, PublicController,
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
             CaseSupervisionController, SupervisionController,

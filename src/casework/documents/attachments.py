@@ -34,7 +34,7 @@ from casework import paging
 from casework.access.service import Principal
 from casework.cases import core
 from casework.cases.events import log_case_event
-from casework.db import connection, transaction
+from casework.db import connection, separate_connection, transaction
 from casework.documents.filetypes import SNIFF_BYTES, FileType, sniff
 from casework.documents.schemas import AttachmentPage, AttachmentRead
 from casework.documents.storage import new_key, storage
@@ -155,7 +155,7 @@ async def store_stream(body: AsyncIterable[bytes], *, max_bytes: int, kind: str 
             yield chunk
 
     key = new_key(kind)
-    async with connection() as conn:
+    async with separate_connection() as conn:  # committed before the first byte, whatever the caller has open
         await conn.execute("INSERT INTO stored_object_pending (storage_key) VALUES ($1)", key)
     try:
         await storage().put(key, counted())
@@ -178,7 +178,7 @@ async def discard(key: str) -> None:
     """Remove an object that will not be committed, and its pending row (best effort: the sweep finishes)."""
     try:
         await storage().delete(key)
-        async with connection() as conn:
+        async with separate_connection() as conn:
             await conn.execute("DELETE FROM stored_object_pending WHERE storage_key = $1", key)
     except Exception as exc:  # the sweep removes what is left
         log.warning("discard_failed", error=type(exc).__name__)
