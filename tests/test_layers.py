@@ -18,7 +18,8 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 # Top to bottom. Patterns are fnmatch on the dotted module name.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("entry", ("casework.app", "casework.cli", "casework.serving", "casework.demo*")),
+    ("entry", ("casework.app", "casework.cli", "casework.serving", "casework.demo*",
+               "casework.documents.make_templates")),
     ("http", ("casework.admin", "*.controller", "*_controller", "casework.health", "casework.dashboard*", "casework.middleware",
               "casework.errors", "casework.openapi_doc", "casework.openapi_shapes", "casework.access.auth",
               "casework.access.matrix", "casework.proceedings.docs")),
@@ -27,19 +28,22 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                    "casework.sync.*", "casework.audit.*", "casework.personal.service", "casework.integrations.*",
                    "casework.webhooks.*", "casework.proceedings.queue", "casework.deadlines.sweep",
                    "casework.access.users", "casework.access.login", "casework.supervision.*",
-                   "casework.reference.seed", "casework.personal.rotation")),
+                   "casework.reference.seed", "casework.personal.rotation", "casework.documents.attachments",
+                   "casework.documents.download", "casework.documents.sweep", "casework.documents.templates",
+                   "casework.documents.generate", "casework.notices.unserved")),
     ("domain", ("casework.proceedings.service", "casework.proceedings.act", "casework.proceedings.handlers",
                 "casework.proceedings.steps", "casework.proceedings.acceptance", "casework.proceedings.handling",
                 "casework.proceedings.moving_on",
                 "casework.notices.service", "casework.deadlines.*", "casework.routing.*", "casework.reference.*",
                 "casework.cases.core", "casework.cases.events", "casework.cases.identity", "casework.access.*",
-                "casework.admin_log")),
+                "casework.admin_log", "casework.documents.numbering")),
     ("shapes and registry", ("*.schemas", "casework.proceedings.tracks", "casework.proceedings.transitions",
                              "casework.deadlines.calendar", "casework.backlog.labels", "casework.admin.tables",
-                             "casework.access.policy", "casework.routing.rules", "casework.piccolo_app")),
+                             "casework.access.policy", "casework.routing.rules", "casework.piccolo_app",
+                             "casework.documents.filetypes", "casework.documents.kinds")),
     ("base", ("casework.db", "casework.timeutil", "casework.settings", "casework.problems", "casework.paging",
               "casework.cache", "casework.logging", "casework.personal.crypto", "casework.personal.outbound",
-              "casework.piccolo_conf")),
+              "casework.piccolo_conf", "casework.documents.storage")),
 ]
 # Where a general pattern above would place a module too high, a specific
 # placement wins.

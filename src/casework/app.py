@@ -26,12 +26,15 @@ from casework.dashboard.controller import dashboard_assets, dashboard_page
 from casework.db import pool_lifespan
 from casework.deadlines.controller import CalendarController
 from casework.deadlines.sweep import run_periodically
+from casework.documents.controller import AttachmentController
+from casework.documents.notice_controller import BodyDocumentController, NoticeDocumentController
+from casework.documents.sweep import sweep_files_periodically
 from casework.errors import problem_details_plugin
 from casework.health import health, ready
 from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
 from casework.middleware import BodyDeadlineMiddleware, RequestContextMiddleware
-from casework.notices.controller import NoticeController
+from casework.notices.controller import NoticeController, ToServeController
 from casework.openapi_doc import document_problem_responses, operation_id
 from casework.personal.controller import PersonalDataController
 from casework.proceedings.controller import ACTION_ROUTES, ActionController
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             tasks = []
             if settings.run_background_tasks:
                 tasks.append(asyncio.create_task(run_periodically(settings.sweep_interval_seconds)))
+                tasks.append(asyncio.create_task(sweep_files_periodically(settings.sweep_interval_seconds)))
             try:
                 async with webhook_dispatcher.background(settings):
                     yield
@@ -86,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController, UserController, CaseController, *ACTION_ROUTES, ActionController, RoutingController,
             ReferenceController, CalendarController, WebhookController,
             OutcomeRecordController, LitigationRecordController, NoticeController, InboundEventController,
+            AttachmentController, NoticeDocumentController, BodyDocumentController, ToServeController,
             PersonalDataController, AuditController, PublicController,
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
             CaseSupervisionController, SupervisionController,
@@ -98,11 +103,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_app_init=[jwt_auth.on_app_init],
         plugins=[problem_details_plugin()],
         middleware=[RequestContextMiddleware,
-                    DefineMiddleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout_seconds)],
+                    DefineMiddleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout_seconds,
+                                     upload_seconds=settings.upload_body_timeout_seconds)],
         lifespan=[lifespan],
         openapi_config=openapi,
         cors_config=CORSConfig(allow_origins=[], allow_methods=["GET", "POST", "PUT", "PATCH"]),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=2048, exclude_opt_key="skip_compression"),
         request_max_body_size=settings.max_request_body_bytes,
         debug=False,
     )

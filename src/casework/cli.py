@@ -1,4 +1,4 @@
-"""The ``casework`` command: serve, migrate, users, sweep, dispatch, rotate-keys, access-matrix.
+"""The ``casework`` command: serve, migrate, users, sweep, sweep-files, dispatch, rotate-keys, access-matrix.
 
 With no ``CASEWORK_DATABASE_URL`` every command first starts the embedded
 PostgreSQL (see ``casework.db``), so ``casework serve --demo`` works on a
@@ -215,6 +215,22 @@ def cmd_sweep(_args: argparse.Namespace) -> None:
     print(json.dumps(asyncio.run(_with_pool(sweep_and_upkeep)), ensure_ascii=False, indent=1))
 
 
+def cmd_sweep_files(args: argparse.Namespace) -> None:
+    """Remove objects whose upload never committed; list objects no row names (docs/documents.md)."""
+    import json
+
+    from casework.db import ensure_database_url
+    from casework.documents.sweep import stray_objects, sweep_orphans
+
+    ensure_database_url()
+
+    async def run() -> dict:
+        report = await sweep_orphans(args.grace_seconds)
+        return {"removed": report.removed, "stray": await stray_objects() if args.list_strays else None}
+
+    print(json.dumps(asyncio.run(_with_pool(run)), ensure_ascii=False, indent=1))
+
+
 def cmd_dispatch(args: argparse.Namespace) -> None:
     """Deliver outbox events to webhook subscribers (what `serve` does in the background)."""
     import signal
@@ -314,6 +330,13 @@ def main(argv: list[str] | None = None) -> None:
 
     sweep = sub.add_parser("sweep", help="mark clocks due soon and breached once, open supervision items")
     sweep.set_defaults(func=cmd_sweep)
+
+    sweep_files = sub.add_parser("sweep-files", help="remove stored files whose upload never committed")
+    sweep_files.add_argument("--grace-seconds", type=int, default=None,
+                             help="only uploads older than this (default CASEWORK_ORPHAN_GRACE_SECONDS)")
+    sweep_files.add_argument("--list-strays", action="store_true",
+                             help="also list objects in the store that no row names (reported, not removed)")
+    sweep_files.set_defaults(func=cmd_sweep_files)
 
     dispatch = sub.add_parser("dispatch", help="deliver webhook events (a loop; --once for one round)")
     dispatch.add_argument("--once", action="store_true", help="one round, then exit")

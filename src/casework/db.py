@@ -217,6 +217,30 @@ async def connection() -> AsyncIterator[Any]:
         await db.pool.release(conn)
 
 
+@asynccontextmanager
+async def separate_connection() -> AsyncIterator[Any]:
+    """A pooled connection of its own, outside any transaction the task has
+    open: what it writes commits at once, whatever the transaction around
+    does (documents.attachments marks an upload pending this way)."""
+    db = engine()
+    if db.pool is None:
+        conn = await db.get_new_connection()
+        try:
+            yield conn
+        finally:
+            await conn.close()
+        return
+    conn = await db.pool.acquire(timeout=get_settings().db_acquire_timeout_seconds)
+    try:
+        yield conn
+    except BaseException as exc:
+        if database_unavailable(exc):
+            conn.terminate()
+        raise
+    finally:
+        await db.pool.release(conn)
+
+
 class BoundedTransaction(PostgresTransaction):
     """Piccolo's transaction, made safe for a database that fails.
 

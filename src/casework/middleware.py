@@ -16,7 +16,6 @@ import uuid
 from typing import Any
 
 import structlog
-
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from casework.problems import Problem
@@ -81,17 +80,22 @@ class BodyDeadlineMiddleware:
     half-read connection is not reused). Once the last body chunk is in,
     ``receive`` is passed through untouched (it then only waits for a
     disconnect). The head's deadline is the server's (``casework.serving``).
+    A file upload (a route with ``opt={"upload": True}``) has its own, longer
+    deadline (``upload_seconds``).
     """
 
-    def __init__(self, app: ASGIApp, seconds: float) -> None:
+    def __init__(self, app: ASGIApp, seconds: float, upload_seconds: float | None = None) -> None:
         self.app = app
         self.seconds = seconds
+        self.upload_seconds = upload_seconds if upload_seconds is not None else seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.seconds <= 0:
+        handler = scope.get("route_handler") if scope["type"] == "http" else None
+        seconds = self.upload_seconds if handler is not None and handler.opt.get("upload") else self.seconds
+        if scope["type"] != "http" or seconds <= 0:
             await self.app(scope, receive, send)
             return
-        deadline = asyncio.get_running_loop().time() + self.seconds
+        deadline = asyncio.get_running_loop().time() + seconds
         body_complete = False
 
         async def receive_in_time() -> Message:
@@ -103,7 +107,7 @@ class BodyDeadlineMiddleware:
                     message = await receive()
             except TimeoutError:
                 raise Problem(408, "request-timeout", "Request Timeout",
-                              f"the request body did not arrive within {self.seconds:g} s",
+                              f"the request body did not arrive within {seconds:g} s",
                               headers={"Connection": "close"}) from None
             if message["type"] != "http.request" or not message.get("more_body", False):
                 body_complete = True

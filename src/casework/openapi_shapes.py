@@ -50,3 +50,19 @@ def operation_with_body(shape: type, description: str) -> type[Operation]:
 
     WithBody.__name__ = f"{shape.__name__}Operation"
     return WithBody
+
+
+def operation_with_file_body(description: str) -> type[Operation]:
+    """A route that streams its body as a file (``request.stream()``): the
+    document says the body is the file's bytes, whatever their type."""
+
+    @dataclass
+    class WithFile(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                content={"application/octet-stream": OpenAPIMediaType(
+                    schema={"type": "string", "format": "binary"})},  # type: ignore[arg-type]
+                description=description, required=True,
+            )
+
+    return WithFile

@@ -136,10 +136,33 @@ class Settings:
     lookup_reference_window_hours: int = 24
     lookup_failures_per_address: int = 30
     lookup_address_window_minutes: int = 60
+    # Attachments (docs/documents.md): where files are kept ("local": a folder
+    # beside the embedded database's, or "s3": S3-compatible object storage),
+    # and how large one file, and all of one case's files, may be.
+    storage_backend: str = "local"
+    files_dir: Path | None = None  # default <data_dir>/files
+    s3_bucket: str = ""
+    s3_endpoint: str = ""  # e.g. http://127.0.0.1:9000 for MinIO; empty: AWS
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""
+    attachment_max_bytes: int = 100 * 1024 * 1024
+    case_files_max_bytes: int = 1024 * 1024 * 1024
+    # An upload's body may take this long (seconds); other requests keep request_body_timeout_seconds.
+    upload_body_timeout_seconds: float = 600.0
+    # An object written by an upload that never committed is removed by the
+    # sweep once it is this old (an upload still streaming is not touched).
+    orphan_grace_seconds: int = 3600
 
     @property
     def pgdata(self) -> Path:
         return self.data_dir / "pgdata"
+
+    @property
+    def files_root(self) -> Path:
+        """Where the local store keeps files: a sibling of the embedded database's folder."""
+        return self.files_dir or self.data_dir / "files"
 
 
 def load_settings() -> Settings:
@@ -202,6 +225,18 @@ def load_settings() -> Settings:
         lookup_reference_window_hours=_int("CASEWORK_LOOKUP_REFERENCE_WINDOW_HOURS", 24),
         lookup_failures_per_address=_int("CASEWORK_LOOKUP_FAILURES_PER_ADDRESS", 30),
         lookup_address_window_minutes=_int("CASEWORK_LOOKUP_ADDRESS_WINDOW_MINUTES", 60),
+        storage_backend=env.get("CASEWORK_STORAGE", "local"),
+        files_dir=Path(env["CASEWORK_FILES_DIR"]) if env.get("CASEWORK_FILES_DIR") else None,
+        s3_bucket=env.get("CASEWORK_S3_BUCKET", ""),
+        s3_endpoint=env.get("CASEWORK_S3_ENDPOINT", ""),
+        s3_region=env.get("CASEWORK_S3_REGION", "us-east-1"),
+        s3_access_key_id=env.get("CASEWORK_S3_ACCESS_KEY_ID", ""),
+        s3_secret_access_key=env.get("CASEWORK_S3_SECRET_ACCESS_KEY", ""),
+        s3_prefix=env.get("CASEWORK_S3_PREFIX", ""),
+        attachment_max_bytes=_int("CASEWORK_ATTACHMENT_MAX_BYTES", 100 * 1024 * 1024),
+        case_files_max_bytes=_int("CASEWORK_CASE_FILES_MAX_BYTES", 1024 * 1024 * 1024),
+        upload_body_timeout_seconds=_float("CASEWORK_UPLOAD_BODY_TIMEOUT_SECONDS", 600.0),
+        orphan_grace_seconds=_int("CASEWORK_ORPHAN_GRACE_SECONDS", 3600),
     )
 
 

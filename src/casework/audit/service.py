@@ -33,6 +33,8 @@ _ADMIN_EVENT_PLACE = """coalesce(CASE a.entity
     WHEN 'webhook_subscription' THEN coalesce(a.after->>'division_prefix', a.before->>'division_prefix',
         (SELECT s.division_prefix FROM webhook_subscription s WHERE s.id::text = a.key))
     WHEN 'webhook_delivery' THEN coalesce(a.after->>'division_prefix', a.before->>'division_prefix')
+    WHEN 'notice_template' THEN a.after->>'division_code'
+    WHEN 'document_numbering' THEN a.after->>'division_code'
     END, '~')"""
 
 

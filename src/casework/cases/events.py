@@ -1,5 +1,8 @@
 """The case timeline: every change is an event, written with its outbox row
-in the same transaction (the webhook dispatcher reads the outbox)."""
+in the same transaction (the webhook dispatcher reads the outbox).
+
+Events about files (attachments, generated documents, their downloads) are
+in the timeline only: files never go out in webhooks (``outbox=False``)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,14 @@ WITH e AS (
 SELECT id FROM e ORDER BY id
 """
 
+_INSERT_EVENTS_ONLY = """
+INSERT INTO case_event (case_id, proceeding_id, actor_id, actor_role, type, data)
+SELECT $1, x.proceeding_id, $2, $3, x.type, x.data::jsonb
+FROM unnest($4::bigint[], $5::text[], $6::text[]) WITH ORDINALITY AS x(proceeding_id, type, data, n)
+ORDER BY x.n
+RETURNING id
+"""
+
 
 async def log_case_events(
     conn: Any,
@@ -32,17 +43,18 @@ async def log_case_events(
     reference: str,
     actor: Principal | None,
     events: Iterable[tuple[str, dict[str, Any], int | None]],
+    outbox: bool = True,
 ) -> list[int]:
     """Append events (type, data, proceeding id) and their outbox rows in one
-    round trip, in the order given; returns the event ids."""
+    round trip, in the order given; returns the event ids. ``outbox=False``:
+    the timeline only (nothing for webhooks)."""
     rows = list(events)
     if not rows:
         return []
-    ids = await conn.fetch(
-        _INSERT_EVENTS, case_id, actor.id if actor else None, actor.role if actor else None,
-        [proceeding_id for _, _, proceeding_id in rows], [type_ for type_, _, _ in rows],
-        [json.dumps(data, default=str, ensure_ascii=False) for _, data, _ in rows], reference,
-    )
+    args = [case_id, actor.id if actor else None, actor.role if actor else None,
+            [proceeding_id for _, _, proceeding_id in rows], [type_ for type_, _, _ in rows],
+            [json.dumps(data, default=str, ensure_ascii=False) for _, data, _ in rows]]
+    ids = await (conn.fetch(_INSERT_EVENTS, *args, reference) if outbox else conn.fetch(_INSERT_EVENTS_ONLY, *args))
     return [r["id"] for r in ids]
 
 
@@ -55,8 +67,9 @@ async def log_case_event(
     data: dict[str, Any],
     actor: Principal | None,
     proceeding_id: int | None = None,
+    outbox: bool = True,
 ) -> int:
     """Append one event and its outbox row; returns the event id."""
     ids = await log_case_events(conn, case_id=case_id, reference=reference, actor=actor,
-                                events=[(type, data, proceeding_id)])
+                                events=[(type, data, proceeding_id)], outbox=outbox)
     return ids[0]

@@ -150,7 +150,7 @@ async def _register(conn: Any, it: _Intake, receipt_code: str) -> CaseCreated:
     detail = await assemble_detail(
         case_row, parties, [proceeding], clocks, decision_row,
         it.terminated_of["reference"] if named and it.terminated_of else None, it.repeats, it.actor,
-        {**no_records(), "feedback": []},
+        {**no_records(), "feedback": [], "attachments": []},
     )
     # The party is told whether it is accepted only after the officer's finding.
     return CaseCreated(**msgspec.structs.asdict(detail), receipt_code=receipt_code)

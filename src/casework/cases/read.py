@@ -17,6 +17,7 @@ from casework.cases.repeats import shown_repeats
 from casework.cases.schemas import CaseDetail, CaseEventList, CasePage
 from casework.db import connection
 from casework.deadlines.service import clock_view, time_limits
+from casework.documents.attachments import attachments_for_case
 from casework.proceedings.transitions import allowed_actions
 from casework.public.feedback import feedback_for_case
 from casework.records.service import RECORD_KINDS, records_for_case
@@ -61,7 +62,8 @@ async def case_detail(conn: Any, case_id: int, actor: Principal, case: Any = Non
             "SELECT reference, division_code, body_id, assignee_id FROM case_file WHERE reference = ANY($1::text[])",
             [r["reference"] for r in stored])}
         repeats = shown_repeats([{**r, **now[r["reference"]]} for r in stored if r["reference"] in now], scope)
-    extra = {**await records_for_case(conn, case_id, actor), "feedback": await feedback_for_case(conn, case_id)}
+    extra = {**await records_for_case(conn, case_id, actor), "feedback": await feedback_for_case(conn, case_id),
+             "attachments": await attachments_for_case(conn, case_id)}
     return await assemble_detail(case, parties, proceedings, clocks, decision, related_reference, repeats,
                                  actor, extra)
 

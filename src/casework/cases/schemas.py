@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from casework.documents.schemas import AttachmentRead
 from casework.notices.schemas import NoticeRead
 from casework.proceedings.tracks import track_codes
 from casework.records.schemas import (
@@ -257,6 +258,8 @@ class CaseDetail(Struct):
     legal_aid: list[LegalAidRead]
     notices: list[NoticeRead]
     feedback: list[FeedbackRead]
+    # Files of the case, its proceedings and records (metadata; bytes at each one's ``download``).
+    attachments: list[AttachmentRead]
     created_at: dt.datetime
     updated_at: dt.datetime
     closed_at: dt.datetime | None

@@ -17,8 +17,16 @@ from casework.cases import core
 from casework.cases.events import log_case_events
 from casework.db import connection, transaction
 from casework.deadlines.engine import Journal
-from casework.notices import service
-from casework.notices.schemas import NoticeList, NoticeRead, Served, ServiceCorrection
+from casework.notices import service, unserved
+from casework.notices.schemas import (
+    AttemptCreate,
+    NoticeList,
+    NoticeRead,
+    ProofCreate,
+    Served,
+    ServiceCorrection,
+    ToServePage,
+)
 from casework.problems import not_found
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
@@ -72,3 +80,53 @@ class NoticeController(Controller):
         if notice is None:
             raise not_found("notice")
         return Response(notice, headers={"ETag": etag})
+
+    @post("/{notice_id:int}/service/attempts", guards=[requires("records.write")], status_code=200,
+          summary="Record a try at service that did not (yet) serve: posted, nobody found, refused, returned")
+    async def attempt(self, request: Request, reference: str, notice_id: int, data: AttemptCreate,
+                      if_match: IfMatch = None) -> Response[NoticeRead]:
+        return await _write(request, reference, notice_id, if_match, lambda conn, case, journal: service.record_attempt(
+            conn, case, notice_id, data, journal, actor_id=request.user.id, today=timeutil.today()))
+
+    @post("/{notice_id:int}/service/proof", guards=[requires("records.write")], status_code=200,
+          summary="Attach the proof of service (signed receipt, postal return card) that came back later")
+    async def proof(self, request: Request, reference: str, notice_id: int, data: ProofCreate,
+                    if_match: IfMatch = None) -> Response[NoticeRead]:
+        return await _write(request, reference, notice_id, if_match, lambda conn, case, journal: service.add_proof(
+            conn, case, notice_id, data.proof_attachment_id, journal))
+
+
+async def _write(request: Request, reference: str, notice_id: int, if_match: str | None, change) -> Response[NoticeRead]:
+    async with transaction():
+        async with connection() as conn:
+            case = await core.lock_case(conn, reference, request.user, if_match)
+            journal = Journal()
+            await change(conn, case, journal)
+            await log_case_events(conn, case_id=case["id"], reference=case["reference"], actor=request.user,
+                                  events=journal.events)
+            notice, etag = await _answer(conn, case, notice_id)
+    return Response(notice, headers={"ETag": etag})
+
+
+class ToServeController(Controller):
+    """Notices not yet served: mine (the work queue's cases) and the backlog's (every case in scope)."""
+
+    path = "/api/v1"
+    tags = ["notices"]
+
+    @get("/queue/to-serve", guards=[requires("queue.read")],
+         summary="My notices to serve: issued, not yet served (cases assigned to me or to my body), oldest first")
+    async def my_notices_to_serve(
+        self, request: Request, limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, Parameter(max_length=80)] = None,
+    ) -> ToServePage:
+        return await unserved.to_serve(request.user, mine=True, division=None, limit=limit, cursor=cursor)
+
+    @get("/backlog/to-serve", guards=[requires("backlog.read")],
+         summary="Notices issued and not yet served, in the caller's jurisdiction, oldest first")
+    async def notices_to_serve(
+        self, request: Request, division: Annotated[str | None, Parameter(max_length=12)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        cursor: Annotated[str | None, Parameter(max_length=80)] = None,
+    ) -> ToServePage:
+        return await unserved.to_serve(request.user, mine=False, division=division, limit=limit, cursor=cursor)

@@ -21,8 +21,8 @@ from typing import Any
 
 from casework.deadlines.engine import Journal, Subject, apply_event
 from casework.deadlines.recompute import recompute_clock
+from casework.notices.schemas import AttemptCreate, Served
 from casework.problems import Problem, invalid, not_found
-from casework.notices.schemas import Served
 
 
 @lru_cache(maxsize=1)
@@ -107,18 +107,76 @@ async def serve(
     if await current_service(conn, notice["id"]) is not None:
         raise Problem(409, "already-served", "Already served",
                       "this notice's service is recorded; correct it with .../service/correction")
+    if served.proof_attachment_id is not None:
+        await check_proof(conn, notice["case_id"], served.proof_attachment_id, "served.proof_attachment_id")
     service_id = await conn.fetchval(
         """INSERT INTO notice_service (notice_id, method, posted_on, tracking_number, served_on, consent_recorded,
-               recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
+               recorded_by, proof_attachment_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id""",
         notice["id"], served.method, served.posted_on, served.tracking_number, served.served_on,
-        served.consent_recorded, actor_id)
+        served.consent_recorded, actor_id, served.proof_attachment_id)
     journal.add("notice_served", {"notice_id": notice["id"], "kind": notice["kind"], "method": served.method,
                                   "served_on": str(served.served_on),
                                   "posted_on": str(served.posted_on) if served.posted_on else None,
-                                  "service_id": service_id}, notice["proceeding_id"])
+                                  "service_id": service_id, "proof_attachment_id": served.proof_attachment_id},
+                notice["proceeding_id"])
     await apply_event(conn, _subject(notice), f"served:{notice['kind']}", served.served_on, journal,
                       start_ref={"service_id": service_id, "notice_id": notice["id"]})
     return service_id
+
+
+async def check_proof(conn: Any, case_id: int, attachment_id: int, field: str) -> None:
+    """The proof is a file of this case, not withdrawn."""
+    row = await conn.fetchrow("SELECT withdrawn_at FROM attachment WHERE id = $1 AND case_id = $2",
+                              attachment_id, case_id)
+    if row is None or row["withdrawn_at"] is not None:
+        raise invalid([{"field": field, "message": "is not a file of this case (upload it first), or was withdrawn"}])
+
+
+async def record_attempt(conn: Any, case: dict[str, Any], notice_id: int, data: AttemptCreate, journal: Journal, *,
+                         actor_id: int, today: dt.date) -> int:
+    """A try at service that did not (yet) serve; the notice stays to be served."""
+    notice = await _notice(conn, case["id"], notice_id)
+    if await current_service(conn, notice_id) is not None:
+        raise Problem(409, "already-served", "Already served", "this notice's service is recorded")
+    errors = []
+    if data.attempted_on > today:
+        errors.append({"field": "attempted_on", "message": "must not be in the future"})
+    if data.attempted_on < notice["issued_on"]:
+        errors.append({"field": "attempted_on", "message": f"must not be before the notice was issued "
+                                                           f"({notice['issued_on']})"})
+    if data.method == "post" and data.result == "posted" and data.posted_on is None:
+        errors.append({"field": "posted_on", "message": "is required when the notice was posted"})
+    if data.posted_on is not None and data.method != "post":
+        errors.append({"field": "posted_on", "message": "is only for service by post"})
+    if errors:
+        raise invalid(errors)
+    if data.proof_attachment_id is not None:
+        await check_proof(conn, case["id"], data.proof_attachment_id, "proof_attachment_id")
+    attempt_id = await conn.fetchval(
+        """INSERT INTO notice_service_attempt (notice_id, method, attempted_on, result, posted_on, tracking_number,
+               note, proof_attachment_id, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id""",
+        notice_id, data.method, data.attempted_on, data.result, data.posted_on, data.tracking_number, data.note,
+        data.proof_attachment_id, actor_id)
+    # The note is staff text and may name people: it stays on the row.
+    journal.add("notice_service_attempted", {"notice_id": notice_id, "kind": notice["kind"], "attempt_id": attempt_id,
+                                             "method": data.method, "result": data.result,
+                                             "attempted_on": str(data.attempted_on)}, notice["proceeding_id"])
+    return attempt_id
+
+
+async def add_proof(conn: Any, case: dict[str, Any], notice_id: int, attachment_id: int, journal: Journal) -> None:
+    """The signed receipt or the postal return card, for a service already recorded."""
+    notice = await _notice(conn, case["id"], notice_id)
+    current = await current_service(conn, notice_id)
+    if current is None:
+        raise Problem(409, "not-served", "Not served yet", "record the service first (with its proof)")
+    if current["proof_attachment_id"] is not None:
+        raise Problem(409, "proof-recorded", "Conflict", "this service has its proof; correct the service instead")
+    await check_proof(conn, case["id"], attachment_id, "proof_attachment_id")
+    await conn.execute("UPDATE notice_service SET proof_attachment_id = $2 WHERE id = $1", current["id"],
+                       attachment_id)
+    journal.add("notice_service_proof_added", {"notice_id": notice_id, "service_id": current["id"],
+                                               "proof_attachment_id": attachment_id}, notice["proceeding_id"])
 
 
 async def serve_notice(conn: Any, case: dict[str, Any], notice_id: int, served: Served, journal: Journal, *,
@@ -162,12 +220,19 @@ async def correct_service(
 async def notices_for_case(conn: Any, case_id: int) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         """SELECT n.id, n.kind, n.issued_on, n.proceeding_id, p.seq AS proceeding_seq, n.record_kind, n.record_id,
-                  n.details,
+                  n.details, n.document_number, n.document_attachment_id, n.template_version,
                   (SELECT coalesce(jsonb_agg(jsonb_build_object(
                           'id', s.id, 'method', s.method, 'posted_on', s.posted_on, 'served_on', s.served_on,
                           'tracking_number', s.tracking_number, 'supersedes', s.supersedes, 'reason', s.reason,
-                          'recorded_at', s.recorded_at) ORDER BY s.id), '[]')
-                   FROM notice_service s WHERE s.notice_id = n.id) AS services
+                          'recorded_at', s.recorded_at, 'proof_attachment_id', s.proof_attachment_id)
+                          ORDER BY s.id), '[]')
+                   FROM notice_service s WHERE s.notice_id = n.id) AS services,
+                  (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                          'id', a.id, 'method', a.method, 'attempted_on', a.attempted_on, 'result', a.result,
+                          'posted_on', a.posted_on, 'tracking_number', a.tracking_number, 'note', a.note,
+                          'proof_attachment_id', a.proof_attachment_id, 'recorded_at', a.recorded_at)
+                          ORDER BY a.id), '[]')
+                   FROM notice_service_attempt a WHERE a.notice_id = n.id) AS attempts
            FROM notice n JOIN proceeding p ON p.id = n.proceeding_id
            WHERE n.case_id = $1 ORDER BY n.id""", case_id)
     result = []
@@ -181,5 +246,7 @@ async def notices_for_case(conn: Any, case_id: int) -> list[dict[str, Any]]:
             "issued_on": r["issued_on"], "proceeding_seq": r["proceeding_seq"], "record_kind": r["record_kind"],
             "record_id": r["record_id"], "details": json.loads(r["details"]),
             "served": current is not None, "service": current, "service_history": services,
+            "attempts": json.loads(r["attempts"]), "document_number": r["document_number"],
+            "document_attachment_id": r["document_attachment_id"], "template_version": r["template_version"],
         })
     return result

@@ -13,8 +13,9 @@ skips). The cursor is (transaction id, case id), the table's primary key,
 so pages are an index range scan.
 
 Each item is the case as it is now (the same fields as the case list, with
-``version``): a client keeps, per reference, the highest version it has
-seen. Scope is the one rule (access.scope): a change is fed to a caller
+``version``, and its files as metadata: ``files``, no bytes): a client
+keeps, per reference, the highest version it has seen. Adding or
+withdrawing a file bumps the case's version, so the case is fed again. Scope is the one rule (access.scope): a change is fed to a caller
 when the case was in their scope before or after it (for a mediator, with
 their body or assigned to them); a case that is no longer in their scope
 is reported in ``gone``, one that never was is never named.
@@ -87,7 +88,14 @@ async def changes(actor: Principal, *, since: str | None, limit: int) -> dict[st
                     WHERE c.id = ANY($1::bigint[])""",
                 ids,
             )
-    current = {r["id"]: dict(r) for r in cases}
+            files = await conn.fetch(
+                """SELECT case_id, id, filename, content_type, size_bytes, sha256, personal_data, purpose,
+                          uploaded_at, withdrawn_at IS NOT NULL AS withdrawn
+                   FROM attachment WHERE case_id = ANY($1::bigint[]) ORDER BY id""", ids)
+    current = {r["id"]: {**dict(r), "files": []} for r in cases}
+    for row in files:
+        if row["case_id"] in current:
+            current[row["case_id"]]["files"].append({k: v for k, v in dict(row).items() if k != "case_id"})
     items, gone = [], []
     for case_id_ in ids:
         case = current.get(case_id_)
