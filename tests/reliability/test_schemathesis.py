@@ -22,6 +22,7 @@ def fuzz(base_url: str, tokens: dict[str, str], examples: int, seed: int) -> dic
     import requests
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
@@ -32,7 +33,8 @@ def fuzz(base_url: str, tokens: dict[str, str], examples: int, seed: int) -> dic
     operations = [result.ok() for result in schema.get_all_operations()]
     session = requests.Session()
     figures = {"requests": 0, "operations": len(operations), "statuses": Counter(), "by_role": Counter(),
-               "server_errors": [], "not_problem_json": [], "schema_mismatch": [], "not_local": 0}
+               "server_errors": [], "not_problem_json": [], "schema_mismatch": [], "not_local": 0,
+               "no_invalid_form": set()}
     checks = [not_a_server_error, content_type_conformance, response_schema_conformance,
               response_headers_conformance]
 
@@ -73,9 +75,20 @@ def fuzz(base_url: str, tokens: dict[str, str], examples: int, seed: int) -> dic
                             figures["schema_mismatch"].append(f"{label}: {str(exc).strip().splitlines()[0][:200]}")
 
                 random.seed(seed)
-                run()
+                try:
+                    run()
+                except Unsatisfiable:
+                    # An operation whose every input is free-form (or that takes
+                    # none) has no invalid request to make; a valid one that
+                    # cannot be made is a broken schema.
+                    label = f"{operation.method.upper()} {operation.path}"
+                    if mode is GenerationMode.POSITIVE:
+                        figures["schema_mismatch"].append(f"{role} {label}: no valid request can be generated")
+                    else:
+                        figures["no_invalid_form"].add(label)
     figures["statuses"] = {str(k): v for k, v in sorted(figures["statuses"].items())}
     figures["by_role"] = dict(figures["by_role"])
+    figures["no_invalid_form"] = sorted(figures["no_invalid_form"])
     return figures
 
 
@@ -96,7 +109,8 @@ async def test_generated_requests_for_every_role_get_no_5xx_and_match_the_schema
         amount=f"{figures['requests']} requests ({', '.join(f'{r} {n}' for r, n in figures['by_role'].items())})",
         held=f"5xx {len(figures['server_errors'])}, errors not problem+json {len(figures['not_problem_json'])}, "
              f"responses not matching the schema {len(figures['schema_mismatch'])}; statuses "
-             f"{', '.join(f'{k}: {v}' for k, v in figures['statuses'].items())}",
+             f"{', '.join(f'{k}: {v}' for k, v in figures['statuses'].items())}; "
+             f"operations with no invalid form {len(figures['no_invalid_form'])}",
         lost="—",
         ok=ok,
         figures={"nodeid": request.node.nodeid, "seed": seed, "examples": examples,
