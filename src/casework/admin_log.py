@@ -1,5 +1,13 @@
 """Administrators' changes to reference data and users, kept append-only
-in ``admin_event`` with before and after, like case events."""
+in ``admin_event`` with before and after, like case events.
+
+Each change is written once. A table with an ``admin_audit`` trigger
+(``AUDITED_BY_TRIGGER``; a test compares it with the database) is recorded
+by its trigger at commit, with the actor this module sets for the
+transaction, the same way the /admin mount does; the caller's ``before`` and
+``after`` are not needed there. The other administered things (webhook
+subscriptions and deliveries, notice templates, document numbering) have no
+trigger and are written here."""
 
 from __future__ import annotations
 
@@ -8,11 +16,27 @@ from typing import Any
 
 from casework.access.service import Principal
 
+AUDITED_BY_TRIGGER = frozenset({
+    "body", "calendar_day", "calendar_year", "category", "division", "public_reason", "routing_rule",
+    "time_limit", "user",
+})
+
+
+async def act_as(conn: Any, actor: Principal | None, *, role: str | None = None) -> None:
+    """Name who makes this transaction's changes, for the audit triggers."""
+    await conn.execute(
+        "SELECT set_config('casework.actor_id', $1, true), set_config('casework.actor_role', $2, true)",
+        str(actor.id) if actor else "", role or (actor.role if actor else ""),
+    )
+
 
 async def record_admin_change(
     conn: Any, *, actor: Principal | None, entity: str, key: str,
     before: dict[str, Any] | None, after: dict[str, Any] | None, action: str | None = None,
 ) -> None:
+    if entity in AUDITED_BY_TRIGGER:
+        await act_as(conn, actor, role=None if actor else "cli")
+        return
     await conn.execute(
         """INSERT INTO admin_event (actor_id, actor_role, entity, key, action, before, after)
            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)""",
