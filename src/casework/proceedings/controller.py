@@ -20,8 +20,8 @@ from casework.cases import read as cases
 from casework.cases.schemas import CaseDetail
 from casework.openapi_doc import camel
 from casework.openapi_shapes import operation_with_body
-from casework.proceedings import queue, service
-from casework.proceedings.schemas import ACTION_BODIES, WorkQueue
+from casework.proceedings import correction, queue, service
+from casework.proceedings.schemas import ACTION_BODIES, EffectiveDateCorrection, WorkQueue
 from casework.proceedings.tracks import registry
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
@@ -69,6 +69,15 @@ class ActionController(Controller):
                              if_match: IfMatch = None) -> Response[CaseDetail]:
         # Only reached for a name no action route matched: decode_body answers 404 "action".
         return await _take(request, reference, action, if_match)
+
+    @post("/cases/{reference:str}/events/{event_id:int}/effective-date", guards=[requires("case.act")],
+          status_code=200, operation_id="correctEffectiveDate",
+          summary="Correct the day an action took effect: the clocks it stopped or started are counted again")
+    async def correct_effective_date(self, request: Request, reference: str, event_id: int,
+                                     data: EffectiveDateCorrection, if_match: IfMatch = None) -> Response[CaseDetail]:
+        body = await correction.correct_effective_date(reference, event_id, data, actor=request.user,
+                                                       if_match=if_match, render=cases.case_detail)
+        return Response(body, headers={"ETag": core.etag(body.id, body.version)})
 
     @get("/queue", guards=[requires("queue.read")], summary="My work: assigned to me or to my body, due first")
     async def queue(

@@ -223,3 +223,14 @@ class WorkQueue(Struct):
     items: list[QueueItem]
     next_cursor: str | None
     has_more: bool
+
+
+class EffectiveDateCorrection(Struct, forbid_unknown_fields=True, kw_only=True):
+    """The day an action really took effect, when it was entered wrong (the
+    acceptance decided on the 15th was typed in on the 20th as of that day).
+    The action's own event stays as written; a correction event says what
+    changed and why, and the clocks the action stopped or started are
+    counted again from the corrected day."""
+
+    effective_on: dt.date
+    reason: Required

@@ -181,7 +181,7 @@ export const ACTION_ZH = {
 export const EVENT_ZH = {
   case_registered: "登记", routing_decided: "分流", clock_started: "时限开始计算", clock_stopped: "时限停止",
   clock_due_soon: "时限临期提醒", clock_breached: "时限超期", clock_paused: "暂停计时", clock_resumed: "恢复计时",
-  clock_recomputed: "时限重新计算", breach_withdrawn: "撤销超期标记", deadline_extended: "延长期限",
+  clock_recomputed: "时限重新计算", breach_withdrawn: "撤销超期标记", effective_on_corrected: "更正生效日期", deadline_extended: "延长期限",
   late_extension_recorded: "逾期后登记的延期", accepted: "受理", not_accepted: "不予受理", assigned: "转送交办",
   concluded: "办结", escalated: "转入后续程序", closed: "结案", reopened: "重新办理", withdrawn: "撤回",
   terminated: "终结", supervised: "督办", supervision_responded: "督办回复", supervision_closed: "督办办结",
