@@ -277,3 +277,44 @@ async def test_a_termination_recorded_before_reasons_were_kept_can_still_be_obje
     shown = objected.json()
     assert (shown["outcome_zh"], shown["termination_reason"], shown["outcome_on"]) == ("终止法律援助", None, None)
     assert clocks_by_limit(shown)["legal_aid.objection"]["due_on"] == "2026-11-16"
+
+
+async def test_an_upheld_objection_to_a_refusal_has_the_centre_give_aid(users):
+    """Aid refused on 2026-11-04; the applicant objects on 11-05; the justice
+    bureau upholds the objection on 11-09 and orders the centre to correct
+    its decision (art. 49). Only then may the centre decide again, and only
+    to give aid, on or after the bureau's decision; the refusal stays in the
+    timeline."""
+    clerk = users["clerk"]
+    with on("2026-11-02"):
+        case = (await clerk.post("/api/v1/cases", json=dispute(received_at="2026-11-02T09:00:00+08:00"))).json()
+        ref = case["reference"]
+        record = (await write(clerk, ref, "legal-aid", {"party_position": 1, "centre": CENTRE,
+                                                        "applied_on": "2026-11-02", "aid_type": "legal_advice"})).json()
+    url = f"legal-aid/{record['id']}"
+    with on("2026-11-04"):
+        assert (await write(clerk, ref, f"{url}/decision", {
+            "decision": "refused", "decided_on": "2026-11-04", "refusal_reason": "经济状况不符合条件"})).status_code == 200
+    with on("2026-11-05"):
+        assert (await write(clerk, ref, f"{url}/objection", {
+            "received_on": "2026-11-05", "against": "refusal", "bureau": "长治市潞州区司法局"})).status_code == 200
+        too_soon = await write(clerk, ref, f"{url}/decision", {"decision": "granted", "decided_on": "2026-11-05"})
+        assert too_soon.status_code == 409, too_soon.text
+    with on("2026-11-09"):
+        upheld = await write(clerk, ref, f"{url}/objection/decision", {"decided_on": "2026-11-09", "result": "upheld"})
+        assert upheld.status_code == 200, upheld.text
+    with on("2026-11-10"):
+        again_refused = await write(clerk, ref, f"{url}/decision", {
+            "decision": "refused", "decided_on": "2026-11-10", "refusal_reason": "仍不符合条件"})
+        assert again_refused.status_code == 422 and again_refused.json()["errors"][0]["field"] == "decision"
+        backdated = await write(clerk, ref, f"{url}/decision", {"decision": "granted", "decided_on": "2026-11-06"})
+        assert backdated.status_code == 422 and backdated.json()["errors"][0]["field"] == "decided_on"
+        granted = await write(clerk, ref, f"{url}/decision", {"decision": "granted", "decided_on": "2026-11-10"})
+        assert granted.status_code == 200, granted.text
+        assert (granted.json()["decision"], granted.json()["decided_on"]) == ("granted", "2026-11-10")
+        twice = await write(clerk, ref, f"{url}/decision", {"decision": "granted", "decided_on": "2026-11-10"})
+        assert twice.status_code == 409
+        events = (await clerk.get(f"/api/v1/cases/{ref}/events")).json()["items"]
+    decided = [e["data"] for e in events if e["type"] == "legal_aid_decided"]
+    assert [d["decision"] for d in decided] == ["refused", "granted"]
+    assert decided[1]["after_objection"] is True and decided[1]["refused_on"] == "2026-11-04"

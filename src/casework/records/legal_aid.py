@@ -146,9 +146,15 @@ async def _locked(conn: Any, case: dict[str, Any], record_id: int) -> dict[str, 
 
 async def apply_decision(conn: Any, case: dict[str, Any], record: dict[str, Any], data: s.LegalAidDecision, *,
                          actor: Principal | None, source: str) -> None:
-    if record["decision"] is not None:
+    ordered = _ordered_to_correct(record)
+    if record["decision"] is not None and not ordered:
         raise conflict("already-decided", f"the centre already decided: {record['decision']}")
     check_not_future("decided_on", data.decided_on, timeutil.today())
+    if ordered and data.decision != "granted":
+        raise invalid([{"field": "decision", "message": "the justice bureau upheld the objection to the refusal: "
+                                                        "the centre gives aid (法律援助法 art. 49)"}])
+    if ordered and data.decided_on < record["objection_decided_on"]:
+        raise invalid([{"field": "decided_on", "message": "must not be before the bureau's decision on the objection"}])
     if data.decided_on < record["applied_on"]:
         raise invalid([{"field": "decided_on", "message": "must not be before applied_on"}])
     if record["outcome"] is not None:
@@ -167,12 +173,21 @@ async def apply_decision(conn: Any, case: dict[str, Any], record: dict[str, Any]
     # The reason may describe the applicant's means: it stays in the record.
     await records.log(conn, case, "legal_aid_decided", {
         "legal_aid_id": record["id"], "decision": data.decision, "decided_on": str(data.decided_on),
-        "papers_pending": data.papers_pending, "source": source}, actor)
+        "papers_pending": data.papers_pending, "source": source,
+        **({"after_objection": True, "refused_on": str(record["decided_on"])} if ordered else {})}, actor)
     step = "accept" if data.decision == "granted" else "decline"
     # A grant answers the 7 days and starts the 3 to assign a legal-aid worker.
     await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record["id"],
                                event=step, on=data.decided_on, actor=actor)
     await records.touch(conn, case)
+
+
+def _ordered_to_correct(record: dict[str, Any]) -> bool:
+    """The justice bureau upheld the applicant's objection to a refusal and
+    ordered the centre to correct it (法律援助法 art. 49): the centre's new
+    decision gives aid; the refusal stays in the timeline."""
+    return (record["decision"] == "refused" and record["objection_against"] == "refusal"
+            and record["objection_result"] == "upheld")
 
 
 async def apply_assignment(conn: Any, case: dict[str, Any], record: dict[str, Any],
