@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import random
 
@@ -10,9 +11,16 @@ from stdnum.cn import ric
 _counter = itertools.count(1)
 
 
-def id_number(region: str = "140403", birth: str = "19800101", seq: int | None = None) -> str:
-    """A valid 18-character resident identity number (right check character)."""
-    body = f"{region}{birth}{(seq if seq is not None else next(_counter) % 1000):03d}"
+def id_number(region: str = "140403", birth: str | None = None, seq: int | None = None) -> str:
+    """A valid 18-character resident identity number (right check character),
+    a new one on every call unless ``birth`` and ``seq`` are given: the
+    sequence has three digits, so every thousandth person is born a day
+    later (a suite makes thousands of people; two alike would be a
+    possible repeat of each other)."""
+    n = next(_counter)
+    if birth is None:
+        birth = (dt.date(1980, 1, 1) + dt.timedelta(days=n // 1000)).strftime("%Y%m%d")
+    body = f"{region}{birth}{(seq if seq is not None else n % 1000):03d}"
     return body + ric.calc_check_digit(body + "0")  # it ignores the last character
 
 

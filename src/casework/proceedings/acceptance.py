@@ -2,6 +2,7 @@
 received, withdrawal, the finding on a matter like a terminated one."""
 
 
+import json
 from typing import Any
 
 from casework import timeutil
@@ -39,10 +40,38 @@ async def accept(act: Act, data: s.Accept) -> None:
                                                                                    "looks late"}])
             recorded.update(late, late_accepted_reason=data.late_accepted_reason)
             act.add("late_application_accepted", {**late, "reason": data.late_accepted_reason})
+    repeats = await _undecided_repeats(act)
+    if repeats:
+        why = (data.repeat_accepted_reason or "").strip()
+        if not why:
+            raise Problem(422, "possible-repeat", "A possible repeat: decide with a reason",
+                          "the applicant has earlier cases of the same category against the same respondent; "
+                          "accept it with repeat_accepted_reason (a new matter, or why it is handled again), or "
+                          "decline it", evidence={"possible_repeats": repeats},
+                          errors=[{"field": "repeat_accepted_reason",
+                                   "message": "required: the case is a possible repeat"}])
+        recorded["repeat_accepted_reason"] = why
+        act.add("repeat_accepted", {"possible_repeats": [r["reference"] for r in repeats], "reason": why})
     await act.conn.execute("UPDATE proceeding SET accepted_at = $2 WHERE id = $1", act.proceeding["id"],
                            moment(act.on, act.today))
     act.add("accepted", recorded)
     await act.event(event)
+
+
+async def _undecided_repeats(act: Act) -> list[dict[str, Any]]:
+    """The earlier cases listed at intake as possible repeats, when nobody has
+    yet decided on them: the case's first acceptance, with no finding on a
+    terminated matter (find_new_matter already gave its reason)."""
+    raw = act.case.get("possible_repeats")
+    stored = json.loads(raw) if isinstance(raw, str) else (raw or [])
+    if not stored or act.proceeding["id"] != await act.conn.fetchval(
+            "SELECT min(id) FROM proceeding WHERE case_id = $1", act.case["id"]):
+        return []
+    if await act.conn.fetchval("SELECT true FROM case_event WHERE case_id = $1 AND type = 'finding_made' LIMIT 1",
+                               act.case["id"]):
+        return []
+    return [{"reference": r["reference"], "received_at": r["received_at"], "status": r["status"],
+             "terminated": r.get("terminated", False)} for r in stored]
 
 
 async def decline(act: Act, data: s.Decline) -> None:

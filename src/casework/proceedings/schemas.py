@@ -34,8 +34,10 @@ class Common(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class Accept(Common, kw_only=True):
     procedure: Literal["ordinary", "simplified"] | None = None
-    # An officer accepting a late application or a possible repeat says why.
+    # An officer accepting a late application says why; so does one accepting
+    # a possible repeat (the earlier cases are in the case's possible_repeats).
     late_accepted_reason: Text | None = None
+    repeat_accepted_reason: Text | None = None
 
 
 class Decline(Common, kw_only=True):
