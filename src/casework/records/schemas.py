@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
+
+from casework.deadlines.schemas import ClockRead
 
 Text = Annotated[str, Meta(min_length=1, max_length=4000)]
 Short = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -54,6 +56,12 @@ class SessionRead(Struct):
     recorded_at: dt.datetime
 
 
+class SessionList(Struct):
+    """A case's mediation sessions, in the order held."""
+
+    items: list[SessionRead]
+
+
 class AgreementCreate(Struct, forbid_unknown_fields=True):
     terms: Text
     signed_on: dt.date
@@ -80,12 +88,18 @@ class AgreementRead(Struct):
     effective_on: dt.date
     performance: str
     recorded_at: dt.datetime
-    clocks: list[dict[str, Any]]
+    clocks: list[ClockRead]
     track: str  # the mediation's
     pre_filing: bool | None  # judicial mediation: pre-filing (诉前调解) or in litigation; else null
     mediation_number: str | None  # the court's number, shown with full-width parentheses
     mediation_number_as_given: str | None
     confirmable: bool  # judicial confirmation may be applied for
+
+
+class AgreementList(Struct):
+    """A case's mediation agreements."""
+
+    items: list[AgreementRead]
 
 
 class ConfirmationCreate(Struct, forbid_unknown_fields=True):
@@ -123,7 +137,13 @@ class ConfirmationRead(Struct):
     ruled_on: dt.date | None
     result: str | None
     recorded_at: dt.datetime
-    clocks: list[dict[str, Any]]
+    clocks: list[ClockRead]
+
+
+class ConfirmationList(Struct):
+    """A case's judicial confirmation applications."""
+
+    items: list[ConfirmationRead]
 
 
 # ---------------------------------------------------------------- reconsideration
@@ -148,7 +168,13 @@ class DecisionRead(Struct):
     decided_on: dt.date
     received_on: dt.date
     recorded_at: dt.datetime
-    litigation_window: dict[str, Any] | None
+    litigation_window: ClockRead | None  # the party's 15 days to sue, from receipt
+
+
+class DecisionList(Struct):
+    """A case's reconsideration decisions."""
+
+    items: list[DecisionRead]
 
 
 # ---------------------------------------------------------------- litigation
@@ -205,6 +231,12 @@ class LawsuitRead(Struct):
     linked_cases: list[str]  # references within the caller's jurisdiction
     hearings: list[HearingRead]
     updated_at: dt.datetime
+
+
+class LawsuitList(Struct):
+    """The lawsuits linked to a case, in the order filed."""
+
+    items: list[LawsuitRead]
 
 
 # ---------------------------------------------------------------- legal aid
@@ -302,6 +334,16 @@ class LegalAidWorker(Struct):
     assigned_on: dt.date
 
 
+class LegalAidObjectionRead(Struct):
+    """The applicant's objection (法律援助法 art. 49) and the justice bureau's decision."""
+
+    against: str  # refusal | termination
+    bureau: str
+    received_on: dt.date
+    decided_on: dt.date | None
+    result: str | None  # upheld | rejected
+
+
 class LegalAidRead(Struct):
     id: int
     party_position: int
@@ -326,8 +368,14 @@ class LegalAidRead(Struct):
     priority: LegalAidPriority | None
     means_test_waiver: MeansTestWaiver | None
     recorded_at: dt.datetime
-    clocks: list[dict[str, Any]]
-    objection: dict[str, Any] | None = None
+    clocks: list[ClockRead]
+    objection: LegalAidObjectionRead | None = None
+
+
+class LegalAidList(Struct):
+    """The legal-aid applications of a case's parties."""
+
+    items: list[LegalAidRead]
 
 
 # ---------------------------------------------------------------- labour arbitration
@@ -373,4 +421,10 @@ class ArbitrationRead(Struct):
     served_on: dt.date | None
     recorded_at: dt.datetime
     updated_at: dt.datetime
-    clocks: list[dict[str, Any]]
+    clocks: list[ClockRead]
+
+
+class ArbitrationList(Struct):
+    """A case's labour arbitrations, in the order applied for."""
+
+    items: list[ArbitrationRead]
