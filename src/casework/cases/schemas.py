@@ -13,13 +13,13 @@ from casework.deadlines.schemas import ClockRead
 from casework.documents.schemas import AttachmentRead
 from casework.notices.schemas import NoticeRead
 from casework.proceedings.tracks import track_codes
+from casework.records.legal_aid_schemas import LegalAidRead
 from casework.records.schemas import (
     AgreementRead,
     ArbitrationRead,
     ConfirmationRead,
     DecisionRead,
     LawsuitRead,
-    LegalAidRead,
     SessionRead,
 )
 

@@ -42,8 +42,8 @@ from casework import timeutil
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.problems import invalid, not_found
+from casework.records import legal_aid_schemas as s
 from casework.records import read
-from casework.records import schemas as s
 from casework.records import service as records
 from casework.records.legal_aid_law import law
 from casework.records.service import case_write, check_not_future, conflict

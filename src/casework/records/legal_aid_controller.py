@@ -12,7 +12,7 @@ from litestar.params import Parameter
 
 from casework.access.auth import requires
 from casework.records import legal_aid, read
-from casework.records import schemas as s
+from casework.records import legal_aid_schemas as s
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
 READ = [requires("case.read")]

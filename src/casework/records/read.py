@@ -20,6 +20,7 @@ from casework.deadlines.schemas import ClockRead
 from casework.deadlines.service import clock_view
 from casework.notices import service as notices
 from casework.problems import not_found
+from casework.records import legal_aid_schemas as aid
 from casework.records import numbers
 from casework.records import schemas as s
 from casework.records.legal_aid_law import law, zh
@@ -143,7 +144,7 @@ async def lawsuits(conn: Any, case_id: int, actor: Principal, lawsuit_id: int | 
     return result
 
 
-async def legal_aid(conn: Any, case_id: int, record_id: int | None = None) -> list[s.LegalAidRead]:
+async def legal_aid(conn: Any, case_id: int, record_id: int | None = None) -> list[aid.LegalAidRead]:
     rows = await conn.fetch(
         """SELECT a.*, p.position AS party_position FROM legal_aid_record a JOIN party p ON p.id = a.party_id
            WHERE a.case_id = $1 AND ($2::bigint IS NULL OR a.id = $2) ORDER BY a.id""",
@@ -153,11 +154,11 @@ async def legal_aid(conn: Any, case_id: int, record_id: int | None = None) -> li
     return [_legal_aid_read(r, clocks.get(("legal_aid", r["id"]), [])) for r in rows]
 
 
-def _legal_aid_read(r: Any, clocks: list[ClockRead]) -> s.LegalAidRead:
+def _legal_aid_read(r: Any, clocks: list[ClockRead]) -> aid.LegalAidRead:
     terms = law()
     priority = None
     if r["priority"]:
-        priority = s.LegalAidPriority(
+        priority = aid.LegalAidPriority(
             ground=r["priority_ground"], ground_zh=zh(terms.priority_grounds, r["priority_ground"]) or "",
             time_limit=r["priority_time_limit"], due_on=r["priority_due_on"],
             days_left=(r["priority_due_on"] - r["applied_on"]).days if r["priority_due_on"] else None,
@@ -165,14 +166,14 @@ def _legal_aid_read(r: Any, clocks: list[ClockRead]) -> s.LegalAidRead:
     waiver = None
     if r["means_test_waived"]:
         ground = terms.means_test_waivers.get(r["means_test_ground"])
-        waiver = s.MeansTestWaiver(ground=r["means_test_ground"], ground_zh=ground.name_zh if ground else "",
+        waiver = aid.MeansTestWaiver(ground=r["means_test_ground"], ground_zh=ground.name_zh if ground else "",
                                    article=ground.article if ground else "")
     worker = None
     if r["worker_name"] is not None:
-        worker = s.LegalAidWorker(name=r["worker_name"], kind=r["worker_kind"],
+        worker = aid.LegalAidWorker(name=r["worker_name"], kind=r["worker_kind"],
                                   kind_zh=zh(terms.worker_kinds, r["worker_kind"]) or "",  # type: ignore[arg-type]
                                   organisation=r["law_firm"], assigned_on=r["assigned_on"])
-    return s.LegalAidRead(
+    return aid.LegalAidRead(
         id=r["id"], party_position=r["party_position"], centre=r["centre"], external_id=r["external_id"],
         applied_on=r["applied_on"], aid_type=r["aid_type"], lawsuit_id=r["lawsuit_id"], decision=r["decision"],
         decision_zh=zh(terms.decisions, r["decision"]), decided_on=r["decided_on"],
@@ -183,7 +184,7 @@ def _legal_aid_read(r: Any, clocks: list[ClockRead]) -> s.LegalAidRead:
         termination_reason=r["termination_reason"],
         termination_reason_zh=zh(terms.termination_reasons, r["termination_reason"]),
         priority=priority, means_test_waiver=waiver, recorded_at=r["recorded_at"], clocks=clocks,
-        objection=s.LegalAidObjectionRead(
+        objection=aid.LegalAidObjectionRead(
             against=r["objection_against"], bureau=r["objection_bureau"], received_on=r["objection_received_on"],
             decided_on=r["objection_decided_on"], result=r["objection_result"],
         ) if r["objection_received_on"] else None,
@@ -290,9 +291,9 @@ async def arbitration(reference: str, actor: Principal, record_id: int) -> s.Arb
     return await _one(reference, actor, arbitrations, record_id, "arbitration")
 
 
-async def legal_aid_list(reference: str, actor: Principal) -> s.LegalAidList:
-    return s.LegalAidList(items=await _of_case(reference, actor, legal_aid, None))
+async def legal_aid_list(reference: str, actor: Principal) -> aid.LegalAidList:
+    return aid.LegalAidList(items=await _of_case(reference, actor, legal_aid, None))
 
 
-async def legal_aid_record(reference: str, actor: Principal, record_id: int) -> s.LegalAidRead:
+async def legal_aid_record(reference: str, actor: Principal, record_id: int) -> aid.LegalAidRead:
     return await _one(reference, actor, legal_aid, record_id, "legal aid")
