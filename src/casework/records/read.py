@@ -1,6 +1,7 @@
 """Reading a case's records: one query per kind, answered as the typed
-structs of records/schemas.py (a list of a kind, one record, the records
-block of the case detail). Record writes answer through the same readers."""
+structs of records/schemas.py and records/legal_aid_schemas.py (a list of a
+kind, one record, the records block of the case detail). Record writes
+answer through the same readers."""
 
 from __future__ import annotations
 
@@ -32,10 +33,13 @@ Reader = Callable[[Any, int, int | None], Awaitable[list[R]]]
 
 
 async def _clock(row: Any, today: dt.date) -> ClockRead:
+    """A clock as the case detail shows it (the same ClockRead)."""
     return msgspec.convert(await clock_view(dict(row), today), ClockRead)
 
 
-async def _record_clocks(conn: Any, case_id: int, kinds: tuple[str, ...]) -> dict[tuple[str, int], list[ClockRead]]:
+async def _record_clocks(
+    conn: Any, case_id: int, kinds: tuple[str, ...],
+) -> dict[tuple[str, int], list[ClockRead]]:
     rows = await conn.fetch(
         "SELECT * FROM clock WHERE case_id = $1 AND record_kind = ANY($2::text[]) ORDER BY id", case_id, list(kinds)
     )
