@@ -55,6 +55,7 @@ SPECIFIC = {
     "casework.access.schemas": "shapes and registry", "casework.reference.schemas": "shapes and registry",
     "casework.supervision.schemas": "shapes and registry", "casework.audit.schemas": "shapes and registry",
     "casework.sync.schemas": "shapes and registry", "casework.deadlines.schemas": "shapes and registry",
+    "casework.records.legal_aid_schemas": "shapes and registry",
 }
 ORDER = [name for name, _ in LAYERS]
 

@@ -39,7 +39,11 @@ from casework.openapi_doc import document_problem_responses, operation_id
 from casework.personal.controller import PersonalDataController
 from casework.proceedings.controller import ACTION_ROUTES, ActionController
 from casework.public.controller import PublicController
-from casework.records.controller import LitigationRecordController, OutcomeRecordController
+from casework.records.arbitration_controller import ArbitrationController
+from casework.records.legal_aid_controller import LegalAidController
+from casework.records.litigation_controller import LawsuitController
+from casework.records.mediation_controller import MediationRecordController
+from casework.records.reconsideration_controller import ReconsiderationRecordController
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
 from casework.settings import Settings, get_settings
@@ -89,7 +93,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health, ready,
             AuthController, UserController, CaseController, *ACTION_ROUTES, ActionController, RoutingController,
             ReferenceController, CalendarController, WebhookController,
-            OutcomeRecordController, LitigationRecordController, NoticeController, InboundEventController,
+            MediationRecordController, ReconsiderationRecordController, LawsuitController, ArbitrationController,
+            LegalAidController, NoticeController, InboundEventController,
             AttachmentController, NoticeDocumentController, BodyDocumentController, ToServeController,
             PersonalDataController, AuditController, PublicController,
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,

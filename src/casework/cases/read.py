@@ -20,7 +20,8 @@ from casework.deadlines.service import clock_view, time_limits
 from casework.documents.attachments import attachments_for_case
 from casework.proceedings.transitions import allowed_actions
 from casework.public.feedback import feedback_for_case
-from casework.records.service import RECORD_KINDS, records_for_case
+from casework.records.read import records_for_case
+from casework.records.service import RECORD_KINDS
 
 
 async def case_detail(conn: Any, case_id: int, actor: Principal, case: Any = None) -> CaseDetail:

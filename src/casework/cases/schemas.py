@@ -9,16 +9,17 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from casework.deadlines.schemas import ClockRead
 from casework.documents.schemas import AttachmentRead
 from casework.notices.schemas import NoticeRead
 from casework.proceedings.tracks import track_codes
+from casework.records.legal_aid_schemas import LegalAidRead
 from casework.records.schemas import (
     AgreementRead,
     ArbitrationRead,
     ConfirmationRead,
     DecisionRead,
     LawsuitRead,
-    LegalAidRead,
     SessionRead,
 )
 
@@ -84,37 +85,6 @@ class BodyRef(Struct):
     code: str | None
     name_zh: str | None
     name_en: str | None = None
-
-
-class ClockRead(Struct):
-    """A statutory period as a reader sees it (docs/proceedings.md: whose
-    clock, status, outcome, provisional)."""
-
-    id: int
-    time_limit: str
-    step: str
-    step_zh: str
-    whose: Literal["body", "party", "court"]
-    length: int
-    unit: str
-    source: str
-    started_on: dt.date
-    due_on: dt.date
-    state: Literal["running", "paused", "stopped"]
-    status: str
-    outcome: str | None
-    breached: bool
-    breached_on: dt.date | None
-    working_days_left: int | None
-    paused_since: dt.date | None
-    pause_reason: str | None
-    paused_days: int
-    extended_by: int
-    extension: dict[str, Any] | None
-    stopped_on: dt.date | None
-    provisional: bool
-    calendar_incomplete: bool
-    calendar_note: str | None
 
 
 class ProceedingRead(Struct):

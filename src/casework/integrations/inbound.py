@@ -38,6 +38,7 @@ from casework.cases import core
 from casework.db import connection, transaction
 from casework.problems import Problem, invalid, not_found
 from casework.records import legal_aid, litigation
+from casework.records import legal_aid_schemas as aid
 from casework.records import schemas as s
 
 SYSTEMS = ("court", "legal_aid")
@@ -179,8 +180,8 @@ async def _to_each_record(
 
 
 async def _legal_aid_decided(conn: Any, system: str, data: LegalAidDecided) -> dict[str, Any]:
-    decision = s.LegalAidDecision(decision=data.decision, decided_on=data.decided_on,
-                                  refusal_reason=data.refusal_reason)
+    decision = aid.LegalAidDecision(decision=data.decision, decided_on=data.decided_on,
+                                    refusal_reason=data.refusal_reason)
     applied = await _to_each_record(
         conn, data.external_id,
         lambda record: record["decision"] == data.decision and record["decided_on"] == data.decided_on,
@@ -191,8 +192,8 @@ async def _legal_aid_decided(conn: Any, system: str, data: LegalAidDecided) -> d
 
 
 async def _lawyer_assigned(conn: Any, system: str, data: LawyerAssigned) -> dict[str, Any]:
-    assignment = s.LawyerAssignment(lawyer_name=data.lawyer_name, assigned_on=data.assigned_on,
-                                    law_firm=data.law_firm)
+    assignment = aid.LawyerAssignment(lawyer_name=data.lawyer_name, assigned_on=data.assigned_on,
+                                      law_firm=data.law_firm)
     applied = await _to_each_record(
         conn, data.external_id,
         lambda record: record["assigned_on"] == data.assigned_on and record["lawyer_name"] == data.lawyer_name.strip(),

@@ -29,6 +29,7 @@ from casework import timeutil
 from casework.access.service import Principal
 from casework.deadlines.engine import Journal, Subject, apply_event
 from casework.problems import invalid, not_found
+from casework.records import read
 from casework.records import schemas as s
 from casework.records import service as records
 from casework.records.service import case_write, check_not_future, conflict
@@ -50,7 +51,7 @@ def _subject(case: dict[str, Any], arbitration_id: int) -> Subject:
 
 
 async def record_application(reference: str, data: s.ArbitrationCreate, *, actor: Principal,
-                             if_match: str | None):
+                             if_match: str | None) -> tuple[s.ArbitrationRead, str]:
     check_not_future("applied_on", data.applied_on, timeutil.today())
     number = data.case_number.strip() if data.case_number else None
     async with case_write(reference, actor, if_match) as (conn, case):
@@ -71,7 +72,7 @@ async def record_application(reference: str, data: s.ArbitrationCreate, *, actor
         await records.follow_external(conn, case, TRACK, "pending_acceptance", data.applied_on, journal,
                                       from_states=("awaiting_filing",))
         await records.log_events(conn, case, journal, actor)
-        return await records.answered(conn, case, records.arbitrations, arbitration_id)
+        return await records.answered(conn, case, read.arbitrations, arbitration_id)
 
 
 async def _unique_number(conn: Any, case: dict[str, Any], number: str) -> None:
@@ -123,7 +124,7 @@ def _check_progress(row: dict[str, Any], data: s.ArbitrationProgress, today: dt.
 
 
 async def record_progress(reference: str, arbitration_id: int, data: s.ArbitrationProgress, *, actor: Principal,
-                          if_match: str | None):
+                          if_match: str | None) -> tuple[s.ArbitrationRead, str]:
     today = timeutil.today()
     async with case_write(reference, actor, if_match) as (conn, case):
         row = await _locked(conn, case, arbitration_id)
@@ -151,7 +152,7 @@ async def record_progress(reference: str, arbitration_id: int, data: s.Arbitrati
             "changes": {k: (number_key(v) if k == "case_number" else v if isinstance(v, (bool, str)) else str(v))
                         for k, v in changes.items()}}, actor)
         await _steps(conn, case, arbitration_id, data, actor)
-        return await records.answered(conn, case, records.arbitrations, arbitration_id)
+        return await records.answered(conn, case, read.arbitrations, arbitration_id)
 
 
 async def _steps(conn: Any, case: dict[str, Any], arbitration_id: int, data: s.ArbitrationProgress,
@@ -184,7 +185,7 @@ async def _steps(conn: Any, case: dict[str, Any], arbitration_id: int, data: s.A
 
 
 async def extend_award(reference: str, arbitration_id: int, data: s.ArbitrationExtension, *, actor: Principal,
-                       if_match: str | None):
+                       if_match: str | None) -> tuple[s.ArbitrationRead, str]:
     """The commission's chair extends the 45 days to the award by up to 15
     (劳动争议调解仲裁法 art. 43), once and within the period; the parties are
     told in writing."""
@@ -195,4 +196,4 @@ async def extend_award(reference: str, arbitration_id: int, data: s.ArbitrationE
             conn, case, actor, record_kind=RECORD, record_id=arbitration_id, limit_code="labour_arbitration.award",
             data=data, today=today,
             not_running=("no-award-period", "the 45 days to the award are not running (accepted, no award yet)"))
-        return await records.answered(conn, case, records.arbitrations, arbitration_id)
+        return await records.answered(conn, case, read.arbitrations, arbitration_id)

@@ -42,7 +42,8 @@ from casework import timeutil
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.problems import invalid, not_found
-from casework.records import schemas as s
+from casework.records import legal_aid_schemas as s
+from casework.records import read
 from casework.records import service as records
 from casework.records.legal_aid_law import law
 from casework.records.service import case_write, check_not_future, conflict
@@ -50,7 +51,8 @@ from casework.records.service import case_write, check_not_future, conflict
 RECORD = "legal_aid"
 
 
-async def apply(reference: str, data: s.LegalAidCreate, *, actor: Principal, if_match: str | None):
+async def apply(reference: str, data: s.LegalAidCreate, *,
+                actor: Principal, if_match: str | None) -> tuple[s.LegalAidRead, str]:
     today = timeutil.today()
     check_not_future("applied_on", data.applied_on, today)
     _check_means_test(data)
@@ -101,7 +103,7 @@ async def apply(reference: str, data: s.LegalAidCreate, *, actor: Principal, if_
                 "days_left": (urgent["due_on"] - data.applied_on).days if urgent else None}, actor)
         await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
                                    event="open", on=data.applied_on, actor=actor)
-        return await records.answered(conn, case, records.legal_aid, record_id)
+        return await records.answered(conn, case, read.legal_aid, record_id)
 
 
 def _check_means_test(data: s.LegalAidCreate) -> None:
@@ -227,23 +229,23 @@ async def apply_assignment(conn: Any, case: dict[str, Any], record: dict[str, An
 
 
 async def decide(reference: str, record_id: int, data: s.LegalAidDecision, *, actor: Principal,
-                 if_match: str | None):
+                 if_match: str | None) -> tuple[s.LegalAidRead, str]:
     async with case_write(reference, actor, if_match) as (conn, case):
         record = await _locked(conn, case, record_id)
         await apply_decision(conn, case, record, data, actor=actor, source="user")
-        return (await records.legal_aid(conn, case["id"], record_id))[0], await records.etag_of(conn, case["id"])
+        return (await read.legal_aid(conn, case["id"], record_id))[0], await records.etag_of(conn, case["id"])
 
 
 async def assign_worker(reference: str, record_id: int, data: s.WorkerAssignment | s.LawyerAssignment, *,
-                        actor: Principal, if_match: str | None):
+                        actor: Principal, if_match: str | None) -> tuple[s.LegalAidRead, str]:
     async with case_write(reference, actor, if_match) as (conn, case):
         record = await _locked(conn, case, record_id)
         await apply_assignment(conn, case, record, data, actor=actor, source="user")
-        return (await records.legal_aid(conn, case["id"], record_id))[0], await records.etag_of(conn, case["id"])
+        return (await read.legal_aid(conn, case["id"], record_id))[0], await records.etag_of(conn, case["id"])
 
 
 async def papers_completed(reference: str, record_id: int, data: s.LegalAidPapers, *, actor: Principal,
-                           if_match: str | None):
+                           if_match: str | None) -> tuple[s.LegalAidRead, str]:
     """The papers of an application granted before them (art. 44) are in."""
     check_not_future("received_on", data.received_on, timeutil.today())
     async with case_write(reference, actor, if_match) as (conn, case):
@@ -256,7 +258,7 @@ async def papers_completed(reference: str, record_id: int, data: s.LegalAidPaper
                            data.received_on)
         await records.log(conn, case, "legal_aid_papers_completed", {
             "legal_aid_id": record_id, "received_on": str(data.received_on)}, actor)
-        return await records.answered(conn, case, records.legal_aid, record_id)
+        return await records.answered(conn, case, read.legal_aid, record_id)
 
 
 # The record event each outcome is: it stops the clocks it answers.
@@ -264,7 +266,7 @@ OUTCOME_EVENTS = {"terminated": "aid_terminated", "withdrawn": "withdraw"}
 
 
 async def conclude(reference: str, record_id: int, data: s.LegalAidOutcome, *, actor: Principal,
-                   if_match: str | None):
+                   if_match: str | None) -> tuple[s.LegalAidRead, str]:
     """How the application or the aid ended: concluded (办结, after aid was
     given), terminated (终止, art. 48: after aid was given, with its reason),
     or withdrawn by the applicant (before or after the decision)."""
@@ -298,11 +300,11 @@ async def conclude(reference: str, record_id: int, data: s.LegalAidOutcome, *, a
         if data.outcome in OUTCOME_EVENTS:
             await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
                                        event=OUTCOME_EVENTS[data.outcome], on=outcome_on, actor=actor)
-        return await records.answered(conn, case, records.legal_aid, record_id)
+        return await records.answered(conn, case, read.legal_aid, record_id)
 
 
 async def object_to(reference: str, record_id: int, data: s.LegalAidObjection, *, actor: Principal,
-                    if_match: str | None):
+                    if_match: str | None) -> tuple[s.LegalAidRead, str]:
     """The applicant's objection to a refusal or termination reaches the justice
     bureau (法律援助法 art. 49): its 5 days to decide start on receipt."""
     check_not_future("received_on", data.received_on, timeutil.today())
@@ -324,11 +326,11 @@ async def object_to(reference: str, record_id: int, data: s.LegalAidObjection, *
             "legal_aid_id": record_id, "against": data.against, "received_on": str(data.received_on)}, actor)
         await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
                                    event="objection_received", on=data.received_on, actor=actor)
-        return await records.answered(conn, case, records.legal_aid, record_id)
+        return await records.answered(conn, case, read.legal_aid, record_id)
 
 
 async def decide_objection(reference: str, record_id: int, data: s.ObjectionDecision, *, actor: Principal,
-                           if_match: str | None):
+                           if_match: str | None) -> tuple[s.LegalAidRead, str]:
     check_not_future("decided_on", data.decided_on, timeutil.today())
     async with case_write(reference, actor, if_match) as (conn, case):
         record = await _locked(conn, case, record_id)
@@ -345,4 +347,4 @@ async def decide_objection(reference: str, record_id: int, data: s.ObjectionDeci
             "legal_aid_id": record_id, "result": data.result, "decided_on": str(data.decided_on)}, actor)
         await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
                                    event="objection_decided", on=data.decided_on, actor=actor)
-        return await records.answered(conn, case, records.legal_aid, record_id)
+        return await records.answered(conn, case, read.legal_aid, record_id)

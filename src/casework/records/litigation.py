@@ -25,7 +25,7 @@ from casework.deadlines.engine import Journal, Subject, apply_event
 from casework.notices import service as notices
 from casework.notices.schemas import Served
 from casework.problems import invalid, not_found
-from casework.records import numbers
+from casework.records import numbers, read
 from casework.records import schemas as s
 from casework.records import service as records
 from casework.records.service import case_write, check_not_future, conflict
@@ -55,7 +55,8 @@ def suit_number(raw: str, case_type: str | None = None) -> numbers.CaseNumber:
     return number
 
 
-async def link_lawsuit(reference: str, data: s.LawsuitCreate, *, actor: Principal, if_match: str | None):
+async def link_lawsuit(reference: str, data: s.LawsuitCreate, *,
+                       actor: Principal, if_match: str | None) -> tuple[s.LawsuitRead, str]:
     today = timeutil.today()
     number = suit_number(data.case_number, data.case_type)
     check_not_future("filed_on", data.filed_on, today)
@@ -92,7 +93,7 @@ async def link_lawsuit(reference: str, data: s.LawsuitCreate, *, actor: Principa
             "court": data.court.strip(),
             "case_type": data.case_type, "filed_on": str(data.filed_on), "new_record": created}, actor)
         await _court_received(conn, case, lawsuit_id, data.filed_on, actor, accepted=data.stage != "filed")
-        return await records.answered(conn, case, records.lawsuit_reader(actor), lawsuit_id)
+        return await records.answered(conn, case, read.lawsuit_reader(actor), lawsuit_id)
 
 
 async def _court_received(conn: Any, case: dict[str, Any], lawsuit_id: int, filed_on, actor: Principal, *,
@@ -230,22 +231,22 @@ def _str(value: Any) -> Any:
 
 async def record_progress(
     reference: str, lawsuit_id: int, data: s.LawsuitProgress, *, actor: Principal, if_match: str | None,
-):
+) -> tuple[s.LawsuitRead, str]:
     async with case_write(reference, actor, if_match) as (conn, case):
         await _linked_suit(conn, case, lawsuit_id, actor)
         changes = await apply_progress(conn, lawsuit_id, data, actor=actor, source="user")
         if not changes:
             raise invalid([{"field": "body", "message": "changes nothing"}])
         etag = await records.etag_of(conn, case["id"])
-        return (await records.lawsuits(conn, case["id"], actor, lawsuit_id))[0], etag
+        return (await read.lawsuits(conn, case["id"], actor, lawsuit_id))[0], etag
 
 
 async def record_hearing(
     reference: str, lawsuit_id: int, data: s.HearingCreate, *, actor: Principal, if_match: str | None,
-):
+) -> tuple[s.LawsuitRead, str]:
     check_not_future("held_on", data.held_on, timeutil.today())
     async with case_write(reference, actor, if_match) as (conn, case):
         await _linked_suit(conn, case, lawsuit_id, actor)
         await add_hearing(conn, lawsuit_id, data, actor=actor, source="user")
         etag = await records.etag_of(conn, case["id"])
-        return (await records.lawsuits(conn, case["id"], actor, lawsuit_id))[0], etag
+        return (await read.lawsuits(conn, case["id"], actor, lawsuit_id))[0], etag

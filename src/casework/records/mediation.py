@@ -29,6 +29,7 @@ from casework.problems import Problem, invalid, not_found
 from casework.proceedings import service as proceedings
 from casework.proceedings.schemas import Conclude, RecordSession
 from casework.proceedings.tracks import registry
+from casework.records import read
 from casework.records import schemas as s
 from casework.records import service as records
 from casework.records.litigation import parse_number
@@ -37,7 +38,8 @@ from casework.records.service import case_write, check_not_future, confirmable, 
 PERFORMANCE_STEPS = {"performing": {"performed", "breached"}, "breached": {"performed"}, "performed": set()}
 
 
-async def record_session(reference: str, data: s.SessionCreate, *, actor: Principal, if_match: str | None):
+async def record_session(reference: str, data: s.SessionCreate, *,
+                         actor: Principal, if_match: str | None) -> tuple[s.SessionRead, str]:
     today = timeutil.today()
     async with case_write(reference, actor, if_match) as (conn, case):
         action = RecordSession(held_on=data.held_on, location=data.location, participants=data.participants,
@@ -45,11 +47,12 @@ async def record_session(reference: str, data: s.SessionCreate, *, actor: Princi
         await proceedings.apply_action(conn, case, "record_session", action, actor=actor, today=today)
         session_id = await conn.fetchval(
             "SELECT max(id) FROM mediation_session WHERE proceeding_id = $1", case["current_proceeding_id"])
-        session = (await records.sessions(conn, case["id"], session_id))[0]
+        session = (await read.sessions(conn, case["id"], session_id))[0]
         return session, await records.etag_of(conn, case["id"])
 
 
-async def record_agreement(reference: str, data: s.AgreementCreate, *, actor: Principal, if_match: str | None):
+async def record_agreement(reference: str, data: s.AgreementCreate, *,
+                           actor: Principal, if_match: str | None) -> tuple[s.AgreementRead, str]:
     today = timeutil.today()
     check_not_future("signed_on", data.signed_on, today)
     effective_on = data.effective_on or data.signed_on
@@ -88,7 +91,7 @@ async def record_agreement(reference: str, data: s.AgreementCreate, *, actor: Pr
             await records.record_event(conn, case, track="judicial_confirmation", record_kind="agreement",
                                        record_id=agreement_id, event="agreement_effective", on=effective_on,
                                        actor=actor)
-        return await records.answered(conn, case, records.agreements, agreement_id)
+        return await records.answered(conn, case, read.agreements, agreement_id)
 
 
 def _judicial_mediation_kind(track: str, data: s.AgreementCreate):
@@ -112,7 +115,7 @@ def _judicial_mediation_kind(track: str, data: s.AgreementCreate):
 
 async def update_performance(
     reference: str, agreement_id: int, data: s.PerformanceUpdate, *, actor: Principal, if_match: str | None,
-):
+) -> tuple[s.AgreementRead, str]:
     async with case_write(reference, actor, if_match) as (conn, case):
         row = await conn.fetchrow(
             "SELECT * FROM mediation_agreement WHERE id = $1 AND case_id = $2 FOR UPDATE", agreement_id, case["id"])
@@ -125,12 +128,12 @@ async def update_performance(
                            data.performance)
         await records.log(conn, case, "agreement_performance_updated", {
             "agreement_id": agreement_id, "before": row["performance"], "after": data.performance}, actor)
-        return await records.answered(conn, case, records.agreements, agreement_id)
+        return await records.answered(conn, case, read.agreements, agreement_id)
 
 
 async def apply_for_confirmation(
     reference: str, data: s.ConfirmationCreate, *, actor: Principal, if_match: str | None,
-):
+) -> tuple[s.ConfirmationRead, str]:
     today = timeutil.today()
     check_not_future("applied_on", data.applied_on, today)
     async with case_write(reference, actor, if_match) as (conn, case):
@@ -170,7 +173,7 @@ async def apply_for_confirmation(
         await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
                                    record_id=confirmation_id, event="confirmation_applied", on=data.applied_on,
                                    actor=actor)
-        return await records.answered(conn, case, records.confirmations, confirmation_id)
+        return await records.answered(conn, case, read.confirmations, confirmation_id)
 
 
 async def _confirmation(conn: Any, case: dict[str, Any], confirmation_id: int) -> dict[str, Any]:
@@ -183,7 +186,7 @@ async def _confirmation(conn: Any, case: dict[str, Any], confirmation_id: int) -
 
 async def confirmation_accepted(
     reference: str, confirmation_id: int, data: s.ConfirmationAccepted, *, actor: Principal, if_match: str | None,
-):
+) -> tuple[s.ConfirmationRead, str]:
     check_not_future("accepted_on", data.accepted_on, timeutil.today())
     async with case_write(reference, actor, if_match) as (conn, case):
         row = await _confirmation(conn, case, confirmation_id)
@@ -198,17 +201,17 @@ async def confirmation_accepted(
 
 
 async def _court_step(conn: Any, case: dict[str, Any], actor: Principal, confirmation_id: int, event: str,
-                      on: dt.date, logged: dict[str, Any]) -> tuple[Any, str]:
+                      on: dt.date, logged: dict[str, Any]) -> tuple[s.ConfirmationRead, str]:
     """The court's step on a confirmation: its case event, the clock events, the answer."""
     await records.log(conn, case, event, {"confirmation_id": confirmation_id, **logged}, actor)
     await records.record_event(conn, case, track="judicial_confirmation", record_kind="judicial_confirmation",
                                record_id=confirmation_id, event=event, on=on, actor=actor)
-    return await records.answered(conn, case, records.confirmations, confirmation_id)
+    return await records.answered(conn, case, read.confirmations, confirmation_id)
 
 
 async def confirmation_ruled(
     reference: str, confirmation_id: int, data: s.ConfirmationRuling, *, actor: Principal, if_match: str | None,
-):
+) -> tuple[s.ConfirmationRead, str]:
     check_not_future("ruled_on", data.ruled_on, timeutil.today())
     async with case_write(reference, actor, if_match) as (conn, case):
         row = await _confirmation(conn, case, confirmation_id)
@@ -225,7 +228,7 @@ async def confirmation_ruled(
 
 async def extend_ruling(
     reference: str, confirmation_id: int, data: s.RulingExtension, *, actor: Principal, if_match: str | None,
-):
+) -> tuple[s.ConfirmationRead, str]:
     """The court president extends the 15-day ruling period by up to 10 days
     (法释〔2011〕5号 art. 5), once and within the period."""
     today = timeutil.today()
@@ -235,4 +238,4 @@ async def extend_ruling(
             conn, case, actor, record_kind="judicial_confirmation", record_id=row["id"],
             limit_code="judicial_confirmation.ruling", data=data, today=today,
             not_running=("no-ruling-period", "the court's ruling period is not running (accepted and not ruled)"))
-        return await records.answered(conn, case, records.confirmations, confirmation_id)
+        return await records.answered(conn, case, read.confirmations, confirmation_id)

@@ -23,12 +23,14 @@ from casework.notices.schemas import Served
 from casework.problems import invalid
 from casework.proceedings import service as proceedings
 from casework.proceedings.schemas import Conclude
+from casework.records import read
 from casework.records import schemas as s
 from casework.records import service as records
 from casework.records.service import case_write, check_not_future, conflict
 
 
-async def record_decision(reference: str, data: s.DecisionCreate, *, actor: Principal, if_match: str | None):
+async def record_decision(reference: str, data: s.DecisionCreate, *,
+                          actor: Principal, if_match: str | None) -> tuple[s.DecisionRead, str]:
     today = timeutil.today()
     check_not_future("decided_on", data.decided_on, today)
     check_not_future("received_on", data.received_on, today)
@@ -80,4 +82,4 @@ async def record_decision(reference: str, data: s.DecisionCreate, *, actor: Prin
                 method=data.service_method, served_on=data.received_on, posted_on=data.posted_on,
                 tracking_number=data.tracking_number), journal, actor_id=actor.id, today=today)
         await records.log_events(conn, case, journal, actor)
-        return await records.answered(conn, case, records.decisions, decision_id)
+        return await records.answered(conn, case, read.decisions, decision_id)
