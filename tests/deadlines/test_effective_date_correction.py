@@ -93,3 +93,59 @@ async def test_a_correction_is_refused_for_a_non_action_a_future_day_and_without
         assert outsider.status_code == 404
     after = (await officer.get(f"/api/v1/cases/{case['reference']}")).json()
     assert clock(after, "petition.opinion")["started_on"] == "2026-09-20"  # nothing half-written
+
+
+async def test_a_second_correction_moves_the_clocks_from_where_the_first_left_them(users):
+    officer = users["officer"]
+    case, accepted, accept_event = await _accepted_late(users)
+    url = f"/api/v1/cases/{case['reference']}/events/{accept_event['id']}/effective-date"
+    with on("2026-09-22"):
+        first = await officer.post(url, headers={"If-Match": accepted.headers["etag"]},
+                                   json={"effective_on": "2026-09-15", "reason": "按决定书日期"})
+        assert first.status_code == 200, first.text
+        second = await officer.post(url, headers={"If-Match": first.headers["etag"]},
+                                    json={"effective_on": "2026-09-14", "reason": "决定书实为9月14日签发"})
+        assert second.status_code == 200, second.text
+        # 60 days from 09-14 end on 11-13, a Friday.
+        assert clock(second.json(), "petition.opinion")["due_on"] == "2026-11-13"
+        same = await officer.post(url, headers={"If-Match": second.headers["etag"]},
+                                  json={"effective_on": "2026-09-14", "reason": "x"})
+        assert same.status_code == 422
+
+
+async def test_a_deemed_acceptance_is_replaced_by_the_bodys_own_acceptance_in_time(users):
+    """Received Monday 2026-11-02; the 5 working days of acceptance review end
+    11-09 and the law deems the application accepted then (the 60 days to
+    2027-01-08). The office had in fact accepted it on paper on 11-06 and
+    enters it on 11-12: the review was met on 11-06 and the 60 days run to
+    2027-01-05 (provisional: 2027's holidays are not known)."""
+    from tests.records.support import AGENCY
+    from tests.support import dispute, person
+
+    office = users["reconsideration"]
+    with on("2026-11-02"):
+        draft = dispute(category="urban_management", parties=[person(), AGENCY], act_known_on="2026-10-20",
+                        occurred_on="2026-10-20", requested_track="reconsideration",
+                        override_reason="申请人申请行政复议")
+        case = (await users["officer"].post("/api/v1/cases", json=draft)).json()
+    with on("2026-11-12"):
+        # Entering the acceptance now meets the law's own: accepted on 11-09.
+        refused = await act(office, case["reference"], "accept")
+        assert refused.status_code == 409 and refused.json()["state"] == "accepted"
+        now = (await office.get(f"/api/v1/cases/{case['reference']}"))
+        events = (await office.get(f"/api/v1/cases/{case['reference']}/events")).json()["items"]
+        deemed = next(e for e in events if e["type"] == "deemed_accepted")
+        url = f"/api/v1/cases/{case['reference']}/events/{deemed['id']}/effective-date"
+        after_the_day = await office.post(url, headers={"If-Match": now.headers["etag"]},
+                                          json={"effective_on": "2026-11-10", "reason": "x"})
+        assert after_the_day.status_code == 422 and "deemed day" in after_the_day.text
+        replaced = await office.post(url, headers={"If-Match": now.headers["etag"]},
+                                     json={"effective_on": "2026-11-06", "reason": "受理通知书11月6日已作出，补录"})
+        assert replaced.status_code == 200, replaced.text
+    detail = replaced.json()
+    review, decision = clock(detail, "reconsideration.acceptance_review"), clock(detail, "reconsideration.decision")
+    assert (review["outcome"], review["stopped_on"]) == ("met", "2026-11-06")
+    assert (decision["started_on"], decision["due_on"], decision["provisional"]) == ("2026-11-06", "2027-01-05", True)
+    events = (await office.get(f"/api/v1/cases/{case['reference']}/events")).json()["items"]
+    corrected = next(e for e in events if e["type"] == "effective_on_corrected")
+    assert corrected["data"]["accepted_by_the_body"] is True and corrected["data"]["event_type"] == "deemed_accepted"
