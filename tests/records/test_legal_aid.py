@@ -318,3 +318,38 @@ async def test_an_upheld_objection_to_a_refusal_has_the_centre_give_aid(users):
     decided = [e["data"] for e in events if e["type"] == "legal_aid_decided"]
     assert [d["decision"] for d in decided] == ["refused", "granted"]
     assert decided[1]["after_objection"] is True and decided[1]["refused_on"] == "2026-11-04"
+
+
+async def test_an_upheld_objection_to_a_termination_sets_it_aside_and_the_aid_goes_on(users):
+    """Given 2026-11-02, terminated 11-16 (the recipient's means improved);
+    the objection reaches the bureau on 11-17 and is upheld on 11-20: the
+    termination is set aside, the aid goes on and is concluded on 12-10."""
+    clerk = users["clerk"]
+    with on("2026-11-02"):
+        case = (await clerk.post("/api/v1/cases", json=dispute(received_at="2026-11-02T09:00:00+08:00"))).json()
+        ref = case["reference"]
+        record = (await write(clerk, ref, "legal-aid", {"party_position": 1, "centre": CENTRE,
+                                                        "applied_on": "2026-11-02", "aid_type": "legal_advice"})).json()
+        await write(clerk, ref, f"legal-aid/{record['id']}/decision", {"decision": "granted",
+                                                                       "decided_on": "2026-11-02"})
+    url = f"legal-aid/{record['id']}"
+    with on("2026-11-16"):
+        terminated = await write(clerk, ref, f"{url}/outcome", {
+            "outcome": "terminated", "outcome_on": "2026-11-16", "termination_reason": "own_representative"})
+        assert terminated.status_code == 200, terminated.text
+    with on("2026-11-17"):
+        assert (await write(clerk, ref, f"{url}/objection", {
+            "received_on": "2026-11-17", "against": "termination", "bureau": "长治市潞州区司法局"})).status_code == 200
+    with on("2026-11-20"):
+        upheld = await write(clerk, ref, f"{url}/objection/decision", {"decided_on": "2026-11-20", "result": "upheld"})
+        assert upheld.status_code == 200, upheld.text
+    assert (upheld.json()["outcome"], upheld.json()["termination_reason"]) == (None, None)
+    assert upheld.json()["objection"]["result"] == "upheld"
+    with on("2026-12-10"):
+        done = await write(clerk, ref, f"{url}/outcome", {"outcome": "concluded", "outcome_on": "2026-12-10"})
+        assert done.status_code == 200, done.text
+    events = (await clerk.get(f"/api/v1/cases/{ref}/events")).json()["items"]
+    set_aside = next(e["data"] for e in events if e["type"] == "legal_aid_termination_set_aside")
+    assert set_aside == {"legal_aid_id": record["id"], "terminated_on": "2026-11-16",
+                         "termination_reason": "own_representative", "ordered_on": "2026-11-20"}
+    assert [e["data"]["outcome"] for e in events if e["type"] == "legal_aid_concluded"] == ["terminated", "concluded"]

@@ -345,6 +345,14 @@ async def decide_objection(reference: str, record_id: int, data: s.ObjectionDeci
             record_id, data.decided_on, data.result)
         await records.log(conn, case, "legal_aid_objection_decided", {
             "legal_aid_id": record_id, "result": data.result, "decided_on": str(data.decided_on)}, actor)
+        if data.result == "upheld" and record["objection_against"] == "termination":
+            # The bureau orders the centre to correct the termination (art. 49):
+            # the aid goes on; what was terminated stays in the timeline.
+            await conn.execute("UPDATE legal_aid_record SET outcome = NULL, outcome_on = NULL, "
+                               "termination_reason = NULL WHERE id = $1", record_id)
+            await records.log(conn, case, "legal_aid_termination_set_aside", {
+                "legal_aid_id": record_id, "terminated_on": str(record["outcome_on"]) if record["outcome_on"] else None,
+                "termination_reason": record["termination_reason"], "ordered_on": str(data.decided_on)}, actor)
         await records.record_event(conn, case, track="legal_aid", record_kind=RECORD, record_id=record_id,
                                    event="objection_decided", on=data.decided_on, actor=actor)
         return await records.answered(conn, case, read.legal_aid, record_id)
