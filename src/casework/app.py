@@ -25,10 +25,10 @@ from casework.cases.controller import CaseController
 from casework.dashboard.controller import dashboard_assets, dashboard_page
 from casework.db import pool_lifespan
 from casework.deadlines.controller import CalendarController
-from casework.deadlines.sweep import run_periodically
+from casework.deadlines.sweep import sweep_and_upkeep
 from casework.documents.controller import AttachmentController
 from casework.documents.notice_controller import BodyDocumentController, NoticeDocumentController
-from casework.documents.sweep import sweep_files_periodically
+from casework.documents.sweep import sweep_orphans
 from casework.errors import problem_details_plugin
 from casework.health import health, ready
 from casework.integrations.inbound_controller import InboundEventController
@@ -36,6 +36,7 @@ from casework.logging import configure_logging
 from casework.middleware import BodyDeadlineMiddleware, RequestContextMiddleware
 from casework.notices.controller import NoticeController, ToServeController
 from casework.openapi_doc import document_problem_responses, operation_id
+from casework.periodic import every
 from casework.personal.controller import PersonalDataController
 from casework.proceedings.controller import ACTION_ROUTES, ActionController
 from casework.public.controller import PublicController
@@ -63,8 +64,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async with pool_lifespan(app):
             tasks = []
             if settings.run_background_tasks:
-                tasks.append(asyncio.create_task(run_periodically(settings.sweep_interval_seconds)))
-                tasks.append(asyncio.create_task(sweep_files_periodically(settings.sweep_interval_seconds)))
+                interval = settings.sweep_interval_seconds
+                tasks.append(asyncio.create_task(every(interval, sweep_and_upkeep, failed="deadline_sweep_failed")))
+                tasks.append(asyncio.create_task(every(interval, sweep_orphans, failed="file_sweep_failed")))
             try:
                 async with webhook_dispatcher.background(settings):
                     yield

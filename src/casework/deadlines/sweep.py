@@ -181,15 +181,3 @@ async def sweep_and_upkeep(today: dt.date | None = None) -> dict[str, Any]:
     if "skipped" in result:
         return result
     return {**result, **await backlog_housekeeping(today)}
-
-
-async def run_periodically(interval_seconds: float) -> None:
-    """The in-service sweeper: runs until cancelled, survives failures."""
-    while True:
-        try:
-            await sweep_and_upkeep()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - keep sweeping; the error is logged
-            log.warning("deadline_sweep_failed", error=type(exc).__name__)
-        await asyncio.sleep(interval_seconds)

@@ -19,7 +19,6 @@ decision about a backup, not a sweep's.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 import structlog
@@ -70,15 +69,3 @@ async def stray_objects(prefix: str = "") -> list[str]:
                UNION SELECT storage_key FROM notice_template WHERE storage_key = ANY($1::text[])
                UNION SELECT storage_key FROM stored_object_pending WHERE storage_key = ANY($1::text[])""", found)}
     return sorted(set(found) - known)
-
-
-async def sweep_files_periodically(interval_seconds: float) -> None:
-    """The in-service file sweeper: runs until cancelled, survives failures."""
-    while True:
-        try:
-            await sweep_orphans()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - keep sweeping; the error is logged
-            log.warning("file_sweep_failed", error=type(exc).__name__)
-        await asyncio.sleep(interval_seconds)
