@@ -16,8 +16,11 @@ from casework import timeutil
 from casework.access.auth import requires
 from casework.access.scope import Scope
 from casework.backlog import export, metrics, service
+from casework.backlog import trends as trend_report
 from casework.backlog import rankings as ranking
-from casework.backlog.schemas import RankBy, Rankings, RankSort
+from casework.backlog.schemas import (
+    Aging, BacklogMetrics, BacklogSummary, DueList, RankBy, Rankings, RankSort, Trends,
+)
 from casework.problems import invalid
 from casework.deadlines.service import holiday_calendar
 
@@ -87,8 +90,8 @@ class BacklogController(Controller):
         self, request: Request,
         group_by: Annotated[list[Dimension] | None, Parameter(description="one or more dimensions")] = None,
         division: Prefix = None,
-    ) -> dict[str, Any]:
-        return await service.summary(request.user, group_by=list(group_by or ["track"]), division=division)
+    ) -> BacklogSummary:
+        return await service.backlog_summary(request.user, group_by=list(group_by or ["track"]), division=division)
 
     @get("/overdue", summary="Open cases whose earliest unstopped clock is past due, most late first")
     async def overdue(
@@ -96,7 +99,7 @@ class BacklogController(Controller):
         category: str | None = None, body_id: int | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, Parameter(max_length=40)] = None,
-    ) -> dict[str, Any]:
+    ) -> DueList:
         return await service.due_list(request.user, "overdue", division=division,
                                       filters=_filters(track, stage, category, body_id), limit=limit, cursor=cursor)
 
@@ -106,12 +109,12 @@ class BacklogController(Controller):
         category: str | None = None, body_id: int | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, Parameter(max_length=40)] = None,
-    ) -> dict[str, Any]:
+    ) -> DueList:
         return await service.due_list(request.user, "due_soon", division=division,
                                       filters=_filters(track, stage, category, body_id), limit=limit, cursor=cursor)
 
     @get("/aging", summary="Open cases in age buckets (0-15, 16-30, 31-60, 61-90, over 90 days)")
-    async def aging(self, request: Request, division: Prefix = None) -> dict[str, Any]:
+    async def aging(self, request: Request, division: Prefix = None) -> Aging:
         return await service.aging(request.user, division=division)
 
     @get("/trends", summary="Intake and closures per week or month, by kind")
@@ -121,9 +124,9 @@ class BacklogController(Controller):
         end: Annotated[dt.date | None, Parameter(query="to")] = None,
         interval: Literal["week", "month"] = "week",
         division: Prefix = None,
-    ) -> dict[str, Any]:
+    ) -> Trends:
         start, end = _default_period(start, end)
-        return await service.trends(request.user, start=start, end=end, interval=interval, division=division)
+        return await trend_report.trends(request.user, start=start, end=end, interval=interval, division=division)
 
     @get("/metrics", summary="On-time conclusion, mediation success, repeat petitions, days to conclusion, "
                              "satisfaction; each with its definition")
@@ -132,7 +135,7 @@ class BacklogController(Controller):
         start: Annotated[dt.date | None, Parameter(query="from")] = None,
         end: Annotated[dt.date | None, Parameter(query="to")] = None,
         division: Prefix = None,
-    ) -> dict[str, Any]:
+    ) -> BacklogMetrics:
         start, end = _default_period(start, end)
         return await metrics.metrics(request.user, start=start, end=end, division=division)
 
