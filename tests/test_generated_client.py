@@ -28,7 +28,11 @@ async def generated(anon, tmp_path_factory):
     folder = tmp_path_factory.mktemp("client")
     document = (await anon.get("/schema/openapi.json")).json()
     (folder / "openapi.json").write_text(json.dumps(document))
-    (folder / "config.yml").write_text("post_hooks: []\n")
+    # The generator reads JSON, text and octet-stream bodies; a DOCX template
+    # (its true media type in the document) is read as bytes, as any client would.
+    (folder / "config.yml").write_text(
+        "post_hooks: []\ncontent_type_overrides:\n"
+        "  application/vnd.openxmlformats-officedocument.wordprocessingml.document: application/octet-stream\n")
     run = subprocess.run(
         [str(Path(sys.executable).with_name("openapi-python-client")), "generate", "--path", "openapi.json",
          "--output-path", PACKAGE, "--meta", "none", "--config", "config.yml"],

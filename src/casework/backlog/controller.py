@@ -21,11 +21,13 @@ from casework.backlog import rankings as ranking
 from casework.backlog.schemas import (
     Aging, BacklogMetrics, BacklogSummary, DueList, RankBy, Rankings, RankSort, Trends,
 )
+from casework.openapi_shapes import operation_with_file_answer
 from casework.problems import invalid
 from casework.deadlines.service import holiday_calendar
 
 Prefix = Annotated[str | None, Parameter(pattern=r"^[0-9]{1,12}$", description="division-code prefix")]
 Dimension = Literal["body", "division", "track", "stage", "category"]
+CSV = "text/csv; charset=utf-8"
 ListKind = Literal["open", "overdue", "due_soon"]
 
 
@@ -73,7 +75,7 @@ def _storable(**params: Any) -> None:
 def _csv(chunks: Any, filename: str, ascii_name: str) -> Stream:
     # filename= must be Latin-1 in a header; filename* (RFC 6266) carries the Chinese name.
     return Stream(
-        chunks, media_type="text/csv; charset=utf-8",
+        chunks, media_type=CSV,
         headers={"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
                  "Cache-Control": "no-store"},
     )
@@ -164,9 +166,11 @@ class BacklogController(Controller):
         return await ranking.rankings(request.user, by=by, depth=depth, sort=sort, start=start, end=end,
                                        previous=previous, division=division)
 
-    @get("/export.csv", guards=[requires("backlog.export")], media_type="text/csv; charset=utf-8",
+    @get("/export.csv", guards=[requires("backlog.export")], media_type=CSV,
          summary="The open, overdue or due-soon list as CSV "
-         "(streamed, UTF-8 with BOM)")
+         "(streamed, UTF-8 with BOM)",
+         operation_class=operation_with_file_answer(CSV, "The list as CSV, UTF-8 with a BOM, one row per case",
+                                                    binary=False))
     async def export_csv(
         self, request: Request, list_: Annotated[ListKind, Parameter(query="list")] = "overdue",
         division: Prefix = None, track: str | None = None, stage: str | None = None,
@@ -184,8 +188,9 @@ class CaseExportController(Controller):
     path = "/api/v1/cases"
     tags = ["cases"]
 
-    @get("/export.csv", guards=[requires("case.export")], media_type="text/csv; charset=utf-8",
-         summary="The case list as CSV (streamed)")
+    @get("/export.csv", guards=[requires("case.export")], media_type=CSV,
+         summary="The case list as CSV (streamed)",
+         operation_class=operation_with_file_answer(CSV, "The case list as CSV, one row per case", binary=False))
     async def export_cases(
         self, request: Request, status: str | None = None, track: str | None = None, stage: str | None = None,
         category: str | None = None, division: Prefix = None, body_id: int | None = None,

@@ -24,7 +24,7 @@ from casework.documents.schemas import (
     TemplateList,
     TemplateRead,
 )
-from casework.openapi_shapes import operation_with_file_body
+from casework.openapi_shapes import operation_with_file_answer, operation_with_file_body
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
 Kind = Annotated[str, Parameter(max_length=64)]
@@ -69,7 +69,8 @@ class BodyDocumentController(Controller):
         return await templates.upload(code, kind, request.stream(), note=note, actor=request.user)
 
     @get("/notice-templates/{kind:str}/{version:int}/content", guards=[requires("reference.read")],
-         opt={"skip_compression": True}, summary="Download one version of a template (start a new one from it)")
+         opt={"skip_compression": True}, summary="Download one version of a template (start a new one from it)",
+         operation_class=operation_with_file_answer(templates.DOCX, "The template, a DOCX file"))
     async def template_content(self, code: str, kind: Kind, version: int) -> Response[bytes]:
         blob = await templates.version_bytes(code, kind, version)
         headers = file_headers(filename=f"{code}-{kind}-v{version}.docx", extension="docx", size=len(blob),
