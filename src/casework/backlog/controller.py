@@ -16,14 +16,21 @@ from casework import timeutil
 from casework.access.auth import requires
 from casework.access.scope import Scope
 from casework.backlog import export, metrics, service
-from casework.backlog import trends as trend_report
 from casework.backlog import rankings as ranking
+from casework.backlog import trends as trend_report
 from casework.backlog.schemas import (
-    Aging, BacklogMetrics, BacklogSummary, DueList, RankBy, Rankings, RankSort, Trends,
+    Aging,
+    BacklogMetrics,
+    BacklogSummary,
+    DueList,
+    RankBy,
+    Rankings,
+    RankSort,
+    Trends,
 )
+from casework.deadlines.service import holiday_calendar
 from casework.openapi_shapes import operation_with_file_answer
 from casework.problems import invalid
-from casework.deadlines.service import holiday_calendar
 
 Prefix = Annotated[str | None, Parameter(pattern=r"^[0-9]{1,12}$", description="division-code prefix")]
 Dimension = Literal["body", "division", "track", "stage", "category"]

@@ -13,13 +13,13 @@ from typing import Any
 
 import msgspec
 
+from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.backlog.labels import RATING_ZH, TRACK_ZH
 from casework.backlog.schemas import BacklogMetrics
-from casework.proceedings.tracks import registry
-from casework.access.scope import Scope
 from casework.backlog.service import period_bounds, scope_for
 from casework.db import connection
+from casework.proceedings.tracks import registry
 
 MEDIATION_OUTCOMES = ("agreement", "failed", "withdrawn", "party_refused")
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")

@@ -6,7 +6,12 @@ from litestar import Controller, Request, get, post, put
 
 from casework.access.auth import requires
 from casework.deadlines.calendar_years import calendar_year, correct_calendar_year
-from casework.deadlines.schemas import CalendarYear, CalendarYearSaved, CalendarYearWrite, SweepResult
+from casework.deadlines.schemas import (
+    CalendarYear,
+    CalendarYearSaved,
+    CalendarYearWrite,
+    SweepResult,
+)
 from casework.deadlines.sweep import sweep_and_upkeep
 
 

@@ -31,8 +31,8 @@ import msgspec
 import structlog
 
 from casework import timeutil
-from casework.db import connection, transaction
 from casework.cases.core import lock_case_by_id
+from casework.db import connection, transaction
 from casework.deadlines.marks import lapse_codes, mark, nth_working_day
 from casework.deadlines.schemas import SweepResult
 from casework.deadlines.service import holiday_calendar

@@ -23,8 +23,8 @@ from docxtpl import DocxTemplate
 from casework.access.service import Principal
 from casework.admin_log import record_admin_change
 from casework.db import connection, transaction
-from casework.documents.attachments import claim_pending, discard, store_stream
 from casework.documents import numbering
+from casework.documents.attachments import claim_pending, discard, store_stream
 from casework.documents.schemas import NumberingRead, NumberingUpdate, TemplateList, TemplateRead
 from casework.documents.storage import storage
 from casework.notices.service import kinds

@@ -17,7 +17,14 @@ from casework.cases.events import log_case_events
 from casework.db import connection, transaction
 from casework.deadlines.engine import Journal
 from casework.notices import service
-from casework.notices.schemas import AttemptCreate, NoticeList, NoticeRead, ProofCreate, Served, ServiceCorrection
+from casework.notices.schemas import (
+    AttemptCreate,
+    NoticeList,
+    NoticeRead,
+    ProofCreate,
+    Served,
+    ServiceCorrection,
+)
 from casework.problems import not_found
 
 Change = Callable[[Any, Any, Journal], Awaitable[Any]]

@@ -28,7 +28,7 @@ from casework.cases.events import log_case_event
 from casework.db import connection, transaction
 from casework.problems import Problem, conflict, invalid, not_found
 from casework.proceedings import service as proceedings
-from casework.supervision.schemas import SupervisionBody, ClockRef, SupervisionItem
+from casework.supervision.schemas import ClockRef, SupervisionBody, SupervisionItem
 
 _ITEMS = """
 SELECT s.*, c.reference, c.summary, c.division_code, dv.name_zh AS division_name,

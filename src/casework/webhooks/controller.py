@@ -10,8 +10,14 @@ from litestar.params import Parameter
 from casework.access.auth import requires
 from casework.webhooks import service
 from casework.webhooks.schemas import (
-    DeliveryState, SubscriptionCreate, SubscriptionUpdate, WebhookDelivery, WebhookDeliveryPage, WebhookSubscription,
-    WebhookSubscriptionCreated, WebhookSubscriptionList,
+    DeliveryState,
+    SubscriptionCreate,
+    SubscriptionUpdate,
+    WebhookDelivery,
+    WebhookDeliveryPage,
+    WebhookSubscription,
+    WebhookSubscriptionCreated,
+    WebhookSubscriptionList,
 )
 
 

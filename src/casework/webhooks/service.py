@@ -24,8 +24,13 @@ from casework.problems import conflict, invalid, not_found
 from casework.settings import get_settings
 from casework.webhooks import targets
 from casework.webhooks.schemas import (
-    SubscriptionCreate, SubscriptionUpdate, WebhookDelivery, WebhookDeliveryPage, WebhookSubscription,
-    WebhookSubscriptionCreated, WebhookSubscriptionList,
+    SubscriptionCreate,
+    SubscriptionUpdate,
+    WebhookDelivery,
+    WebhookDeliveryPage,
+    WebhookSubscription,
+    WebhookSubscriptionCreated,
+    WebhookSubscriptionList,
 )
 
 SUBSCRIPTION_COLUMNS = """s.id, s.url, s.event_types, s.division_prefix, s.description, s.active,
