@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                    "casework.access.users", "casework.access.login", "casework.supervision.*",
                    "casework.reference.seed", "casework.personal.rotation", "casework.documents.attachments",
                    "casework.documents.download", "casework.documents.sweep", "casework.documents.templates",
-                   "casework.documents.generate", "casework.notices.unserved")),
+                   "casework.documents.generate", "casework.notices.unserved", "casework.notices.delivery")),
     ("domain", ("casework.proceedings.service", "casework.proceedings.act", "casework.proceedings.handlers",
                 "casework.proceedings.steps", "casework.proceedings.acceptance", "casework.proceedings.handling",
                 "casework.proceedings.moving_on", "casework.proceedings.correction",

@@ -208,11 +208,14 @@ def cmd_users_set_password(args: argparse.Namespace) -> None:
 def cmd_sweep(_args: argparse.Namespace) -> None:
     import json
 
+    import msgspec
+
     from casework.db import ensure_database_url
     from casework.deadlines.sweep import sweep_and_upkeep
 
     ensure_database_url()
-    print(json.dumps(asyncio.run(_with_pool(sweep_and_upkeep)), ensure_ascii=False, indent=1))
+    result = msgspec.to_builtins(asyncio.run(_with_pool(sweep_and_upkeep)))
+    print(json.dumps(result, ensure_ascii=False, indent=1))
 
 
 def cmd_sweep_files(args: argparse.Namespace) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody
+from litestar.openapi.spec import OpenAPIMediaType, Operation, Reference, RequestBody
 
 
 def inline_schema(shape: type) -> dict[str, Any]:
@@ -66,3 +66,21 @@ def operation_with_file_body(description: str) -> type[Operation]:
             )
 
     return WithFile
+
+
+def operation_with_file_answer(media_type: str, description: str, *, binary: bool = True) -> type[Operation]:
+    """A route that answers a file or a text export (a ``Stream`` or bytes):
+    the document says the 200 body is ``media_type`` and a string (binary for
+    a file, text for a CSV), not an empty JSON schema."""
+
+    schema: dict[str, Any] = {"type": "string", "format": "binary"} if binary else {"type": "string"}
+
+    @dataclass
+    class WithFileAnswer(Operation):
+        def __post_init__(self) -> None:
+            answer = (self.responses or {}).get("200")
+            if answer is not None and not isinstance(answer, Reference):
+                answer.description = description
+                answer.content = {media_type: OpenAPIMediaType(schema=schema)}  # type: ignore[arg-type]
+
+    return WithFileAnswer

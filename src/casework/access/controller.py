@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import CacheControlHeader
 
-from casework.access import service, users
+from casework.access import login, service, users
 from casework.access.auth import issue_token, requires
-from casework.access.login import sign_in
 from casework.access.schemas import (
     Me,
     PasswordChange,
@@ -20,7 +17,6 @@ from casework.access.schemas import (
     UserRead,
     UserUpdate,
 )
-from casework.problems import Problem
 from casework.settings import get_settings
 
 
@@ -44,18 +40,13 @@ class AuthController(Controller):
           description="Failed sign-ins are throttled per account and per address: 429 with Retry-After.")
     async def token(self, request: Request, data: TokenRequest) -> TokenAnswer:
         address = request.client.host if request.client else "unknown"
-        principal = await sign_in(data.username, data.password, address)
-        if principal is None:
-            raise Problem(401, "invalid-credentials", "Unauthorized", "wrong username or password")
+        principal = await login.sign_in_for_token(data.username, data.password, address)
         return _token_response(request, principal, auth_time=None)
 
     @post("/refresh", guards=[requires("session.use")], status_code=200,
           summary="A fresh access token for a still-valid one, up to the session's maximum age")
     async def refresh(self, request: Request) -> TokenAnswer:
-        auth_time = request.auth.extras.get("auth_time")
-        max_age = get_settings().session_max_hours * 3600
-        if not isinstance(auth_time, int) or time.time() - auth_time > max_age:
-            raise Problem(401, "session-expired", "Unauthorized", "the session is too old: sign in again")
+        auth_time = login.session_start(request.auth.extras.get("auth_time"))
         return _token_response(request, request.user, auth_time=auth_time)
 
     @post("/password", guards=[requires("session.use")], status_code=204,

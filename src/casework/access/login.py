@@ -8,11 +8,14 @@ not the address's. Limits come from settings (docs/access.md).
 from __future__ import annotations
 
 import datetime as dt
+import time
+from typing import Any
 
 from casework.access import throttle
 from casework.access.passwords import SignInBusy
 from casework.access.service import Principal, authenticate
 from casework.db import connection
+from casework.problems import Problem
 from casework.settings import get_settings
 
 
@@ -45,3 +48,20 @@ async def sign_in(username: str, password: str, address: str) -> Principal | Non
             await throttle.forget(conn, counted)
             await throttle.reset(conn, per_account, account)
     return principal
+
+
+async def sign_in_for_token(username: str, password: str, address: str) -> Principal:
+    """``sign_in`` for the token route: wrong credentials are a 401."""
+    principal = await sign_in(username, password, address)
+    if principal is None:
+        raise Problem(401, "invalid-credentials", "Unauthorized", "wrong username or password")
+    return principal
+
+
+def session_start(auth_time: Any) -> int:
+    """When the session of a token being refreshed began (its ``auth_time``),
+    or a 401 when it is older than ``session_max_hours``."""
+    max_age = get_settings().session_max_hours * 3600
+    if not isinstance(auth_time, int) or time.time() - auth_time > max_age:
+        raise Problem(401, "session-expired", "Unauthorized", "the session is too old: sign in again")
+    return auth_time

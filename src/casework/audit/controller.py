@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
 from casework.access.auth import requires
 from casework.audit import service
+from casework.audit.schemas import AuditPage
 
 
 class AuditController(Controller):
@@ -30,6 +31,6 @@ class AuditController(Controller):
         source: Literal["case", "admin"] | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, Parameter(max_length=200)] = None,
-    ) -> dict[str, Any]:
+    ) -> AuditPage:
         return await service.events(request.user, actor=actor, case=case, action=action, since=since,
                                     until=until, source=source, limit=limit, cursor=cursor)

@@ -15,9 +15,12 @@ import datetime as dt
 import json
 from typing import Any
 
+import msgspec
+
 from casework import paging
 from casework.access.scope import Scope
 from casework.access.service import Principal
+from casework.audit.schemas import AuditPage
 from casework.db import connection
 from casework.webhooks.service import audited as audited_subscription
 
@@ -46,7 +49,7 @@ def _after(key: list) -> tuple[dt.datetime, int, int]:
 async def events(
     reader: Principal, *, actor: str | None, case: str | None, action: str | None,
     since: dt.datetime | None, until: dt.datetime | None, source: str | None, limit: int, cursor: str | None,
-) -> dict[str, Any]:
+) -> AuditPage:
     args: list[Any] = []
 
     def param(value: Any) -> str:
@@ -112,4 +115,5 @@ async def events(
                 before, after = audited_subscription(before), audited_subscription(after)
             item.update(entity=row["entity"], key=row["entity_key"], before=before, after=after)
         items.append(item)
-    return paging.page(items, len(rows), limit, lambda i: (i["at"], _SOURCE_RANK[i["source"]], i["id"]))
+    return msgspec.convert(
+        paging.page(items, len(rows), limit, lambda i: (i["at"], _SOURCE_RANK[i["source"]], i["id"])), AuditPage)

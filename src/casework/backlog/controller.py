@@ -17,12 +17,24 @@ from casework.access.auth import requires
 from casework.access.scope import Scope
 from casework.backlog import export, metrics, service
 from casework.backlog import rankings as ranking
-from casework.backlog.schemas import RankBy, Rankings, RankSort
-from casework.problems import invalid
+from casework.backlog import trends as trend_report
+from casework.backlog.schemas import (
+    Aging,
+    BacklogMetrics,
+    BacklogSummary,
+    DueList,
+    RankBy,
+    Rankings,
+    RankSort,
+    Trends,
+)
 from casework.deadlines.service import holiday_calendar
+from casework.openapi_shapes import operation_with_file_answer
+from casework.problems import invalid
 
 Prefix = Annotated[str | None, Parameter(pattern=r"^[0-9]{1,12}$", description="division-code prefix")]
 Dimension = Literal["body", "division", "track", "stage", "category"]
+CSV = "text/csv; charset=utf-8"
 ListKind = Literal["open", "overdue", "due_soon"]
 
 
@@ -70,7 +82,7 @@ def _storable(**params: Any) -> None:
 def _csv(chunks: Any, filename: str, ascii_name: str) -> Stream:
     # filename= must be Latin-1 in a header; filename* (RFC 6266) carries the Chinese name.
     return Stream(
-        chunks, media_type="text/csv; charset=utf-8",
+        chunks, media_type=CSV,
         headers={"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
                  "Cache-Control": "no-store"},
     )
@@ -87,8 +99,8 @@ class BacklogController(Controller):
         self, request: Request,
         group_by: Annotated[list[Dimension] | None, Parameter(description="one or more dimensions")] = None,
         division: Prefix = None,
-    ) -> dict[str, Any]:
-        return await service.summary(request.user, group_by=list(group_by or ["track"]), division=division)
+    ) -> BacklogSummary:
+        return await service.backlog_summary(request.user, group_by=list(group_by or ["track"]), division=division)
 
     @get("/overdue", summary="Open cases whose earliest unstopped clock is past due, most late first")
     async def overdue(
@@ -96,7 +108,7 @@ class BacklogController(Controller):
         category: str | None = None, body_id: int | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, Parameter(max_length=40)] = None,
-    ) -> dict[str, Any]:
+    ) -> DueList:
         return await service.due_list(request.user, "overdue", division=division,
                                       filters=_filters(track, stage, category, body_id), limit=limit, cursor=cursor)
 
@@ -106,12 +118,12 @@ class BacklogController(Controller):
         category: str | None = None, body_id: int | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
         cursor: Annotated[str | None, Parameter(max_length=40)] = None,
-    ) -> dict[str, Any]:
+    ) -> DueList:
         return await service.due_list(request.user, "due_soon", division=division,
                                       filters=_filters(track, stage, category, body_id), limit=limit, cursor=cursor)
 
     @get("/aging", summary="Open cases in age buckets (0-15, 16-30, 31-60, 61-90, over 90 days)")
-    async def aging(self, request: Request, division: Prefix = None) -> dict[str, Any]:
+    async def aging(self, request: Request, division: Prefix = None) -> Aging:
         return await service.aging(request.user, division=division)
 
     @get("/trends", summary="Intake and closures per week or month, by kind")
@@ -121,9 +133,9 @@ class BacklogController(Controller):
         end: Annotated[dt.date | None, Parameter(query="to")] = None,
         interval: Literal["week", "month"] = "week",
         division: Prefix = None,
-    ) -> dict[str, Any]:
+    ) -> Trends:
         start, end = _default_period(start, end)
-        return await service.trends(request.user, start=start, end=end, interval=interval, division=division)
+        return await trend_report.trends(request.user, start=start, end=end, interval=interval, division=division)
 
     @get("/metrics", summary="On-time conclusion, mediation success, repeat petitions, days to conclusion, "
                              "satisfaction; each with its definition")
@@ -132,7 +144,7 @@ class BacklogController(Controller):
         start: Annotated[dt.date | None, Parameter(query="from")] = None,
         end: Annotated[dt.date | None, Parameter(query="to")] = None,
         division: Prefix = None,
-    ) -> dict[str, Any]:
+    ) -> BacklogMetrics:
         start, end = _default_period(start, end)
         return await metrics.metrics(request.user, start=start, end=end, division=division)
 
@@ -161,9 +173,11 @@ class BacklogController(Controller):
         return await ranking.rankings(request.user, by=by, depth=depth, sort=sort, start=start, end=end,
                                        previous=previous, division=division)
 
-    @get("/export.csv", guards=[requires("backlog.export")], media_type="text/csv; charset=utf-8",
+    @get("/export.csv", guards=[requires("backlog.export")], media_type=CSV,
          summary="The open, overdue or due-soon list as CSV "
-         "(streamed, UTF-8 with BOM)")
+         "(streamed, UTF-8 with BOM)",
+         operation_class=operation_with_file_answer(CSV, "The list as CSV, UTF-8 with a BOM, one row per case",
+                                                    binary=False))
     async def export_csv(
         self, request: Request, list_: Annotated[ListKind, Parameter(query="list")] = "overdue",
         division: Prefix = None, track: str | None = None, stage: str | None = None,
@@ -181,8 +195,9 @@ class CaseExportController(Controller):
     path = "/api/v1/cases"
     tags = ["cases"]
 
-    @get("/export.csv", guards=[requires("case.export")], media_type="text/csv; charset=utf-8",
-         summary="The case list as CSV (streamed)")
+    @get("/export.csv", guards=[requires("case.export")], media_type=CSV,
+         summary="The case list as CSV (streamed)",
+         operation_class=operation_with_file_answer(CSV, "The case list as CSV, one row per case", binary=False))
     async def export_cases(
         self, request: Request, status: str | None = None, track: str | None = None, stage: str | None = None,
         category: str | None = None, division: Prefix = None, body_id: int | None = None,

@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import msgspec
+
+from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.backlog.labels import RATING_ZH, TRACK_ZH
-from casework.proceedings.tracks import registry
-from casework.access.scope import Scope
+from casework.backlog.schemas import BacklogMetrics
 from casework.backlog.service import period_bounds, scope_for
 from casework.db import connection
+from casework.proceedings.tracks import registry
 
 MEDIATION_OUTCOMES = ("agreement", "failed", "withdrawn", "party_refused")
 RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
@@ -93,7 +96,7 @@ async def on_time_counts(conn: Any, scope: Scope, start: dt.date, end: dt.date,
     return {r["g"]: {"concluded": int(r["concluded"]), "on_time": int(r["on_time"])} for r in rows}
 
 
-async def metrics(actor: Principal, *, start: dt.date, end: dt.date, division: str | None) -> dict[str, Any]:
+async def metrics(actor: Principal, *, start: dt.date, end: dt.date, division: str | None) -> BacklogMetrics:
     within = scope_for(actor, division)
     result: dict[str, Any] = {"scope": within.prefix if within else None, "from": start, "to": end,
                               "definitions": DEFINITIONS}
@@ -166,4 +169,4 @@ async def metrics(actor: Principal, *, start: dt.date, end: dt.date, division: s
         ],
         "satisfaction": satisfaction,
     })
-    return result
+    return msgspec.convert(result, BacklogMetrics)

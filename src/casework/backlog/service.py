@@ -1,4 +1,4 @@
-"""Backlog figures for a jurisdiction: summary, due lists, aging, trends.
+"""Backlog figures for a jurisdiction: summary, due lists, aging (trends: backlog/trends.py).
 
 Open-case counts come from ``backlog_tally`` (rolled-up counters kept by
 database triggers at commit) when the scope is a whole division level
@@ -17,10 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import msgspec
+
 from casework import paging, timeutil
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.backlog.labels import STAGE_ZH, TRACK_ZH
+from casework.backlog.schemas import AgeBucket, Aging, BacklogSummary, DueList
 from casework.db import connection
 from casework.deadlines.calendar import ONE_DAY, HolidayCalendar, working_days_until
 from casework.deadlines.service import holiday_calendar
@@ -38,7 +41,7 @@ def scope_for(actor: Principal, division: str | None) -> Scope | None:
     return Scope.of(actor).narrowed(division)
 
 
-def _cases_in(scope: Scope, args: list[Any]) -> tuple[str, str]:
+def cases_in(scope: Scope, args: list[Any]) -> tuple[str, str]:
     """(JOIN, WHERE) for ``backlog_case b`` within ``scope``: the division on
     the backlog's own index; a mediator's body through the case row."""
     low, high = scope.bounds
@@ -121,6 +124,11 @@ async def summary(
             "totals": total, "groups": groups}
 
 
+async def backlog_summary(actor: Principal, *, group_by: list[str], division: str | None) -> BacklogSummary:
+    """``summary`` as the API answers it."""
+    return msgspec.convert(await summary(actor, group_by=group_by, division=division), BacklogSummary)
+
+
 def _counts(row: Any) -> dict[str, int]:
     return {"open": int(row["open"]), "overdue": int(row["overdue"]), "due_soon": int(row["due_soon"])}
 
@@ -147,7 +155,7 @@ async def _grouped(
     select = "".join(f"{col} AS g{i}, " for i, col in enumerate(columns))
     group = f"GROUP BY {', '.join(f'g{i}' for i in range(len(columns)))}" if columns else ""
     args: list[Any] = [today, soon]
-    join, where = _cases_in(scope, args)
+    join, where = cases_in(scope, args)
     rows = await conn.fetch(
         f"""SELECT {select} count(*) AS open,
                    count(*) FILTER (WHERE b.due_on < $1) AS overdue,
@@ -308,11 +316,11 @@ def _legacy_after(cursor: str) -> tuple[dt.date, int]:
 async def due_list(
     actor: Principal, which: str, *, division: str | None, filters: dict[str, Any], limit: int,
     cursor: str | None,
-) -> dict[str, Any]:
+) -> DueList:
     today, soon = await as_of()
     scope = scope_for(actor, division)
     if scope is None:
-        return {"as_of": today, "due_soon_until": soon, "items": [], "next_cursor": None, "has_more": False}
+        return DueList(as_of=today, due_soon_until=soon, items=[], next_cursor=None, has_more=False)
     # asyncpg encodes date.max as 'infinity': cases with no running clock sort last
     after = paging.decode(cursor, _after, legacy=_legacy_after) if cursor else None
     sql, args = due_list_query(scope, which, today, soon, filters, after, limit + 1)
@@ -321,16 +329,16 @@ async def due_list(
         rows = await conn.fetch(sql, *args)
     items = [due_item(r, cal, today) for r in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
-    return {
+    return msgspec.convert({
         "as_of": today, "due_soon_until": soon, "scope": scope.prefix, "items": items,
         "next_cursor": paging.encode(last["due_on"] or dt.date.max, last["id"]) if last is not None else None,
         "has_more": last is not None,
-    }
+    }, DueList)
 
 
 # ---------------------------------------------------------------- aging
 
-async def aging(actor: Principal, *, division: str | None) -> dict[str, Any]:
+async def aging(actor: Principal, *, division: str | None) -> Aging:
     today, _ = await as_of()
     within = scope_for(actor, division)
     scope = within.prefix if within is not None else None
@@ -345,7 +353,7 @@ async def aging(actor: Principal, *, division: str | None) -> dict[str, Any]:
                 )
             else:
                 args: list[Any] = []
-                join, where = _cases_in(within, args)
+                join, where = cases_in(within, args)
                 rows = await conn.fetch(
                     f"""SELECT b.received_on, count(*) AS n FROM backlog_case b {join}
                         WHERE b.open AND {where} GROUP BY b.received_on""",
@@ -354,12 +362,12 @@ async def aging(actor: Principal, *, division: str | None) -> dict[str, Any]:
         for row in rows:
             age = (today - row["received_on"]).days
             counts[bucket_of(age)] += int(row["n"])
-    return {
-        "as_of": today, "scope": scope,
-        "definition": "open cases by age in calendar days since receipt (Beijing date), today minus received date",
-        "buckets": [{"bucket": label, "from_days": lo, "to_days": hi, "open": counts[label]}
-                    for label, lo, hi in AGE_BUCKETS],
-    }
+    return Aging(
+        as_of=today, scope=scope,
+        definition="open cases by age in calendar days since receipt (Beijing date), today minus received date",
+        buckets=[AgeBucket(bucket=label, from_days=lo, to_days=hi, open=counts[label])
+                 for label, lo, hi in AGE_BUCKETS],
+    )
 
 
 def bucket_of(age_days: int) -> str:
@@ -375,71 +383,3 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
     """[start 00:00, end+1 00:00) in Beijing time."""
     tz = timeutil.CHINA_TZ
     return (dt.datetime.combine(start, dt.time(), tz), dt.datetime.combine(end + ONE_DAY, dt.time(), tz))
-
-
-def period_start(day: dt.date, interval: str) -> dt.date:
-    if interval == "week":
-        return day - dt.timedelta(days=day.weekday())
-    return day.replace(day=1)
-
-
-def next_period(day: dt.date, interval: str) -> dt.date:
-    if interval == "week":
-        return day + dt.timedelta(days=7)
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-async def trends(
-    actor: Principal, *, start: dt.date, end: dt.date, interval: str, division: str | None,
-) -> dict[str, Any]:
-    if end < start:
-        raise invalid([{"field": "to", "message": "must not be before from"}])
-    if (end - start).days > 366 * 5:
-        raise invalid([{"field": "to", "message": "at most five years at a time"}])
-    periods: list[dt.date] = []
-    day = period_start(start, interval)
-    while day <= end:
-        periods.append(day)
-        day = next_period(day, interval)
-    table = {p: {"intake": {"petition": 0, "dispute": 0}, "closed": {"petition": 0, "dispute": 0}} for p in periods}
-    within = scope_for(actor, division)
-    scope = within.prefix if within is not None else None
-    if within is not None:
-        lo, hi = period_bounds(start, end)
-        trunc = "week" if interval == "week" else "month"
-        async with connection() as conn:
-            args: list[Any] = [lo, hi]
-            intake = await conn.fetch(
-                f"""SELECT date_trunc('{trunc}', c.received_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS p,
-                           c.kind, count(*) AS n
-                    FROM case_file c WHERE {within.sql("c", args)}
-                      AND c.received_at >= $1 AND c.received_at < $2 GROUP BY 1, 2""",
-                *args,
-            )
-            args = [lo, hi]
-            join, where = _cases_in(within, args)
-            closed = await conn.fetch(
-                f"""SELECT date_trunc('{trunc}', b.left_open_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS p,
-                           b.kind, count(*) AS n
-                    FROM backlog_case b {join} WHERE {where}
-                      AND b.left_open_at >= $1 AND b.left_open_at < $2 GROUP BY 1, 2""",
-                *args,
-            )
-        for name, rows in (("intake", intake), ("closed", closed)):
-            for row in rows:
-                if row["p"] in table:
-                    table[row["p"]][name][row["kind"]] = int(row["n"])
-    return {
-        "scope": scope, "from": start, "to": end, "interval": interval,
-        "definition": (
-            "intake: cases received in the period (received_at, Beijing time); closed: cases that left the "
-            "open status in the period (concluded, not accepted, closed or terminated; a case registered "
-            "as not accepted counts on its receipt); weeks start on Monday; the first and last periods "
-            "count only the days inside from..to"
-        ),
-        "periods": [
-            {"start": p, "intake": {**table[p]["intake"], "total": sum(table[p]["intake"].values())},
-             "closed": {**table[p]["closed"], "total": sum(table[p]["closed"].values())}}
-            for p in periods
-        ],
-    }

@@ -18,6 +18,7 @@ from casework.problems import Problem, invalid
 from casework.reference import service as reference
 from casework.routing import service as routing
 from casework.routing.rules import Draft
+from casework.routing.schemas import RoutingPreview
 
 
 def _strings(value: Any, path: str):
@@ -129,3 +130,9 @@ async def route(data: CaseCreate, actor: Principal) -> tuple[routing.Decision, D
         )
     return decision, draft
 
+
+
+async def preview_route(data: CaseCreate, actor: Principal) -> RoutingPreview:
+    """Where ``data`` would go (the checks intake makes, then routing); nothing is saved."""
+    decision, _draft = await route(data, actor)
+    return msgspec.convert(decision.as_dict(), RoutingPreview)

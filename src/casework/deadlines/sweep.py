@@ -27,12 +27,14 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+import msgspec
 import structlog
 
 from casework import timeutil
-from casework.db import connection, transaction
 from casework.cases.core import lock_case_by_id
+from casework.db import connection, transaction
 from casework.deadlines.marks import lapse_codes, mark, nth_working_day
+from casework.deadlines.schemas import SweepResult
 from casework.deadlines.service import holiday_calendar
 from casework.proceedings.service import settle_lapses
 from casework.settings import get_settings
@@ -174,10 +176,10 @@ async def backlog_housekeeping(today: dt.date | None = None) -> dict[str, Any]:
     return {"backlog_rows_folded": folded, "backlog_zero_rows_purged": purged}
 
 
-async def sweep_and_upkeep(today: dt.date | None = None) -> dict[str, Any]:
+async def sweep_and_upkeep(today: dt.date | None = None) -> SweepResult:
     """What runs on the interval, from ``casework sweep`` and from the API:
     the sweep, then the backlog upkeep."""
     result = await sweep(today)
-    if "skipped" in result:
-        return result
-    return {**result, **await backlog_housekeeping(today)}
+    if "skipped" not in result:
+        result = {**result, **await backlog_housekeeping(today)}
+    return msgspec.convert(result, SweepResult)

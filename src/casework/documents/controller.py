@@ -15,7 +15,7 @@ from casework.access.auth import requires
 from casework.documents import attachments, download
 from casework.documents.attachments import Target
 from casework.documents.schemas import AttachmentPage, AttachmentRead, RecordKind, Withdrawal
-from casework.openapi_shapes import operation_with_file_body
+from casework.openapi_shapes import operation_with_file_answer, operation_with_file_body
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
 
@@ -62,7 +62,10 @@ class AttachmentController(Controller):
 
     @get("/{attachment_id:int}/content", guards=[requires("case.read")], opt={"skip_compression": True},
          summary="Download the file (streamed, never inline; a file with personal data needs "
-                 "attachments.personal.read and its download is recorded)")
+                 "attachments.personal.read and its download is recorded)",
+         operation_class=operation_with_file_answer(
+             "application/octet-stream", "The file's bytes, sent as an attachment with the file's own "
+             "Content-Type (the type its content was recognised as on upload)"))
     async def content(self, request: Request, reference: str, attachment_id: int) -> Stream:
         found = await download.open_download(reference, attachment_id, request.user)
         return Stream(found.chunks, media_type=found.media_type, headers=found.headers)

@@ -8,14 +8,11 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import Parameter
 
 from casework.access.auth import requires
-from casework.admin_log import record_admin_change
-from casework.db import connection, transaction
-from casework.documents import generate, numbering, templates
+from casework.documents import generate, templates
 from casework.documents.download import file_headers
 from casework.documents.schemas import (
     NoticeDocumentRead,
@@ -24,7 +21,7 @@ from casework.documents.schemas import (
     TemplateList,
     TemplateRead,
 )
-from casework.openapi_shapes import operation_with_file_body
+from casework.openapi_shapes import operation_with_file_answer, operation_with_file_body
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
 Kind = Annotated[str, Parameter(max_length=64)]
@@ -42,13 +39,6 @@ class NoticeDocumentController(Controller):
         made, etag = await generate.generate(reference, notice_id, actor=request.user, if_match=if_match,
                                              settings=request.app.state.settings)
         return Response(made, status_code=201, headers={"ETag": etag, "Location": made.attachment.download})
-
-
-def _numbering_read(found: numbering.Numbering) -> NumberingRead:
-    words = {**numbering.defaults()["type_words"], **found.type_words}
-    return NumberingRead(body_code=found.body_code, abbreviation=found.abbreviation, pattern=found.pattern,
-                         type_words=words, configured=found.configured,
-                         example=found.format("review_opinion", 2026, 12))
 
 
 class BodyDocumentController(Controller):
@@ -69,7 +59,8 @@ class BodyDocumentController(Controller):
         return await templates.upload(code, kind, request.stream(), note=note, actor=request.user)
 
     @get("/notice-templates/{kind:str}/{version:int}/content", guards=[requires("reference.read")],
-         opt={"skip_compression": True}, summary="Download one version of a template (start a new one from it)")
+         opt={"skip_compression": True}, summary="Download one version of a template (start a new one from it)",
+         operation_class=operation_with_file_answer(templates.DOCX, "The template, a DOCX file"))
     async def template_content(self, code: str, kind: Kind, version: int) -> Response[bytes]:
         blob = await templates.version_bytes(code, kind, version)
         headers = file_headers(filename=f"{code}-{kind}-v{version}.docx", extension="docx", size=len(blob),
@@ -78,22 +69,8 @@ class BodyDocumentController(Controller):
 
     @get("/numbering", guards=[requires("reference.read")], summary="How the body numbers its documents")
     async def get_numbering(self, code: str) -> NumberingRead:
-        async with connection() as conn:
-            body = await templates.body_by_code(conn, code)
-            return _numbering_read(await numbering.numbering_for(conn, body))
+        return await templates.numbering_of(code)
 
     @put("/numbering", guards=[requires("templates.manage")], summary="Set the body's document numbering")
     async def set_numbering(self, request: Request, code: str, data: NumberingUpdate) -> NumberingRead:
-        async with transaction():
-            async with connection() as conn:
-                body = await templates.body_by_code(conn, code)
-                before = await numbering.numbering_for(conn, body)
-                await numbering.set_numbering(conn, body, abbreviation=data.abbreviation, pattern=data.pattern,
-                                              type_words=data.type_words, actor_id=request.user.id)
-                after = await numbering.numbering_for(conn, body)
-                await record_admin_change(
-                    conn, actor=request.user, entity="document_numbering", key=code,
-                    before={**msgspec.structs.asdict(_numbering_read(before)), "division_code": body["division_code"]},
-                    after={**msgspec.structs.asdict(_numbering_read(after)), "division_code": body["division_code"]},
-                    action="update")
-                return _numbering_read(after)
+        return await templates.set_numbering(code, data, request.user)

@@ -23,8 +23,9 @@ from docxtpl import DocxTemplate
 from casework.access.service import Principal
 from casework.admin_log import record_admin_change
 from casework.db import connection, transaction
+from casework.documents import numbering
 from casework.documents.attachments import claim_pending, discard, store_stream
-from casework.documents.schemas import TemplateList, TemplateRead
+from casework.documents.schemas import NumberingRead, NumberingUpdate, TemplateList, TemplateRead
 from casework.documents.storage import storage
 from casework.notices.service import kinds
 from casework.problems import Problem, invalid, not_found
@@ -152,3 +153,35 @@ async def version_bytes(body_code: str, kind: str, version: int) -> bytes:
     if key is None:
         raise not_found("template version")
     return await _bytes(key)
+
+
+# ---------------------------------------------------------------- numbering
+
+def _numbering_read(found: numbering.Numbering) -> NumberingRead:
+    words = {**numbering.defaults()["type_words"], **found.type_words}
+    return NumberingRead(body_code=found.body_code, abbreviation=found.abbreviation, pattern=found.pattern,
+                         type_words=words, configured=found.configured,
+                         example=found.format("review_opinion", 2026, 12))
+
+
+async def numbering_of(code: str) -> NumberingRead:
+    async with connection() as conn:
+        body = await body_by_code(conn, code)
+        return _numbering_read(await numbering.numbering_for(conn, body))
+
+
+async def set_numbering(code: str, data: NumberingUpdate, actor: Principal) -> NumberingRead:
+    """Set how the body numbers its documents; the change is audited with the body's division."""
+    async with transaction():
+        async with connection() as conn:
+            body = await body_by_code(conn, code)
+            before = await numbering.numbering_for(conn, body)
+            await numbering.set_numbering(conn, body, abbreviation=data.abbreviation, pattern=data.pattern,
+                                          type_words=data.type_words, actor_id=actor.id)
+            after = await numbering.numbering_for(conn, body)
+            await record_admin_change(
+                conn, actor=actor, entity="document_numbering", key=code,
+                before={**msgspec.structs.asdict(_numbering_read(before)), "division_code": body["division_code"]},
+                after={**msgspec.structs.asdict(_numbering_read(after)), "division_code": body["division_code"]},
+                action="update")
+            return _numbering_read(after)

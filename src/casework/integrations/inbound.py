@@ -36,6 +36,7 @@ from msgspec import Meta, Struct
 
 from casework.cases import core
 from casework.db import connection, transaction
+from casework.integrations.schemas import InboundApplied, InboundResult
 from casework.problems import Problem, invalid, not_found
 from casework.records import legal_aid, litigation
 from casework.records import legal_aid_schemas as aid
@@ -211,7 +212,7 @@ KINDS: dict[tuple[str, str], tuple[type, Any]] = {
 }
 
 
-async def receive(system: str, body: bytes, *, timestamp: str | None, signature: str | None) -> dict[str, Any]:
+async def receive(system: str, body: bytes, *, timestamp: str | None, signature: str | None) -> InboundResult:
     if system not in SYSTEMS:
         raise not_found("integration")
     verify(system, timestamp, signature, body)
@@ -238,8 +239,9 @@ async def receive(system: str, body: bytes, *, timestamp: str | None, signature:
                 system, envelope.event_id, envelope.type, body.decode(),
             )
             if inbound_id is None:
-                return {"event_id": envelope.event_id, "duplicate": True}
+                return InboundResult(event_id=envelope.event_id, duplicate=True)
             applied = await handler(conn, system, payload)
             await conn.execute("UPDATE inbound_event SET applied = $2::jsonb WHERE id = $1", inbound_id,
                                json.dumps(applied, default=str))
-    return {"event_id": envelope.event_id, "duplicate": False, "applied": applied}
+    return InboundResult(event_id=envelope.event_id, duplicate=False,
+                         applied=msgspec.convert(applied, InboundApplied))

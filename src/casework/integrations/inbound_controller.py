@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, post
 from litestar.params import Parameter
 
 from casework.integrations import inbound
+from casework.integrations.schemas import InboundResult
 
 
 class InboundEventController(Controller):
@@ -33,5 +34,5 @@ class InboundEventController(Controller):
         system: str,
         timestamp: Annotated[str | None, Parameter(header="X-Casework-Timestamp", required=False)] = None,
         signature: Annotated[str | None, Parameter(header="X-Casework-Signature", required=False)] = None,
-    ) -> dict[str, Any]:
+    ) -> InboundResult:
         return await inbound.receive(system, await request.body(), timestamp=timestamp, signature=signature)

@@ -7,17 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
-from casework import timeutil
 from casework.access.auth import requires
-from casework.cases import core
-from casework.cases.events import log_case_events
-from casework.db import connection, transaction
-from casework.deadlines.engine import Journal
-from casework.notices import service, unserved
+from casework.notices import delivery, unserved
 from casework.notices.schemas import (
     AttemptCreate,
     NoticeList,
@@ -27,15 +21,8 @@ from casework.notices.schemas import (
     ServiceCorrection,
     ToServePage,
 )
-from casework.problems import not_found
 
 IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
-
-
-async def _answer(conn, case, notice_id: int) -> tuple[NoticeRead, str]:
-    etag = await core.sync_case(conn, case["id"], case["current_proceeding_id"])
-    notice = next((n for n in await service.notices_for_case(conn, case["id"]) if n["id"] == notice_id), None)
-    return msgspec.convert(notice, NoticeRead, strict=False), etag
 
 
 class NoticeController(Controller):
@@ -44,68 +31,35 @@ class NoticeController(Controller):
 
     @get("/", guards=[requires("case.read")], summary="The written notices given to the parties, and their service")
     async def list_notices(self, request: Request, reference: str) -> NoticeList:
-        async with connection() as conn:
-            case = await core.case_by_reference(conn, reference, request.user)
-            items = await service.notices_for_case(conn, case["id"])
-        return NoticeList(items=[msgspec.convert(n, NoticeRead, strict=False) for n in items])
+        return await delivery.notices_of(reference, request.user)
 
     @post("/{notice_id:int}/service", guards=[requires("records.write")], status_code=200,
           summary="Record how and when the party received the notice (送达): their periods start that day")
     async def serve(self, request: Request, reference: str, notice_id: int, data: Served,
                     if_match: IfMatch = None) -> Response[NoticeRead]:
-        async with transaction():
-            async with connection() as conn:
-                case = await core.lock_case(conn, reference, request.user, if_match)
-                journal = Journal()
-                await service.serve_notice(conn, case, notice_id, data, journal, actor_id=request.user.id,
-                                           today=timeutil.today())
-                await log_case_events(conn, case_id=case["id"], reference=case["reference"], actor=request.user,
-                                      events=journal.events)
-                notice, etag = await _answer(conn, case, notice_id)
+        notice, etag = await delivery.serve(reference, notice_id, data, request.user, if_match)
         return Response(notice, headers={"ETag": etag})
 
     @post("/{notice_id:int}/service/correction", guards=[requires("records.write")], status_code=200,
           summary="Correct the service: the clocks counted from it are recomputed, stopped ones included")
     async def correct(self, request: Request, reference: str, notice_id: int, data: ServiceCorrection,
                       if_match: IfMatch = None) -> Response[NoticeRead]:
-        async with transaction():
-            async with connection() as conn:
-                case = await core.lock_case(conn, reference, request.user, if_match)
-                journal = Journal()
-                await service.correct_service(conn, case, notice_id, data.served(), data.reason, journal,
-                                              actor_id=request.user.id, today=timeutil.today())
-                await log_case_events(conn, case_id=case["id"], reference=case["reference"], actor=request.user,
-                                      events=journal.events)
-                notice, etag = await _answer(conn, case, notice_id)
-        if notice is None:
-            raise not_found("notice")
+        notice, etag = await delivery.correct(reference, notice_id, data, request.user, if_match)
         return Response(notice, headers={"ETag": etag})
 
     @post("/{notice_id:int}/service/attempts", guards=[requires("records.write")], status_code=200,
           summary="Record a try at service that did not (yet) serve: posted, nobody found, refused, returned")
     async def attempt(self, request: Request, reference: str, notice_id: int, data: AttemptCreate,
                       if_match: IfMatch = None) -> Response[NoticeRead]:
-        return await _write(request, reference, notice_id, if_match, lambda conn, case, journal: service.record_attempt(
-            conn, case, notice_id, data, journal, actor_id=request.user.id, today=timeutil.today()))
+        notice, etag = await delivery.attempt(reference, notice_id, data, request.user, if_match)
+        return Response(notice, headers={"ETag": etag})
 
     @post("/{notice_id:int}/service/proof", guards=[requires("records.write")], status_code=200,
           summary="Attach the proof of service (signed receipt, postal return card) that came back later")
     async def proof(self, request: Request, reference: str, notice_id: int, data: ProofCreate,
                     if_match: IfMatch = None) -> Response[NoticeRead]:
-        return await _write(request, reference, notice_id, if_match, lambda conn, case, journal: service.add_proof(
-            conn, case, notice_id, data.proof_attachment_id, journal))
-
-
-async def _write(request: Request, reference: str, notice_id: int, if_match: str | None, change) -> Response[NoticeRead]:
-    async with transaction():
-        async with connection() as conn:
-            case = await core.lock_case(conn, reference, request.user, if_match)
-            journal = Journal()
-            await change(conn, case, journal)
-            await log_case_events(conn, case_id=case["id"], reference=case["reference"], actor=request.user,
-                                  events=journal.events)
-            notice, etag = await _answer(conn, case, notice_id)
-    return Response(notice, headers={"ETag": etag})
+        notice, etag = await delivery.add_proof(reference, notice_id, data, request.user, if_match)
+        return Response(notice, headers={"ETag": etag})
 
 
 class ToServeController(Controller):

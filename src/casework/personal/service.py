@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
+
 from casework.access.service import Principal
 from casework.cases import core
 from casework.db import connection, transaction
 from casework.personal import crypto
+from casework.personal.schemas import RevealedPersonalData
 from casework.problems import invalid
 
 FIELDS = ("id_number", "phone", "address")
@@ -24,7 +27,11 @@ FIELDS = ("id_number", "phone", "address")
 
 async def reveal(
     reference: str, *, actor: Principal, reason: str, positions: list[int] | None, fields: list[str] | None,
-) -> dict[str, Any]:
+) -> RevealedPersonalData:
+    """The parties' identifiers in clear, recorded as a case event with ``reason``."""
+    reason = reason.strip()
+    if len(reason) < 5 or "\x00" in reason:
+        raise invalid([{"field": "reason", "message": "say why (at least 5 characters)"}])
     wanted = tuple(dict.fromkeys(fields)) if fields else FIELDS
     async with transaction():
         async with connection() as conn:
@@ -56,7 +63,8 @@ async def reveal(
                 if shown:
                     revealed.append({"position": row["position"], "role": row["role"], "fields": shown})
             event_id = await _record(conn, case=case, actor=actor, revealed=revealed, reason=reason)
-    return {"reference": case["reference"], "parties": parties, "event_id": event_id}
+    return msgspec.convert({"reference": case["reference"], "parties": parties, "event_id": event_id},
+                           RevealedPersonalData)
 
 
 async def _record(conn: Any, *, case: dict[str, Any], actor: Principal, revealed: list[dict[str, Any]],

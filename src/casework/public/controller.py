@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
 from litestar import Controller, Request, post
-from msgspec import Meta, Struct
 
-from casework.problems import invalid
 from casework.public import service
-
-# Loose bounds only: a malformed reference is answered like an unknown one.
-Reference = Annotated[str, Meta(min_length=1, max_length=40)]
-ReceiptCode = Annotated[str, Meta(min_length=1, max_length=20)]
-Rating = Literal["satisfied", "basically_satisfied", "dissatisfied"]
-
-
-class LookupRequest(Struct, forbid_unknown_fields=True):
-    reference: Reference
-    receipt_code: ReceiptCode
-
-
-class FeedbackRequest(Struct, forbid_unknown_fields=True):
-    reference: Reference
-    receipt_code: ReceiptCode
-    rating: Rating
-    comment: Annotated[str, Meta(max_length=1000)] | None = None
-    proceeding: Annotated[int, Meta(ge=1, le=100)] | None = None  # seq; default the latest concluded
+from casework.public.schemas import FeedbackReceipt, FeedbackRequest, LookupRequest, PublicCaseView
 
 
 def _address(request: Request) -> str:
@@ -41,15 +20,12 @@ class PublicController(Controller):
     @post("/lookup", status_code=200, summary="A party follows their case with its reference and receipt code",
           description="Wrong code and unknown reference get the same 404; failures are throttled per "
                       "reference and per address (429 with Retry-After).")
-    async def lookup(self, request: Request, data: LookupRequest) -> dict[str, Any]:
+    async def lookup(self, request: Request, data: LookupRequest) -> PublicCaseView:
         return await service.lookup(data.reference, data.receipt_code, _address(request))
 
     @post("/feedback", status_code=201, summary="A party rates a concluded proceeding, once")
-    async def feedback(self, request: Request, data: FeedbackRequest) -> dict[str, Any]:
-        comment = data.comment.strip() if data.comment else None
-        if comment and "\x00" in comment:
-            raise invalid([{"field": "comment", "message": "must not contain NUL characters"}])
+    async def feedback(self, request: Request, data: FeedbackRequest) -> FeedbackReceipt:
         return await service.submit_feedback(
             data.reference, data.receipt_code, _address(request),
-            rating=data.rating, comment=comment or None, proceeding_seq=data.proceeding,
+            rating=data.rating, comment=data.comment, proceeding_seq=data.proceeding,
         )

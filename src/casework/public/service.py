@@ -19,13 +19,16 @@ import datetime as dt
 import json
 from typing import Any
 
+import msgspec
+
 from casework import timeutil
 from casework.access import throttle
 from casework.cases.events import log_case_event
 from casework.db import connection, transaction
 from casework.deadlines.service import clock_view
 from casework.personal import crypto
-from casework.problems import Problem, conflict
+from casework.problems import Problem, conflict, invalid
+from casework.public.schemas import FeedbackReceipt, PublicCaseView
 from casework.reference import service as reference
 from casework.settings import get_settings
 
@@ -76,10 +79,10 @@ async def _verified_case_id(reference: str, code: str, address: str) -> int:
     return row["id"]
 
 
-async def lookup(reference: str, code: str, address: str) -> dict[str, Any]:
+async def lookup(reference: str, code: str, address: str) -> PublicCaseView:
     case_id = await _verified_case_id(reference, code, address)
     async with connection() as conn:
-        return await _public_view(conn, case_id)
+        return msgspec.convert(await _public_view(conn, case_id), PublicCaseView)
 
 
 def _stages(p: dict[str, Any], forwarded_at: dt.datetime | None) -> list[dict[str, Any]]:
@@ -182,7 +185,12 @@ async def _public_view(conn: Any, case_id: int) -> dict[str, Any]:
 
 async def submit_feedback(
     reference: str, code: str, address: str, *, rating: str, comment: str | None, proceeding_seq: int | None,
-) -> dict[str, Any]:
+) -> FeedbackReceipt:
+    """Record a party's rating of a concluded proceeding (once); the comment stays out of the events."""
+    comment = comment.strip() if comment else None
+    if comment and "\x00" in comment:
+        raise invalid([{"field": "comment", "message": "must not contain NUL characters"}])
+    comment = comment or None
     case_id = await _verified_case_id(reference, code, address)
     async with transaction():
         async with connection() as conn:
@@ -215,5 +223,5 @@ async def submit_feedback(
             await conn.execute(
                 "UPDATE case_file SET version = version + 1, updated_at = casework_now() WHERE id = $1", case_id
             )
-    return {"reference": case["reference"], "proceeding": proceeding["seq"], "rating": rating,
-            "created_at": row["created_at"]}
+    return FeedbackReceipt(reference=case["reference"], proceeding=proceeding["seq"], rating=rating,
+                           created_at=row["created_at"])

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from casework.cache import cached, invalidate
 from casework.db import connection
+from casework.problems import not_found
+from casework.reference.schemas import BodyList, BodyRead, DivisionList, DivisionRead
 
 
 async def _load_categories() -> dict[str, dict[str, Any]]:
@@ -31,25 +35,25 @@ async def division_exists(code: str) -> bool:
         return bool(await conn.fetchval("SELECT true FROM division WHERE code = $1", code))
 
 
-async def divisions(prefix: str | None = None) -> list[dict[str, Any]]:
+async def divisions(prefix: str | None = None) -> DivisionList:
     async with connection() as conn:
         rows = await conn.fetch(
             """SELECT code, name_zh, name_en, level, parent_code, prefix FROM division
                WHERE ($1::text IS NULL OR starts_with(code, $1)) ORDER BY code""",
             prefix,
         )
-    return [dict(r) for r in rows]
+    return msgspec.convert({"items": [dict(r) for r in rows]}, DivisionList)
 
 
-async def division(code: str) -> dict[str, Any] | None:
+async def division(code: str) -> DivisionRead | None:
     async with connection() as conn:
         row = await conn.fetchrow(
             "SELECT code, name_zh, name_en, level, parent_code, prefix FROM division WHERE code = $1", code
         )
-    return dict(row) if row else None
+    return msgspec.convert(dict(row), DivisionRead) if row else None
 
 
-async def bodies(kind: str | None = None, division_prefix: str | None = None) -> list[dict[str, Any]]:
+async def bodies(kind: str | None = None, division_prefix: str | None = None) -> BodyList:
     async with connection() as conn:
         rows = await conn.fetch(
             """SELECT id, code, name_zh, name_en, kind, division_code, level, remit, active, superior_code FROM body
@@ -58,16 +62,18 @@ async def bodies(kind: str | None = None, division_prefix: str | None = None) ->
                ORDER BY division_code, kind, code""",
             kind, division_prefix,
         )
-    return [dict(r) for r in rows]
+    return msgspec.convert({"items": [dict(r) for r in rows]}, BodyList)
 
 
-async def body_by_id(body_id: int) -> dict[str, Any] | None:
+async def body_by_id(body_id: int) -> BodyRead:
     async with connection() as conn:
         row = await conn.fetchrow(
             "SELECT id, code, name_zh, name_en, kind, division_code, level, remit, active, superior_code FROM body WHERE id = $1",
             body_id,
         )
-    return dict(row) if row else None
+    if row is None:
+        raise not_found("body")
+    return msgspec.convert(dict(row), BodyRead)
 
 
 async def _load_public_reasons() -> dict[str, dict[str, Any]]:

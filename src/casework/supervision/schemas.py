@@ -24,7 +24,7 @@ class CloseRequest(Struct, forbid_unknown_fields=True):
     reason: Text
 
 
-class BodyRef(Struct):
+class SupervisionBody(Struct):
     id: int
     code: str
     name_zh: str
@@ -49,8 +49,8 @@ class SupervisionItem(Struct):
     track: str | None
     track_zh: str | None
     clock: ClockRef | None
-    supervising_body: BodyRef | None
-    handling_body: BodyRef | None
+    supervising_body: SupervisionBody | None
+    handling_body: SupervisionBody | None
     automatic: bool  # opened by the deadline sweep on a body's breached clock
     opened_at: dt.datetime
     opened_by: str | None

@@ -28,7 +28,7 @@ from casework.cases.events import log_case_event
 from casework.db import connection, transaction
 from casework.problems import Problem, conflict, invalid, not_found
 from casework.proceedings import service as proceedings
-from casework.supervision.schemas import BodyRef, ClockRef, SupervisionItem
+from casework.supervision.schemas import ClockRef, SupervisionBody, SupervisionItem
 
 _ITEMS = """
 SELECT s.*, c.reference, c.summary, c.division_code, dv.name_zh AS division_name,
@@ -75,9 +75,9 @@ def item_view(row: Any, actor: Principal, today: dt.date) -> SupervisionItem:
         track_zh=TRACK_ZH.get(row["track"]) if row["track"] else None,
         clock=ClockRef(row["clock_id"], row["time_limit_code"], row["step_zh"], row["clock_due_on"])
         if row["clock_id"] is not None else None,
-        supervising_body=BodyRef(row["body_id"], row["supervising_code"], row["supervising_name"])
+        supervising_body=SupervisionBody(row["body_id"], row["supervising_code"], row["supervising_name"])
         if row["body_id"] is not None else None,
-        handling_body=BodyRef(row["case_body_id"], row["handling_code"], row["handling_name"])
+        handling_body=SupervisionBody(row["case_body_id"], row["handling_code"], row["handling_name"])
         if row["case_body_id"] is not None else None,
         automatic=row["clock_id"] is not None and row["opened_by"] is None,
         opened_at=row["opened_at"], opened_by=row["opened_by_name"], reason=row["reason"],

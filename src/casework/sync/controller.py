@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
 from casework.access.auth import requires
 from casework.sync import service
+from casework.sync.schemas import SyncPage
 
 
 class SyncController(Controller):
@@ -21,5 +22,5 @@ class SyncController(Controller):
         self, request: Request,
         since: Annotated[str | None, Parameter(max_length=80)] = None,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 500,
-    ) -> dict[str, Any]:
+    ) -> SyncPage:
         return await service.changes(request.user, since=since, limit=limit)

@@ -25,11 +25,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from casework import paging
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.cases.read import LIST_COLUMNS
 from casework.db import connection
+from casework.sync.schemas import SyncPage
 
 START = (0, -1)
 
@@ -66,7 +69,7 @@ def _was_in(scope: Scope, prefix: str, args: list[Any]) -> str:
     return sql + ")"
 
 
-async def changes(actor: Principal, *, since: str | None, limit: int) -> dict[str, Any]:
+async def changes(actor: Principal, *, since: str | None, limit: int) -> SyncPage:
     txid, case_id = decode_cursor(since)
     scope = Scope.of(actor)
     async with connection() as conn:
@@ -111,4 +114,5 @@ async def changes(actor: Principal, *, since: str | None, limit: int) -> dict[st
         # Everything below the horizon has been read (for this jurisdiction):
         # the next page starts at the oldest transaction that may still commit.
         next_cursor = encode_cursor(max(horizon, txid), -1 if horizon > txid else case_id)
-    return {"items": items, "gone": gone, "next_cursor": next_cursor, "has_more": has_more}
+    return msgspec.convert({"items": items, "gone": gone, "next_cursor": next_cursor, "has_more": has_more},
+                           SyncPage)

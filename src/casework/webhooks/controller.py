@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 
-from casework import paging
 from casework.access.auth import requires
 from casework.webhooks import service
-from casework.webhooks.schemas import DeliveryState, SubscriptionCreate, SubscriptionUpdate
+from casework.webhooks.schemas import (
+    DeliveryState,
+    SubscriptionCreate,
+    SubscriptionUpdate,
+    WebhookDelivery,
+    WebhookDeliveryPage,
+    WebhookSubscription,
+    WebhookSubscriptionCreated,
+    WebhookSubscriptionList,
+)
 
 
 class WebhookController(Controller):
@@ -19,24 +27,24 @@ class WebhookController(Controller):
     guards = [requires("webhooks.manage")]
 
     @get("/subscriptions", summary="Webhook subscriptions within your jurisdiction")
-    async def list_subscriptions(self, request: Request) -> dict[str, Any]:
-        return {"items": await service.list_subscriptions(actor=request.user)}
+    async def list_subscriptions(self, request: Request) -> WebhookSubscriptionList:
+        return await service.list_subscriptions(actor=request.user)
 
     @post("/subscriptions", status_code=201,
           summary="Subscribe a URL to case events; the signing secret is shown this once")
-    async def create_subscription(self, request: Request, data: SubscriptionCreate) -> dict[str, Any]:
+    async def create_subscription(self, request: Request, data: SubscriptionCreate) -> WebhookSubscriptionCreated:
         return await service.create_subscription(data, actor=request.user)
 
     @patch("/subscriptions/{subscription_id:int}",
            summary="Change the URL, filters or description, rotate the secret, or re-activate")
     async def update_subscription(
         self, request: Request, subscription_id: int, data: SubscriptionUpdate,
-    ) -> dict[str, Any]:
+    ) -> WebhookSubscription:
         return await service.update_subscription(subscription_id, data, actor=request.user)
 
     @post("/subscriptions/{subscription_id:int}/deactivate", status_code=200,
           summary="Stop sending; pending deliveries wait for re-activation")
-    async def deactivate_subscription(self, request: Request, subscription_id: int) -> dict[str, Any]:
+    async def deactivate_subscription(self, request: Request, subscription_id: int) -> WebhookSubscription:
         return await service.deactivate_subscription(subscription_id, actor=request.user)
 
     @get("/deliveries", summary="Deliveries, newest first")
@@ -49,13 +57,13 @@ class WebhookController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Parameter(max_length=40)] = None,
         before_id: Annotated[int | None, Parameter(description="deprecated: pass next_cursor as cursor")] = None,
-    ) -> dict[str, Any]:
+    ) -> WebhookDeliveryPage:
         return await service.list_deliveries(
             actor=request.user, subscription_id=subscription_id, state=delivery_state, limit=limit,
-            before_id=paging.decode(cursor, lambda key: int(key[0])) if cursor else before_id,
+            cursor=cursor, before_id=before_id,
         )
 
     @post("/deliveries/{delivery_id:int}/retry", status_code=200,
           summary="Give a dead delivery a fresh set of tries")
-    async def retry_delivery(self, request: Request, delivery_id: int) -> dict[str, Any]:
+    async def retry_delivery(self, request: Request, delivery_id: int) -> WebhookDelivery:
         return await service.retry_delivery(delivery_id, actor=request.user)

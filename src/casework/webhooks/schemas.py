@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
@@ -34,3 +35,60 @@ class SubscriptionUpdate(Struct, forbid_unknown_fields=True):
     division_prefix: DivisionPrefix | None = None
     description: Description | None = None
     active: bool | None = None  # true re-activates; deactivate has its own route
+
+
+class WebhookSubscription(Struct):
+    """A subscription as an administrator sees it; its secret is never shown again."""
+
+    id: int
+    url: str
+    event_types: list[str]
+    division_prefix: str
+    description: str
+    active: bool
+    starts_after_outbox_id: int
+    created_by: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class WebhookSubscriptionListed(WebhookSubscription):
+    pending: int  # deliveries waiting to be sent
+    dead: int  # deliveries that ran out of tries
+
+
+class WebhookSubscriptionList(Struct):
+    items: list[WebhookSubscriptionListed]
+
+
+class WebhookSubscriptionCreated(WebhookSubscription):
+    secret: str  # shown this once: it signs every delivery
+
+
+class WebhookDelivery(Struct):
+    id: int
+    subscription_id: int
+    event_id: int
+    event_type: str
+    case_id: int
+    case: str  # the case's reference
+    state: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_attempt_at: dt.datetime | None
+    last_status: int | None
+    last_error: str | None
+    delivered_at: dt.datetime | None
+    dead_at: dt.datetime | None
+    created_at: dt.datetime
+    claimed_until: dt.datetime | None
+
+
+class WebhookDeliveryPage(Struct):
+    """Newest first; pass ``next_cursor`` back as ``cursor`` while ``has_more``.
+    ``next_before_id`` is the previous release's cursor, kept for one release."""
+
+    items: list[WebhookDelivery]
+    next_cursor: str | None
+    has_more: bool
+    next_before_id: int | None

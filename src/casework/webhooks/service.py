@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 import httpx
+import msgspec
 
 from casework import paging
 from casework.access.service import Principal
@@ -22,7 +23,15 @@ from casework.personal import crypto
 from casework.problems import conflict, invalid, not_found
 from casework.settings import get_settings
 from casework.webhooks import targets
-from casework.webhooks.schemas import SubscriptionCreate, SubscriptionUpdate
+from casework.webhooks.schemas import (
+    SubscriptionCreate,
+    SubscriptionUpdate,
+    WebhookDelivery,
+    WebhookDeliveryPage,
+    WebhookSubscription,
+    WebhookSubscriptionCreated,
+    WebhookSubscriptionList,
+)
 
 SUBSCRIPTION_COLUMNS = """s.id, s.url, s.event_types, s.division_prefix, s.description, s.active,
     s.starts_after_outbox_id, s.created_by, s.created_at, s.updated_at"""
@@ -83,7 +92,7 @@ async def _subscription(conn: Any, subscription_id: int, *, lock: bool = False) 
     return _view(row)
 
 
-async def list_subscriptions(*, actor: Principal) -> list[dict[str, Any]]:
+async def list_subscriptions(*, actor: Principal) -> WebhookSubscriptionList:
     async with connection() as conn:
         rows = await conn.fetch(
             f"""SELECT {SUBSCRIPTION_COLUMNS},
@@ -94,10 +103,10 @@ async def list_subscriptions(*, actor: Principal) -> list[dict[str, Any]]:
                 FROM webhook_subscription s WHERE starts_with(s.division_prefix, $1) ORDER BY s.id""",
             actor.jurisdiction,
         )
-    return [_view(r) for r in rows]
+    return msgspec.convert({"items": [_view(r) for r in rows]}, WebhookSubscriptionList)
 
 
-async def create_subscription(data: SubscriptionCreate, *, actor: Principal) -> dict[str, Any]:
+async def create_subscription(data: SubscriptionCreate, *, actor: Principal) -> WebhookSubscriptionCreated:
     """Returns the subscription and, this once, its secret."""
     prefix = actor.jurisdiction if data.division_prefix is None else data.division_prefix
     errors = await _check_url(data.url) + _check_prefix(prefix, actor)
@@ -119,12 +128,12 @@ async def create_subscription(data: SubscriptionCreate, *, actor: Principal) -> 
             view = await _subscription(conn, subscription_id)
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
                                       key=str(subscription_id), before=None, after=audited(view))
-    return {**view, "secret": secret}
+    return msgspec.convert({**view, "secret": secret}, WebhookSubscriptionCreated)
 
 
 async def update_subscription(
     subscription_id: int, data: SubscriptionUpdate, *, actor: Principal,
-) -> dict[str, Any]:
+) -> WebhookSubscription:
     errors: list[dict[str, str]] = []
     if data.url is not None:
         errors += await _check_url(data.url)
@@ -152,10 +161,10 @@ async def update_subscription(
             logged = {**after, "secret_rotated": True} if data.secret else after
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
                                       key=str(subscription_id), before=audited(before), after=audited(logged))
-    return after
+    return msgspec.convert(after, WebhookSubscription)
 
 
-async def deactivate_subscription(subscription_id: int, *, actor: Principal) -> dict[str, Any]:
+async def deactivate_subscription(subscription_id: int, *, actor: Principal) -> WebhookSubscription:
     """Stop sending. Pending deliveries stay pending and resume on re-activation."""
     async with transaction():
         async with connection() as conn:
@@ -170,14 +179,17 @@ async def deactivate_subscription(subscription_id: int, *, actor: Principal) -> 
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
                                       key=str(subscription_id), before=audited(before), after=audited(after),
                                       action="deactivate")
-    return after
+    return msgspec.convert(after, WebhookSubscription)
 
 
 async def list_deliveries(
     *, actor: Principal, subscription_id: int | None, state: str | None, limit: int,
-    before_id: int | None,
-) -> dict[str, Any]:
-    """Newest first, keyset-paginated by id; only subscriptions within the caller's jurisdiction."""
+    cursor: str | None = None, before_id: int | None = None,
+) -> WebhookDeliveryPage:
+    """Newest first, keyset-paginated by id (``cursor``, or the previous
+    release's ``before_id``); only subscriptions within the caller's jurisdiction."""
+    if cursor:
+        before_id = paging.decode(cursor, lambda key: int(key[0]))
     clauses = ["starts_with(s.division_prefix, $1)"]
     args: list[Any] = [actor.jurisdiction]
     for sql, value in (("d.subscription_id = {}", subscription_id), ("d.state = {}", state),
@@ -195,11 +207,11 @@ async def list_deliveries(
         )
     items = [dict(r) for r in rows[:limit]]
     # next_before_id: the release before's field, kept for one release.
-    return {**paging.page(items, len(rows), limit, lambda d: (d["id"],)),
-            "next_before_id": items[-1]["id"] if len(rows) > limit else None}
+    return msgspec.convert({**paging.page(items, len(rows), limit, lambda d: (d["id"],)),
+                            "next_before_id": items[-1]["id"] if len(rows) > limit else None}, WebhookDeliveryPage)
 
 
-async def retry_delivery(delivery_id: int, *, actor: Principal) -> dict[str, Any]:
+async def retry_delivery(delivery_id: int, *, actor: Principal) -> WebhookDelivery:
     """Give a dead delivery a fresh set of tries, due now.
 
     It is the earliest pending event of its case again, so later events of
@@ -233,4 +245,4 @@ async def retry_delivery(delivery_id: int, *, actor: Principal) -> dict[str, Any
                                       before=dict(before),
                                       after={**dict(after), "division_prefix": before["division_prefix"]},
                                       action="retry")
-    return dict(after)
+    return msgspec.convert(dict(after), WebhookDelivery)
