@@ -7,7 +7,6 @@ model for every answer, and ``dict[str, Any]`` cannot come back unnoticed.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import pytest
@@ -16,17 +15,6 @@ pytestmark = pytest.mark.asyncio
 
 METHODS = ("get", "put", "post", "delete", "patch")
 
-# --- allow-list: the records routes (src/casework/records/), typed on their
-# own branch. Delete this block, and its use in _allowed, once they are.
-RECORDS_STILL_ANONYMOUS = re.compile(
-    r"^/api/v1/cases/\{reference\}/(agreements|arbitrations|judicial-confirmations|lawsuits|legal-aid"
-    r"|reconsideration-decisions|sessions)(/|$)"
-)
-# --- end of allow-list
-
-
-def _allowed(path: str) -> bool:
-    return bool(RECORDS_STILL_ANONYMOUS.match(path))
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +44,7 @@ async def test_every_json_success_answer_is_a_named_schema(document):
     anonymous = [
         f"{method.upper()} {path} {status}: {schema}"
         for path, method, status, media_type, schema in successes(document)
-        if media_type == "application/json" and not named(schema) and not _allowed(path)
+        if media_type == "application/json" and not named(schema)
     ]
     assert not anonymous, "answer these with a msgspec Struct:\n" + "\n".join(anonymous)
 
@@ -65,20 +53,12 @@ async def test_file_and_csv_answers_say_their_media_type_and_that_they_are_strin
     vague = [
         f"{method.upper()} {path} {status} {media_type}: {schema}"
         for path, method, status, media_type, schema in successes(document)
-        if media_type != "application/json" and schema.get("type") != "string" and not _allowed(path)
+        if media_type != "application/json" and schema.get("type") != "string"
     ]
     assert not vague, "document these with openapi_shapes.operation_with_file_answer:\n" + "\n".join(vague)
     types = {(path, media_type) for path, method, status, media_type, schema in successes(document)}
     assert ("/api/v1/backlog/export.csv", "text/csv; charset=utf-8") in types
     assert ("/api/v1/cases/{reference}/attachments/{attachment_id}/content", "application/octet-stream") in types
-
-
-async def test_the_allow_list_names_only_routes_that_are_still_anonymous(document):
-    """When the records routes are typed this fails: delete the allow-list."""
-    allowed = {path for path, *_ in successes(document) if _allowed(path)}
-    still = {path for path, method, status, media_type, schema in successes(document)
-             if _allowed(path) and media_type == "application/json" and not named(schema)}
-    assert not allowed or still, "every records route is named now: delete RECORDS_STILL_ANONYMOUS"
 
 
 async def test_no_two_component_schemas_share_a_title(document):
