@@ -113,3 +113,24 @@ def travel_to(moment: dt.datetime | str) -> Iterator[None]:
 def sql_now_setting() -> str:
     """The value of ``casework.now`` for a connection ('' when not moved)."""
     return now().isoformat() if offset() is not None else ""
+
+
+def rfc3339(moment: dt.datetime) -> str:
+    """The one timestamp format in every body: RFC 3339 in UTC with ``Z``
+    (``2026-11-28T05:00:00.123456Z``), as msgspec writes a UTC datetime; a
+    naive moment is taken as UTC. SQL writes the same through
+    ``casework_rfc3339()`` (migration 2026-11-28T17:00)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc)
+    return moment.replace(tzinfo=None).isoformat() + "Z"
+
+
+def json_default(value: object) -> str:
+    """``json.dumps(..., default=json_default)`` for JSON the service stores
+    and sends (event data, stored answers): moments as :func:`rfc3339`,
+    dates as ISO dates, anything else as its text."""
+    if isinstance(value, dt.datetime):
+        return rfc3339(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

@@ -65,6 +65,9 @@ def build_jwt_auth() -> JWTAuth[Principal, Token]:
         token_secret=settings.jwt_secret,
         exclude=OPEN_PATHS,
         default_token_expiration=timedelta(minutes=settings.access_token_minutes),
+        # Litestar lets HEAD through unauthenticated by default; HEAD runs the
+        # GET handler here (middleware.HeadAsGetMiddleware), so it needs the token.
+        exclude_http_methods=["OPTIONS"],
     )
 
 
