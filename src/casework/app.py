@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                              exclude_opt_key="skip_compression"),
         request_max_body_size=settings.max_request_body_bytes,
         debug=False,
+        logging_config=None,  # casework.logging configures logging (structlog, stdlib routed through it)
     )
     document_problem_responses(app)
     # Ahead of routing, CORS and authentication (Litestar's own middleware
