@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 
 import brotli
 import httpx
@@ -148,6 +149,11 @@ def _moments(value, where: str = "$"):
         yield where, value
 
 
+def _ok(response) -> dict:
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 async def test_every_timestamp_in_every_body_is_rfc3339_utc_with_z(users, db):
     applicant, respondent = person("applicant"), person("respondent")
     first = (await users["clerk"].post("/api/v1/cases", json=dispute(parties=[applicant, respondent]))).json()
@@ -157,11 +163,19 @@ async def test_every_timestamp_in_every_body_is_rfc3339_utc_with_z(users, db):
         second = second.json()
         assert [r["reference"] for r in second["possible_repeats"]] == [first["reference"]]
         assert (await act(users["village_mediator"], second["reference"], "accept")).status_code == 200
+    # A row written before the format was kept (str(datetime)'s space and +00:00) answers like a new one.
+    await db.execute("""INSERT INTO case_event (case_id, type, data) VALUES ($1, 'note_imported', $2::jsonb)""",
+                     second["id"], json.dumps({"imported_at": "2026-11-01 02:00:00.5+00:00"}))
+    # An admin change is audited by a trigger (to_jsonb of the row: +00:00).
+    created = await users["admin"].post("/api/v1/users", json={
+        "username": f"audited_{secrets.token_hex(3)}", "password": "pw-audited-clerk", "role": "clerk", "jurisdiction": "140403"})
+    assert created.status_code == 201, created.text
     bodies = {
-        "detail": (await users["clerk"].get(f"/api/v1/cases/{second['reference']}")).json(),
+        "audit trail": _ok(await users["admin"].get("/api/v1/audit/events")),
+        "detail": _ok(await users["clerk"].get(f"/api/v1/cases/{second['reference']}")),
         "intake answer": second,
-        "events": (await users["clerk"].get(f"/api/v1/cases/{second['reference']}/events")).json(),
-        "sync page": (await users["clerk"].get("/api/v1/sync/changes")).json(),
+        "events": _ok(await users["clerk"].get(f"/api/v1/cases/{second['reference']}/events")),
+        "sync page": _ok(await users["clerk"].get("/api/v1/sync/changes")),
         "webhook payloads": [json.loads(p) for p in await db.fetchval(
             "SELECT array_agg(payload::text) FROM outbox WHERE case_id = $1", second["id"])],
     }
