@@ -39,7 +39,7 @@ def _json_lines(output: str, what: str) -> list[dict]:
 
 def test_migrate_writes_only_json_lines_piccolo_s_banner_included(database):
     done = subprocess.run([sys.executable, "-m", "casework.cli", "migrate"], env=_env(database),
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = _json_lines(done.stdout, "migrate's stdout") if done.stdout.strip() else []
     lines += _json_lines(done.stderr, "migrate's stderr")
@@ -70,9 +70,9 @@ def test_a_served_request_and_its_refusals_write_only_json_lines(database):
         assert preflight.headers["x-request-id"] == "probe-cors"
         # httpx's own request line, in a process configured like the service.
         client = subprocess.run(
-            [sys.executable, "-c", "from casework.logging import configure_logging; configure_logging('INFO', True); "
-             f"import httpx; httpx.get('{base}/health?token=s3cret-in-url')"],
-            env=env, capture_output=True, text=True, timeout=60)
+            [sys.executable, "-c", ("from casework.logging import configure_logging; configure_logging('INFO', True); "
+                                    f"import httpx; httpx.get('{base}/health?token=s3cret-in-url')")],
+            env=env, capture_output=True, text=True, timeout=60, check=False)
         assert client.returncode == 0, client.stderr
         httpx_lines = _json_lines(client.stderr, "httpx")
         assert any(line.get("logger") == "httpx" for line in httpx_lines), httpx_lines

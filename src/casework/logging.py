@@ -17,8 +17,8 @@ from __future__ import annotations
 import io
 import logging
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from typing import Iterator
 
 import httpx
 import structlog

@@ -135,7 +135,7 @@ async def test_signing_in_again_on_a_device_replaces_its_session(app):
 async def test_an_admin_revokes_a_user_s_device_within_their_jurisdiction_only(app, users, db):
     user_id, password = await _user("field_clerk_8")
     phone = await _sign_in(app, "field_clerk_8", password, device_id="phone-h1")
-    other_id, other_password = await _user("field_clerk_9")
+    _, other_password = await _user("field_clerk_9")
     await _sign_in(app, "field_clerk_9", other_password, device_id="phone-i1")
     # Another clerk may not touch them.
     async with client_from(app, token=(await _sign_in(app, "field_clerk_9", other_password))["access_token"]) as c:

@@ -93,7 +93,7 @@ def bearer_principal_token(auth: JWTAuth, authorization: str | None) -> Token | 
     """The decoded bearer token of an ``Authorization`` header (signature and
     expiry checked), for the one open route that also takes one
     (``/auth/refresh`` of a token-only client); None if absent or invalid."""
-    if not authorization or not authorization[:7].lower() == "bearer ":
+    if not authorization or authorization[:7].lower() != "bearer ":
         return None
     try:
         return auth.token_cls.decode(encoded_token=authorization[7:].strip(), secret=auth.token_secret,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-
 from typing import Annotated
 
 from litestar import Controller, Request, delete, get, patch, post
