@@ -100,6 +100,9 @@ async def test_cors_answers_only_the_configured_origins(database):
         assert "x-request-id" in allowed.headers
         refused = await c.options("/api/v1/cases", headers={"Origin": "https://evil.example.com", **preflight})
         assert "access-control-allow-origin" not in refused.headers
+        assert refused.status_code == 400
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["type"].endswith("/cors-origin-refused")
         simple = await c.get("/health", headers={"Origin": "https://desk.example.gov.cn"})
         assert simple.headers["access-control-allow-origin"] == "https://desk.example.gov.cn"
         assert "X-Request-ID" in simple.headers["access-control-expose-headers"]

@@ -38,6 +38,7 @@ from casework.middleware import (
     BodyDeadlineMiddleware,
     ConditionalGetMiddleware,
     HeadAsGetMiddleware,
+    RefusedPreflightMiddleware,
     RequestContextMiddleware,
 )
 from casework.notices.controller import NoticeController, ToServeController
@@ -139,7 +140,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # list runs after the route is found): so a 401, a 405 or a refused
     # preflight has its request id and access-log line too, HEAD reaches
     # every GET route, and every 401 carries its challenge.
-    app.asgi_handler = RequestContextMiddleware(HeadAsGetMiddleware(BearerChallengeMiddleware(app.asgi_handler)))
+    app.asgi_handler = RequestContextMiddleware(HeadAsGetMiddleware(BearerChallengeMiddleware(
+        RefusedPreflightMiddleware(app.asgi_handler))))
     app.state.jwt_auth = jwt_auth
     app.state.settings = settings
     return app

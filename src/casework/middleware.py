@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -19,7 +20,7 @@ from typing import Any
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from casework.problems import Problem
+from casework.problems import TYPE_BASE, Problem
 
 log = structlog.get_logger("casework.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -135,6 +136,44 @@ class BearerChallengeMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_challenge)
+
+
+class RefusedPreflightMiddleware:
+    """Litestar answers a preflight from an origin not in ``CASEWORK_CORS_ORIGINS``
+    with 400 ``text/plain`` ("Disallowed CORS Origin"); every error here is
+    RFC 9457, so that one is rewritten as a problem naming the origin rule."""
+
+    _BODY = json.dumps({"type": TYPE_BASE + "cors-origin-refused", "title": "Bad request", "status": 400,
+                        "detail": "this origin may not call the API from a browser (CASEWORK_CORS_ORIGINS)"}).encode()
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        held: Message | None = None
+
+        async def send_problem(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start" and message["status"] == 400:
+                held = message
+                return
+            if held is not None and message["type"] == "http.response.body":
+                start, held = held, None
+                if message.get("body", b"") == b"Disallowed CORS Origin":
+                    headers = [(n, v) for n, v in start.get("headers", [])
+                               if n.lower() not in (b"content-type", b"content-length")]
+                    headers += [(b"content-type", b"application/problem+json"),
+                                (b"content-length", str(len(self._BODY)).encode())]
+                    await send({**start, "headers": headers})
+                    await send({"type": "http.response.body", "body": self._BODY, "more_body": False})
+                    return
+                await send(start)
+            await send(message)
+
+        await self.app(scope, receive, send_problem)
 
 
 _NOT_IN_304 = {b"content-length", b"content-type", b"content-encoding", b"transfer-encoding"}
