@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from casework import timeutil
 from casework.access.service import Principal
 
 AUDITED_BY_TRIGGER = frozenset({
@@ -42,6 +43,6 @@ async def record_admin_change(
            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)""",
         actor.id if actor else None, actor.role if actor else None, entity, key,
         action or ("create" if before is None else "delete" if after is None else "update"),
-        json.dumps(before, default=str, ensure_ascii=False) if before is not None else None,
-        json.dumps(after, default=str, ensure_ascii=False) if after is not None else None,
+        json.dumps(before, default=timeutil.json_default, ensure_ascii=False) if before is not None else None,
+        json.dumps(after, default=timeutil.json_default, ensure_ascii=False) if after is not None else None,
     )

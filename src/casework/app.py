@@ -33,7 +33,14 @@ from casework.errors import problem_details_plugin
 from casework.health import health, ready
 from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
-from casework.middleware import BodyDeadlineMiddleware, RequestContextMiddleware
+from casework.middleware import (
+    BearerChallengeMiddleware,
+    BodyDeadlineMiddleware,
+    ConditionalGetMiddleware,
+    HeadAsGetMiddleware,
+    RefusedPreflightMiddleware,
+    RequestContextMiddleware,
+)
 from casework.notices.controller import NoticeController, ToServeController
 from casework.openapi_doc import document_problem_responses, operation_id
 from casework.periodic import every
@@ -52,6 +59,19 @@ from casework.supervision.controller import CaseSupervisionController, Supervisi
 from casework.sync.controller import SyncController
 from casework.webhooks import dispatcher as webhook_dispatcher
 from casework.webhooks.controller import WebhookController
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS for the origins in ``CASEWORK_CORS_ORIGINS``; none when it is empty
+    (a browser on another origin then gets no CORS headers and stops)."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(allow_origins=list(settings.cors_origins),
+                      allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+                      allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match",
+                                     "Idempotency-Key", "X-Request-ID"],
+                      expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
+                      allow_credentials=False, max_age=600)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -109,17 +129,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         on_app_init=[jwt_auth.on_app_init],
         plugins=[problem_details_plugin()],
-        middleware=[RequestContextMiddleware,
-                    DefineMiddleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout_seconds,
-                                     upload_seconds=settings.upload_body_timeout_seconds)],
+        middleware=[DefineMiddleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout_seconds,
+                                     upload_seconds=settings.upload_body_timeout_seconds),
+                    ConditionalGetMiddleware],
         lifespan=[lifespan],
         openapi_config=openapi,
-        cors_config=CORSConfig(allow_origins=[], allow_methods=["GET", "POST", "PUT", "PATCH"]),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=2048, exclude_opt_key="skip_compression"),
+        cors_config=cors_config(settings),
+        # brotli where the client takes it, gzip otherwise
+        compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=2048,
+                                             exclude_opt_key="skip_compression"),
         request_max_body_size=settings.max_request_body_bytes,
         debug=False,
+        logging_config=None,  # casework.logging configures logging (structlog, stdlib routed through it)
     )
     document_problem_responses(app)
+    # Ahead of routing, CORS and authentication (Litestar's own middleware
+    # list runs after the route is found): so a 401, a 405 or a refused
+    # preflight has its request id and access-log line too, HEAD reaches
+    # every GET route, and every 401 carries its challenge.
+    app.asgi_handler = RequestContextMiddleware(HeadAsGetMiddleware(BearerChallengeMiddleware(
+        RefusedPreflightMiddleware(app.asgi_handler))))
     app.state.jwt_auth = jwt_auth
     app.state.settings = settings
     return app

@@ -54,7 +54,10 @@ async def migrate_and_seed() -> None:
         # Two instances starting together must not both migrate.
         await lock.execute("SELECT pg_advisory_lock(72140400)")
         # "all": casework, plus piccolo_user and sessions for /admin.
-        result = await run_forwards(app_name="all")
+        from casework.logging import prints_as_log_lines
+
+        with prints_as_log_lines("piccolo"):  # its banner is printed, not logged
+            result = await run_forwards(app_name="all")
         if not result.success:
             raise SystemExit(f"migrations failed: {result.message}")
         counts = await _with_pool(seed_reference_data)
@@ -88,15 +91,16 @@ async def seed_demo() -> None:
 
     made = await _with_pool(lambda: seed_demo_cases(DEMO_PASSWORD))
     if made:
-        print(f"{made} demo cases created", flush=True)
+        say(f"{made} demo cases created")
 
 
 def _prepare(demo: bool) -> None:
     """Migrations, reference data and the demo seed (serve's child process)."""
+    _configure_logging()  # a spawned process starts unconfigured
     asyncio.run(migrate_and_seed())
     if demo:
         asyncio.run(seed_demo())
-        print(f"demo users (password {DEMO_PASSWORD}): " + ", ".join(u[0] for u in DEMO_USERS), flush=True)
+        say(f"demo users (password {DEMO_PASSWORD}): " + ", ".join(u[0] for u in DEMO_USERS))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -124,7 +128,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
-    print(f"casework serving on http://{host}:{port} (API docs at /schema)", flush=True)
+    say(f"casework serving on http://{host}:{port} (API docs at /schema)", host=host, port=port)
     # uvicorn shuts down on SIGTERM, restores the previous handler and raises
     # the signal again; with the default handler the process would die there
     # and never stop the embedded PostgreSQL. Exiting through SystemExit runs
@@ -144,7 +148,7 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
     ensure_database_url()
     asyncio.run(migrate_and_seed())
-    print("migrations applied, reference data seeded")
+    say("migrations applied, reference data seeded")
 
 
 def cmd_users_create(args: argparse.Namespace) -> None:
@@ -300,6 +304,20 @@ def cmd_seed_bench(args: argparse.Namespace) -> None:
     print(f"seeded {args.cases} cases: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()), flush=True)
 
 
+def _configure_logging() -> None:
+    from casework.logging import configure_logging
+    from casework.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+
+def say(message: str, **fields: object) -> None:
+    from casework.logging import say as report
+
+    report(message, **fields)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="casework", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -360,6 +378,7 @@ def main(argv: list[str] | None = None) -> None:
     bench.set_defaults(func=cmd_seed_bench)
 
     args = parser.parse_args(argv)
+    _configure_logging()
     args.func(args)
 
 

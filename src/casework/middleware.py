@@ -1,4 +1,4 @@
-"""Request id and access log; the request body's deadline (ASGI middleware).
+"""Request id and access log; HTTP conventions; the request body's deadline (ASGI middleware).
 
 The request id comes from ``X-Request-ID`` when the client sends a sane one,
 otherwise a new one; it is bound into structlog's context for every log
@@ -10,6 +10,8 @@ carries method, route, status and duration: never bodies or query strings
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import re
 import time
 import uuid
@@ -18,7 +20,7 @@ from typing import Any
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from casework.problems import Problem
+from casework.problems import TYPE_BASE, Problem
 
 log = structlog.get_logger("casework.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -38,6 +40,7 @@ class RequestContextMiddleware:
                 supplied = value.decode("latin-1")
                 break
         request_id = supplied if supplied and _SANE_ID.match(supplied) else uuid.uuid4().hex
+        method = scope.get("method")  # before HeadAsGetMiddleware answers HEAD as GET
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
@@ -56,7 +59,7 @@ class RequestContextMiddleware:
         finally:
             log.info(
                 "request",
-                method=scope.get("method"),
+                method=method,
                 path=_route_of(scope),
                 status=status["code"],
                 ms=round((time.perf_counter() - started) * 1000, 1),
@@ -68,6 +71,178 @@ def _route_of(scope: Scope) -> str:
     # The route template (/api/v1/cases/{reference:str}), set by Litestar's
     # router: low cardinality, and nothing of the request's own values.
     return scope.get("path_template") or scope.get("path", "")
+
+
+class HeadAsGetMiddleware:
+    """HEAD on every GET route: the GET's status and headers, no body.
+
+    Litestar 2 answers HEAD only where a handler declares it (``@head``, which
+    must return no body) and 405 elsewhere; declaring ``http_method=["GET",
+    "HEAD"]`` on each handler would send the body on HEAD too. So HEAD is
+    run as GET here, ahead of routing, and the body is dropped on the way
+    out (Content-Length stays the GET's, as RFC 9110 9.3.2 allows). The
+    scope is changed in place so that the guards and the JWT middleware
+    (which lets HEAD through unauthenticated) treat it as the GET it is.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        scope["method"] = "GET"
+        finished = False
+
+        async def send_head(message: Message) -> None:
+            nonlocal finished
+            if message["type"] == "http.response.body":
+                if finished:
+                    return
+                if message.get("more_body", False):
+                    return  # a streamed body: nothing of it goes out
+                finished = True
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app(scope, receive, send_head)
+
+
+class BearerChallengeMiddleware:
+    """Every 401 says how to authenticate (RFC 6750 section 3): ``Bearer``,
+    with ``error="invalid_token"`` when the request carried a bearer token
+    that was refused (expired, revoked, forged), without an error code when
+    it carried none. Here rather than in each place that answers 401 (the
+    JWT middleware, sign-in, refresh) so none can forget it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        had_token = any(name == b"authorization" and value[:7].lower() == b"bearer "
+                        for name, value in scope.get("headers", []))
+        challenge = b'Bearer realm="casework", error="invalid_token"' if had_token else b'Bearer realm="casework"'
+
+        async def send_with_challenge(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"www-authenticate" for name, _ in headers):
+                    headers.append((b"www-authenticate", challenge))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_challenge)
+
+
+class RefusedPreflightMiddleware:
+    """Litestar answers a preflight from an origin not in ``CASEWORK_CORS_ORIGINS``
+    with 400 ``text/plain`` ("Disallowed CORS Origin"); every error here is
+    RFC 9457, so that one is rewritten as a problem naming the origin rule."""
+
+    _BODY = json.dumps({"type": TYPE_BASE + "cors-origin-refused", "title": "Bad request", "status": 400,
+                        "detail": "this origin may not call the API from a browser (CASEWORK_CORS_ORIGINS)"}).encode()
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        held: Message | None = None
+
+        async def send_problem(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start" and message["status"] == 400:
+                held = message
+                return
+            if held is not None and message["type"] == "http.response.body":
+                start, held = held, None
+                if message.get("body", b"") == b"Disallowed CORS Origin":
+                    headers = [(n, v) for n, v in start.get("headers", [])
+                               if n.lower() not in (b"content-type", b"content-length")]
+                    headers += [(b"content-type", b"application/problem+json"),
+                                (b"content-length", str(len(self._BODY)).encode())]
+                    await send({**start, "headers": headers})
+                    await send({"type": "http.response.body", "body": self._BODY, "more_body": False})
+                    return
+                await send(start)
+            await send(message)
+
+        await self.app(scope, receive, send_problem)
+
+
+_NOT_IN_304 = {b"content-length", b"content-type", b"content-encoding", b"transfer-encoding"}
+
+
+def _tags(header: str) -> set[str]:
+    # Weak comparison (RFC 9110 8.8.3.2): W/"x" and "x" match.
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+class ConditionalGetMiddleware:
+    """ETag on every whole JSON answer to a GET, 304 for ``If-None-Match``.
+
+    A route that sets its own ETag (the case detail: id and version) keeps
+    it; any other JSON answer (lists, queues, reference data) gets a weak
+    ETag from a hash of its body. Sits inside compression, so the tag is the
+    content's whatever the encoding. Streamed answers (exports, downloads)
+    pass through untouched.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        wanted = None
+        for name, value in scope.get("headers", []):
+            if name == b"if-none-match":
+                wanted = value.decode("latin-1")
+        start: Message | None = None
+
+        async def send_tagged(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                json_answer = any(n.lower() == b"content-type" and b"json" in v for n, v in headers)
+                if message["status"] == 200 and json_answer:
+                    start = message  # held until the body shows whether it is whole
+                    return
+                await send(message)
+                return
+            if message["type"] == "http.response.body" and start is not None:
+                held, start = start, None
+                if message.get("more_body", False):
+                    await send(held)  # streamed: not tagged
+                    await send(message)
+                    return
+                await self._answer(held, message, wanted, send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, send_tagged)
+
+    @staticmethod
+    async def _answer(start: Message, body: Message, wanted: str | None, send: Send) -> None:
+        headers = list(start.get("headers", []))
+        tag = next((v.decode("latin-1") for n, v in headers if n.lower() == b"etag"), None)
+        if tag is None:
+            tag = 'W/"' + hashlib.blake2b(body.get("body", b""), digest_size=16).hexdigest() + '"'
+            headers.append((b"etag", tag.encode()))
+        if wanted is not None and (wanted.strip() == "*" or tag.removeprefix("W/") in _tags(wanted)):
+            kept = [(n, v) for n, v in headers if n.lower() not in _NOT_IN_304]
+            await send({"type": "http.response.start", "status": 304, "headers": kept})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        await send({**start, "headers": headers})
+        await send(body)
 
 
 class BodyDeadlineMiddleware:

@@ -10,6 +10,7 @@ document:
   write, 412 and 428 where If-Match is required (and If-Match marked
   required), 429 on throttled routes, 503 everywhere (a database that does
   not answer), with ``WWW-Authenticate`` and ``Retry-After`` where sent;
+- 304 on every GET (``If-None-Match``, middleware.ConditionalGetMiddleware);
 - the headers of success answers: ``ETag`` on a case's reads and writes,
   ``Location`` on a registration, and the 200 of an idempotent replay;
 - open routes (``auth.OPEN_PATHS``) marked as needing no bearer token;
@@ -55,6 +56,8 @@ ERRORS = {
     503: "The database or a worker is briefly unavailable; retry after Retry-After seconds.",
 }
 THROTTLED = ("/api/v1/auth/token", "/api/v1/public/")
+# Open routes that check credentials of their own (a password, a refresh token).
+SIGN_IN = ("/api/v1/auth/token", "/api/v1/auth/refresh")
 # Routes that read or write one case answer its ETag.
 CASE_PATH = re.compile(r"^/api/v1/cases/\{reference\}")
 
@@ -99,7 +102,8 @@ def _header(description: str, schema_type: OpenAPIType = OpenAPIType.STRING) -> 
 def _error(status: int) -> OpenAPIResponse:
     headers: dict[str, Any] = {}
     if status == 401:
-        headers["WWW-Authenticate"] = _header("`Bearer`")
+        headers["WWW-Authenticate"] = _header('`Bearer realm="casework"`, with `error="invalid_token"` when the '
+                                              "token sent was refused (RFC 6750)")
     if status in (429, 503):
         headers["Retry-After"] = _header("seconds to wait", OpenAPIType.INTEGER)
     return OpenAPIResponse(description=ERRORS[status], headers=headers or None,
@@ -110,6 +114,8 @@ def _statuses(path: str, method: str, operation: Any, open_route: bool) -> set[i
     statuses = {503}
     if not open_route:
         statuses |= {401, 403}
+    if path in SIGN_IN:
+        statuses.add(401)
     if "{" in path:
         statuses.add(404)
     if method in WRITES:
@@ -169,6 +175,11 @@ def complete(openapi: Any, is_open: Any) -> Any:
                     description="A replay: the same Idempotency-Key and body as a registration already made "
                                 "answer that registration again, nothing new is written.",
                     content=created.content, headers=created.headers)
+            if method == "get":
+                # middleware.ConditionalGetMiddleware: every whole JSON answer has an ETag.
+                responses.setdefault("304", OpenAPIResponse(
+                    description="Not modified: If-None-Match named the current ETag; no body.",
+                    headers={"ETag": _header("the current ETag")}))
             operation.responses = dict(sorted(responses.items()))
             _success_headers(path, method, operation)
     return openapi

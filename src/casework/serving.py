@@ -59,7 +59,9 @@ def uvicorn_options(settings: Settings, *, forwarded_allow_ips: str | None = Non
         # and a connection closed just as it is reused fails the request.
         "timeout_keep_alive": settings.keep_alive_seconds,
         "h11_max_incomplete_event_size": REQUEST_HEAD_MAX_BYTES,
-        "log_level": "warning", "access_log": False, "lifespan": "on",
+        # uvicorn's own lines go to the root logger (casework.logging renders
+        # them, as JSON when logs are); the access log is casework's own.
+        "log_config": None, "log_level": settings.log_level.lower(), "access_log": False, "lifespan": "on",
     }
 
 

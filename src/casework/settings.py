@@ -121,8 +121,15 @@ class Settings:
     # Personal data (names excepted) in webhooks, exports and logs: off unless
     # an operator with a legal basis turns it on (docs/personal-data.md).
     personal_data_outbound: bool = False
-    # Access tokens are refreshed (sliding) up to this long after sign-in.
+    # A token-only client (no device id) may renew its access token (sliding)
+    # up to this long after sign-in; kept one version for old clients.
     session_max_hours: int = 12
+    # Refresh tokens, bound to a device (docs/access.md): unused for this
+    # long they lapse; however used, the device signs in again after this.
+    refresh_idle_days: int = 30
+    refresh_absolute_days: int = 90
+    # Origins browsers may call the API from (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
     # Password hashes (access/passwords.py): at most this many at once per
     # process (19 MiB each), this many more waiting, each this long at most.
     password_hash_concurrency: int = 1
@@ -215,6 +222,9 @@ def load_settings() -> Settings:
         external_systems=tuple(_external_system(name) for name in EXTERNAL_SYSTEMS),
         personal_data_outbound=_bool("CASEWORK_PERSONAL_DATA_OUTBOUND", False),
         session_max_hours=_int("CASEWORK_SESSION_MAX_HOURS", 12),
+        refresh_idle_days=_int("CASEWORK_REFRESH_IDLE_DAYS", 30),
+        refresh_absolute_days=_int("CASEWORK_REFRESH_ABSOLUTE_DAYS", 90),
+        cors_origins=tuple(o.strip() for o in env.get("CASEWORK_CORS_ORIGINS", "").split(",") if o.strip()),
         password_hash_concurrency=_int("CASEWORK_PASSWORD_HASH_CONCURRENCY", 1),
         password_hash_queue=_int("CASEWORK_PASSWORD_HASH_QUEUE", 64),
         password_hash_wait_seconds=_float("CASEWORK_PASSWORD_HASH_WAIT_SECONDS", 10.0),

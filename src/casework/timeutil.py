@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 CLOCK_FILE_ENV = "CASEWORK_CLOCK_FILE"
@@ -113,3 +114,40 @@ def travel_to(moment: dt.datetime | str) -> Iterator[None]:
 def sql_now_setting() -> str:
     """The value of ``casework.now`` for a connection ('' when not moved)."""
     return now().isoformat() if offset() is not None else ""
+
+
+def rfc3339(moment: dt.datetime) -> str:
+    """The one timestamp format in every body: RFC 3339 in UTC with ``Z``
+    (``2026-11-28T05:00:00.123456Z``), as msgspec writes a UTC datetime; a
+    naive moment is taken as UTC. SQL writes the same through
+    ``casework_rfc3339()`` (migration 2026-11-28T17:00)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc)
+    return moment.replace(tzinfo=None).isoformat() + "Z"
+
+
+def json_default(value: object) -> str:
+    """``json.dumps(..., default=json_default)`` for JSON the service stores
+    and sends (event data, stored answers): moments as :func:`rfc3339`,
+    dates as ISO dates, anything else as its text."""
+    if isinstance(value, dt.datetime):
+        return rfc3339(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+_STORED_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$")
+
+
+def moments_as_rfc3339(value: Any) -> Any:
+    """JSON stored before one format was kept (``+00:00``, ``str(datetime)``'s
+    space, an admin trigger's ``to_jsonb(row)``) read back with its moments
+    as :func:`rfc3339`: so old event data and audit rows answer like new."""
+    if isinstance(value, dict):
+        return {key: moments_as_rfc3339(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [moments_as_rfc3339(item) for item in value]
+    if isinstance(value, str) and _STORED_MOMENT.match(value):
+        return rfc3339(dt.datetime.fromisoformat(value))
+    return value

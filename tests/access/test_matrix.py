@@ -53,9 +53,10 @@ def test_every_api_route_names_a_permission_of_the_matrix():
     assert not unknown, f"permissions missing from access/data/policy.json: {unknown}"
 
 
-def test_the_open_routes_are_exactly_sign_in_and_the_party_lookup():
+def test_the_open_routes_are_exactly_sign_in_refresh_and_the_party_lookup():
+    # refresh: an offline phone's access token has expired; its refresh token is checked instead
     open_routes = {_ids(r) for r in ROUTES if r.open and not r.path.startswith("/api/v1/integrations/")}
-    assert open_routes == {"POST /api/v1/auth/token", "POST /api/v1/public/lookup",
+    assert open_routes == {"POST /api/v1/auth/token", "POST /api/v1/auth/refresh", "POST /api/v1/public/lookup",
                            "POST /api/v1/public/feedback"}
 
 

@@ -33,7 +33,7 @@ async def test_sweep_marks_due_soon_and_breached_exactly_once_with_two_sweeps_ra
         assert len(outbox) == 1
         # The same payload as every other event's outbox row (cases.events): the event as stored.
         expected = await db.fetchval(
-            """SELECT jsonb_build_object('event_id', e.id, 'type', e.type, 'case', c.reference, 'at', e.at,
+            """SELECT jsonb_build_object('event_id', e.id, 'type', e.type, 'case', c.reference, 'at', casework_rfc3339(e.at),
                                          'data', e.data)::text
                FROM case_event e JOIN case_file c ON c.id = e.case_id WHERE e.case_id = $1 AND e.type = $2""",
             case["id"], event)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, patch, post
-from litestar.datastructures import CacheControlHeader
+from typing import Annotated
 
-from casework.access import login, service, users
-from casework.access.auth import issue_token, requires
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import CacheControlHeader
+from litestar.params import Parameter
+
+from casework.access import devices, login, service, users
+from casework.access.auth import bearer_principal_token, issue_token, requires, retrieve_user
 from casework.access.schemas import (
+    DeviceId,
+    DeviceList,
     Me,
     PasswordChange,
+    RefreshRequest,
     TokenAnswer,
     TokenRequest,
     UserCreate,
@@ -17,6 +23,7 @@ from casework.access.schemas import (
     UserRead,
     UserUpdate,
 )
+from casework.problems import Problem
 from casework.settings import get_settings
 
 
@@ -25,10 +32,17 @@ def _me(principal: service.Principal) -> Me:
               jurisdiction=principal.jurisdiction, body_id=principal.body_id)
 
 
-def _token_response(request: Request, principal: service.Principal, auth_time: int | None) -> TokenAnswer:
-    return TokenAnswer(access_token=issue_token(request.app.state.jwt_auth, principal, auth_time),
+def _token_response(request: Request, principal: service.Principal, auth_time: int | None,
+                    refresh: devices.Refresh | None = None, session_id: int | None = None) -> TokenAnswer:
+    session_id = refresh.session_id if refresh else session_id
+    return TokenAnswer(access_token=issue_token(request.app.state.jwt_auth, principal, auth_time, session_id),
                        token_type="bearer", expires_in=get_settings().access_token_minutes * 60,
-                       user=_me(principal))
+                       user=_me(principal), refresh_token=refresh.refresh_token if refresh else None,
+                       refresh_expires_at=refresh.refresh_expires_at if refresh else None)
+
+
+def _invalid_bearer() -> Problem:
+    return Problem(401, "unauthorized", "Unauthorized", "a valid bearer token or refresh token is required")
 
 
 class AuthController(Controller):
@@ -41,13 +55,41 @@ class AuthController(Controller):
     async def token(self, request: Request, data: TokenRequest) -> TokenAnswer:
         address = request.client.host if request.client else "unknown"
         principal = await login.sign_in_for_token(data.username, data.password, address)
-        return _token_response(request, principal, auth_time=None)
+        refresh = await devices.start(principal, data.device_id) if data.device_id else None
+        return _token_response(request, principal, auth_time=None, refresh=refresh)
 
-    @post("/refresh", guards=[requires("session.use")], status_code=200,
-          summary="A fresh access token for a still-valid one, up to the session's maximum age")
-    async def refresh(self, request: Request) -> TokenAnswer:
-        auth_time = login.session_start(request.auth.extras.get("auth_time"))
-        return _token_response(request, request.user, auth_time=auth_time)
+    @post("/refresh", status_code=200,
+          summary="A new access token and a new refresh token for a refresh token (spent by this call)",
+          description="With a body, the refresh token from sign-in (with a device_id) or from the last refresh: "
+                      "it is good once, and presenting it again ends that device's session. Without a body, "
+                      "the still-valid bearer token of a client that signed in without a device id is renewed, "
+                      "up to CASEWORK_SESSION_MAX_HOURS after sign-in (kept for older clients).")
+    async def refresh(self, request: Request, data: RefreshRequest | None = None) -> TokenAnswer:
+        if data is not None:
+            refresh = await devices.rotate(data.refresh_token)
+            return _token_response(request, refresh.principal, auth_time=None, refresh=refresh)
+        token = bearer_principal_token(request.app.state.jwt_auth, request.headers.get("authorization"))
+        principal = await retrieve_user(token, request) if token is not None else None
+        if token is None or principal is None:
+            raise _invalid_bearer()
+        auth_time = login.session_start(token.extras.get("auth_time"))
+        sid = token.extras.get("sid")  # renewed under the same device session, if any
+        return _token_response(request, principal, auth_time=auth_time,
+                               session_id=sid if isinstance(sid, int) else None)
+
+    @get("/devices", guards=[requires("session.use")], summary="Your devices signed in with a refresh token",
+         description="An admin may name another user (user_id) within their jurisdiction.")
+    async def list_devices(self, request: Request,
+                           user_id: Annotated[int | None, Parameter(ge=1)] = None) -> DeviceList:
+        sid = request.auth.extras.get("sid")
+        return DeviceList(items=await devices.list_devices(request.user, user_id, sid if isinstance(sid, int) else None))
+
+    @delete("/devices/{device_id:str}", guards=[requires("session.use")], status_code=204,
+            summary="Sign a device out: its refresh token and access tokens stop at once",
+            description="An admin may revoke another user's device (user_id) within their jurisdiction.")
+    async def revoke_device(self, request: Request, device_id: DeviceId,
+                            user_id: Annotated[int | None, Parameter(ge=1)] = None) -> None:
+        await devices.revoke(request.user, device_id, user_id)
 
     @post("/password", guards=[requires("session.use")], status_code=204,
           summary="Change your own password with the current one; sign in again afterwards")

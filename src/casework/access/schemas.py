@@ -13,9 +13,21 @@ Password = Annotated[str, Meta(min_length=8, max_length=200)]
 Jurisdiction = Annotated[str, Meta(pattern=r"^[0-9]{1,12}$")]
 
 
+DeviceId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,100}$",
+                                description="The client's own stable id for this device (an app install id)")]
+
+
 class TokenRequest(Struct, forbid_unknown_fields=True):
     username: Annotated[str, Meta(min_length=1, max_length=100)]
     password: Annotated[str, Meta(min_length=1, max_length=200)]
+    # With a device id the answer carries a refresh token for that device.
+    device_id: DeviceId | None = None
+
+
+class RefreshRequest(Struct, forbid_unknown_fields=True):
+    """The refresh token from sign-in or from the last refresh (each is good once)."""
+
+    refresh_token: Annotated[str, Meta(min_length=20, max_length=200)]
 
 
 class UserCreate(Struct, forbid_unknown_fields=True):
@@ -67,9 +79,28 @@ class Me(Struct):
 
 
 class TokenAnswer(Struct):
-    """A bearer token (send it as ``Authorization: Bearer …``) and whom it is for."""
+    """A bearer token (send it as ``Authorization: Bearer …``) and whom it is for.
+    ``refresh_token`` (sign-in with a ``device_id``, and every refresh with
+    one): keep it on the device and spend it once at ``/auth/refresh``;
+    unused it lapses at ``refresh_expires_at``."""
 
     access_token: str
     token_type: Literal["bearer"]
     expires_in: int
     user: Me
+    refresh_token: str | None = None
+    refresh_expires_at: dt.datetime | None = None
+
+
+class DeviceRead(Struct):
+    """A device signed in with a refresh token; ``current``: the one asking."""
+
+    device_id: str
+    signed_in_at: dt.datetime
+    last_used_at: dt.datetime
+    lapses_at: dt.datetime
+    current: bool
+
+
+class DeviceList(Struct):
+    items: list[DeviceRead]

@@ -31,13 +31,23 @@ class Principal:
 _USER_COLUMNS = "id, username, role, body_id, jurisdiction, token_version, active"
 
 
-async def principal_by_id(user_id: int) -> tuple[Principal, bool] | None:
+async def principal_by_id(user_id: int, session_id: int | None = None) -> tuple[Principal, bool] | None:
+    """The user and whether their token may act: active, and, for a token
+    issued under a device session (``session_id``), that session not revoked
+    (one round trip either way: this runs on every request)."""
     async with connection() as conn:
-        row = await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM app_user WHERE id = $1", user_id)
+        if session_id is None:
+            row = await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM app_user WHERE id = $1", user_id)
+        else:
+            row = await conn.fetchrow(
+                f"""SELECT {_USER_COLUMNS}, EXISTS (SELECT FROM device_session s WHERE s.id = $2
+                                                      AND s.user_id = app_user.id AND s.revoked_at IS NULL) AS live
+                    FROM app_user WHERE id = $1""", user_id, session_id)
     if row is None:
         return None
     data = dict(row)
-    active = data.pop("active")
+    active = data.pop("active") and data.pop("live", True)
+    data.pop("live", None)
     return Principal(**data), active
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from casework import paging
+from casework import paging, timeutil
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.audit.schemas import AuditPage
@@ -107,10 +107,10 @@ async def events(
         item: dict[str, Any] = {"source": source_name, "id": row["id"], "at": row["at"], "action": row["action"],
                                 "actor": row["actor"], "actor_role": row["actor_role"]}
         if source_name == "case":
-            item.update(case=row["case_reference"], data=json.loads(row["data"]))
+            item.update(case=row["case_reference"], data=timeutil.moments_as_rfc3339(json.loads(row["data"])))
         else:
-            before = json.loads(row["before"]) if row["before"] else None
-            after = json.loads(row["after"]) if row["after"] else None
+            before = timeutil.moments_as_rfc3339(json.loads(row["before"])) if row["before"] else None
+            after = timeutil.moments_as_rfc3339(json.loads(row["after"])) if row["after"] else None
             if row["entity"] == "webhook_subscription":  # rows written before URLs were redacted too
                 before, after = audited_subscription(before), audited_subscription(after)
             item.update(entity=row["entity"], key=row["entity_key"], before=before, after=after)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
+from casework import timeutil
 from casework.access.service import Principal
 
 _INSERT_EVENTS = """
@@ -21,7 +22,7 @@ WITH e AS (
 ), o AS (
     INSERT INTO outbox (event_id, case_id, type, payload)
     SELECT e.id, $1, e.type,
-           jsonb_build_object('event_id', e.id, 'type', e.type, 'case', $7::text, 'at', e.at, 'data', e.data)
+           jsonb_build_object('event_id', e.id, 'type', e.type, 'case', $7::text, 'at', casework_rfc3339(e.at), 'data', e.data)
     FROM e ORDER BY e.id
 )
 SELECT id FROM e ORDER BY id
@@ -53,7 +54,7 @@ async def log_case_events(
         return []
     args = [case_id, actor.id if actor else None, actor.role if actor else None,
             [proceeding_id for _, _, proceeding_id in rows], [type_ for type_, _, _ in rows],
-            [json.dumps(data, default=str, ensure_ascii=False) for _, data, _ in rows]]
+            [json.dumps(data, default=timeutil.json_default, ensure_ascii=False) for _, data, _ in rows]]
     ids = await (conn.fetch(_INSERT_EVENTS, *args, reference) if outbox else conn.fetch(_INSERT_EVENTS_ONLY, *args))
     return [r["id"] for r in ids]
 

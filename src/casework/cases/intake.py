@@ -174,7 +174,7 @@ async def _find_repeats(conn: Any, it: _Intake) -> None:
     if it.data.kind == "petition" and it.decision.track == "petition":
         it.terminated_of = next((r for r in it.repeats_all if r["terminated"]), None)
     # As stored and as the detail route reads them back (JSON, dates as text).
-    it.repeats = shown_repeats(json.loads(json.dumps(it.repeats_all, default=str)), it.scope)
+    it.repeats = shown_repeats(json.loads(json.dumps(it.repeats_all, default=timeutil.json_default)), it.scope)
     it.state = "pending_finding" if it.terminated_of else registry().track(it.decision.track).initial_state
 
 
@@ -203,7 +203,7 @@ async def _insert_case(conn: Any, it: _Intake) -> None:
         data.division_code, data.occurred_on, it.received_at, data.headcount,
         data.headcount >= 5, data.amount_in_dispute, data.act_known_on,
         data.pending_litigation, data.risk_level, "open", it.decision.track, it.state, it.body_id,
-        it.actor.id, related_id, None, json.dumps(it.repeats_all, default=str), None,
+        it.actor.id, related_id, None, json.dumps(it.repeats_all, default=timeutil.json_default), None,
         data.act_on, data.obstacle_days, data.not_informed_of_right, data.immovable_property,
     )
 
@@ -247,7 +247,7 @@ async def _open_proceeding(conn: Any, it: _Intake) -> dict[str, Any]:
     it.events.append(("case_registered", {
         "kind": data.kind, "channel": data.channel, "category": data.category,
         "division_code": data.division_code, "headcount": data.headcount,
-        "risk_level": data.risk_level, "received_at": it.received_at.isoformat(),
+        "risk_level": data.risk_level, "received_at": timeutil.rfc3339(it.received_at),
         "parties": [{"role": p.role, "kind": p.kind} for p in data.parties],
         # How many, not which: the timeline and its webhooks reach
         # readers whose scope the earlier cases may lie outside.

@@ -55,7 +55,7 @@ async def case_detail(conn: Any, case_id: int, actor: Principal, case: Any = Non
             case["related_case_id"],
         )
         related_reference = related["reference"] if scope.allows(related) else None
-    stored = json.loads(case["possible_repeats"])
+    stored = timeutil.moments_as_rfc3339(json.loads(case["possible_repeats"]))
     repeats: list[dict[str, Any]] = []
     if stored:
         # As they are now (a case may have moved since intake), in the reader's scope.
@@ -234,4 +234,5 @@ async def case_events(reference_no: str, actor: Principal) -> CaseEventList:
                WHERE e.case_id = $1 ORDER BY e.id""",
             case["id"],
         )
-    return msgspec.convert({"items": [{**dict(r), "data": json.loads(r["data"])} for r in rows]}, CaseEventList)
+    return msgspec.convert({"items": [{**dict(r), "data": timeutil.moments_as_rfc3339(json.loads(r["data"]))}
+                                       for r in rows]}, CaseEventList)

@@ -25,6 +25,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from casework import timeutil
 from casework.deadlines.calendar import add_months
 from casework.deadlines.service import Limit, due_of, holiday_calendar, paused_so_far, time_limits
 from casework.problems import Problem, invalid
@@ -97,7 +98,7 @@ async def start(
            VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10::jsonb) RETURNING *""",
         subject.case_id, subject.proceeding_id, limit.code, on, due.due_on, due.calendar_incomplete,
         subject.record_kind, subject.record_id, limit.whose,
-        json.dumps({"event": by, **(start_ref or {})}, default=str)))
+        json.dumps({"event": by, **(start_ref or {})}, default=timeutil.json_default)))
     journal.add("clock_started", _event_data(row, started_on=str(on), by=by,
                                              calendar_incomplete=due.calendar_incomplete), subject.proceeding_id)
     return row

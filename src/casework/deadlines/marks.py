@@ -53,7 +53,7 @@ WITH marked AS MATERIALIZED (
 ), outboxed AS (
     INSERT INTO outbox (event_id, case_id, type, payload)
     SELECT m.event_id, m.case_id, '{event}',
-           jsonb_build_object('event_id', m.event_id, 'type', '{event}', 'case', m.reference, 'at', casework_now(),
+           jsonb_build_object('event_id', m.event_id, 'type', '{event}', 'case', m.reference, 'at', casework_rfc3339(casework_now()),
                               'data', m.data)
     FROM marked m ORDER BY m.event_id
 ){extra}

@@ -34,6 +34,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta, Struct
 
+from casework import timeutil
 from casework.cases import core
 from casework.db import connection, transaction
 from casework.integrations.schemas import InboundApplied, InboundResult
@@ -242,6 +243,6 @@ async def receive(system: str, body: bytes, *, timestamp: str | None, signature:
                 return InboundResult(event_id=envelope.event_id, duplicate=True)
             applied = await handler(conn, system, payload)
             await conn.execute("UPDATE inbound_event SET applied = $2::jsonb WHERE id = $1", inbound_id,
-                               json.dumps(applied, default=str))
+                               json.dumps(applied, default=timeutil.json_default))
     return InboundResult(event_id=envelope.event_id, duplicate=False,
                          applied=msgspec.convert(applied, InboundApplied))

@@ -19,6 +19,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from casework import timeutil
 from casework.deadlines.engine import Journal, Subject, apply_event
 from casework.deadlines.recompute import recompute_clock
 from casework.notices.schemas import AttemptCreate, Served
@@ -42,7 +43,7 @@ async def issue(
     notice_id = await conn.fetchval(
         """INSERT INTO notice (case_id, proceeding_id, kind, issued_on, record_kind, record_id, details, issued_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) RETURNING id""",
-        case["id"], proceeding["id"], kind, on, record_kind, record_id, json.dumps(details or {}, default=str),
+        case["id"], proceeding["id"], kind, on, record_kind, record_id, json.dumps(details or {}, default=timeutil.json_default),
         actor_id)
     journal.add("notice_issued", {"notice_id": notice_id, "kind": kind, "issued_on": str(on),
                                   **({"record": record_kind, "record_id": record_id} if record_kind else {})},
@@ -224,13 +225,13 @@ async def notices_for_case(conn: Any, case_id: int) -> list[dict[str, Any]]:
                   (SELECT coalesce(jsonb_agg(jsonb_build_object(
                           'id', s.id, 'method', s.method, 'posted_on', s.posted_on, 'served_on', s.served_on,
                           'tracking_number', s.tracking_number, 'supersedes', s.supersedes, 'reason', s.reason,
-                          'recorded_at', s.recorded_at, 'proof_attachment_id', s.proof_attachment_id)
+                          'recorded_at', casework_rfc3339(s.recorded_at), 'proof_attachment_id', s.proof_attachment_id)
                           ORDER BY s.id), '[]')
                    FROM notice_service s WHERE s.notice_id = n.id) AS services,
                   (SELECT coalesce(jsonb_agg(jsonb_build_object(
                           'id', a.id, 'method', a.method, 'attempted_on', a.attempted_on, 'result', a.result,
                           'posted_on', a.posted_on, 'tracking_number', a.tracking_number, 'note', a.note,
-                          'proof_attachment_id', a.proof_attachment_id, 'recorded_at', a.recorded_at)
+                          'proof_attachment_id', a.proof_attachment_id, 'recorded_at', casework_rfc3339(a.recorded_at))
                           ORDER BY a.id), '[]')
                    FROM notice_service_attempt a WHERE a.notice_id = n.id) AS attempts
            FROM notice n JOIN proceeding p ON p.id = n.proceeding_id

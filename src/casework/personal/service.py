@@ -82,7 +82,7 @@ async def _record(conn: Any, *, case: dict[str, Any], actor: Principal, revealed
                INSERT INTO outbox (event_id, case_id, type, payload)
                SELECT e.id, $1, 'personal_data_revealed',
                       jsonb_build_object('event_id', e.id, 'type', 'personal_data_revealed', 'case', $7::text,
-                                         'at', e.at, 'data', $6::jsonb)
+                                         'at', casework_rfc3339(e.at), 'data', $6::jsonb)
                FROM e
            )
            SELECT id FROM e""",

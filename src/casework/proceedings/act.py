@@ -73,4 +73,4 @@ class Act:
     async def set_details(self, details: dict[str, Any]) -> None:
         self.proceeding["details"] = details
         await self.conn.execute("UPDATE proceeding SET details = $2::jsonb WHERE id = $1", self.proceeding["id"],
-                                json.dumps(details, default=str))
+                                json.dumps(details, default=timeutil.json_default))
