@@ -165,7 +165,8 @@ async def test_every_timestamp_in_every_body_is_rfc3339_utc_with_z(users, db):
         assert second.status_code == 201, second.text
         second = second.json()
         assert [r["reference"] for r in second["possible_repeats"]] == [first["reference"]]
-        assert (await act(users["village_mediator"], second["reference"], "accept")).status_code == 200
+        assert (await act(users["village_mediator"], second["reference"], "accept",
+                          {"repeat_accepted_reason": "新的排水问题"})).status_code == 200
     # A row written before the format was kept (str(datetime)'s space and +00:00) answers like a new one.
     await db.execute("""INSERT INTO case_event (case_id, type, data) VALUES ($1, 'note_imported', $2::jsonb)""",
                      second["id"], json.dumps({"imported_at": "2026-11-01 02:00:00.5+00:00"}))
