@@ -21,7 +21,12 @@ from casework.personal import crypto
 from casework.problems import conflict, invalid, not_found
 from casework.settings import get_settings
 from casework.webhooks import signing, targets
-from casework.webhooks.schemas import RotatedSecret, SecretRotation, SubscriptionCreate, SubscriptionUpdate
+from casework.webhooks.schemas import (
+    RotatedSecret,
+    SecretRotation,
+    SubscriptionCreate,
+    SubscriptionUpdate,
+)
 
 SUBSCRIPTION_COLUMNS = """s.id, s.url, s.event_types, s.division_prefix, s.description, s.active,
     s.starts_after_outbox_id, s.created_by, s.created_at, s.updated_at, s.secret_rotated_at,

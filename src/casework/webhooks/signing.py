@@ -66,7 +66,7 @@ def legacy_signature(secret: str, timestamp: str, body: bytes) -> str:
 
 def standard_headers(*, message_id: str, timestamp: int, body: bytes, secrets_in_use: list[str]) -> dict[str, str]:
     """The three Standard Webhooks headers; ``secrets_in_use`` current first."""
-    moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
     text = body.decode()
     signatures = " ".join(Webhook(signing_key(s)).sign(message_id, moment, text) for s in secrets_in_use)
     return {"webhook-id": message_id, "webhook-timestamp": str(timestamp), "webhook-signature": signatures}
