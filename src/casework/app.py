@@ -33,6 +33,7 @@ from casework.errors import problem_details_plugin
 from casework.health import health, ready
 from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
+from casework.metrics_controller import MetricsController, prometheus_config
 from casework.middleware import BodyDeadlineMiddleware, RequestContextMiddleware
 from casework.notices.controller import NoticeController, ToServeController
 from casework.openapi_doc import document_problem_responses, operation_id
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=[
-            health, ready,
+            health, ready, MetricsController,
             AuthController, UserController, CaseController, *ACTION_ROUTES, ActionController, RoutingController,
             ReferenceController, CalendarController, WebhookController,
             OutcomeRecordController, LitigationRecordController, NoticeController, InboundEventController,
@@ -102,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         on_app_init=[jwt_auth.on_app_init],
         plugins=[problem_details_plugin()],
-        middleware=[RequestContextMiddleware,
+        middleware=[prometheus_config().middleware, RequestContextMiddleware,
                     DefineMiddleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout_seconds,
                                      upload_seconds=settings.upload_body_timeout_seconds)],
         lifespan=[lifespan],

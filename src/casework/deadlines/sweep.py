@@ -29,7 +29,7 @@ from typing import Any
 
 import structlog
 
-from casework import timeutil
+from casework import metrics, timeutil
 from casework.db import connection, transaction
 from casework.cases.core import lock_case_by_id
 from casework.deadlines.marks import lapse_codes, mark, nth_working_day
@@ -49,6 +49,7 @@ async def sweep(today: dt.date | None = None) -> dict[str, Any]:
     parts = max(1, get_settings().sweep_connections)
     done = await asyncio.gather(*(_sweep_part(today, soon_until, part, parts) for part in range(parts)))
     if all(d is None for d in done):
+        metrics.SWEEP_RUNS.labels(result="skipped").inc()
         return {"skipped": "another sweep is running"}
     due_soon = sum(d[0] for d in done if d)
     breached = sum(d[1] for d in done if d)
@@ -68,6 +69,9 @@ async def sweep(today: dt.date | None = None) -> dict[str, Any]:
             "some open clocks reach into a year the holiday calendar does not know; their due dates count "
             "weekends only there until an administrator adds the year (PUT /api/v1/calendar/{year})"
         )
+    metrics.SWEEP_RUNS.labels(result="done").inc()
+    metrics.SWEEP_MARKS.labels(mark="due_soon").inc(due_soon)
+    metrics.SWEEP_MARKS.labels(mark="breached").inc(breached)
     log.info("deadline_sweep", marked_due_soon=due_soon, marked_breached=breached,
              calendar_incomplete=sum(result["calendar_incomplete"].values()))
     return result
@@ -191,5 +195,6 @@ async def run_periodically(interval_seconds: float) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - keep sweeping; the error is logged
+            metrics.SWEEP_RUNS.labels(result="failed").inc()
             log.warning("deadline_sweep_failed", error=type(exc).__name__)
         await asyncio.sleep(interval_seconds)

@@ -41,6 +41,7 @@ from typing import Any, AsyncIterator
 import httpx
 import structlog
 
+from casework import metrics
 from casework.db import connection, transaction
 from casework.personal import crypto
 from casework.settings import Settings, get_settings
@@ -308,6 +309,8 @@ async def _finish(claim: Claim, settings: Settings, *, ok: bool, status: int | N
         # result counts, not ours (the receiver dedupes on the event id).
         log.warning("webhook_claim_lost", delivery_id=claim.delivery_id)
         return "lost"
+    if not ok:
+        metrics.WEBHOOK_FAILURES.labels(reason=error or "unknown").inc()
     log_method = log.info if state != "dead" else log.warning
     log_method("webhook_attempt", delivery_id=claim.delivery_id, event_id=claim.event_id, state=state,
                attempts=attempts, status=status, error=error)
