@@ -4,7 +4,6 @@ outbox, failed webhook tries and throttle refusals."""
 
 from __future__ import annotations
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from casework.deadlines.sweep import sweep
