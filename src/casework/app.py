@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import swagger_ui
 from litestar import Litestar
@@ -46,13 +46,26 @@ from casework.routing.controller import RoutingController
 from casework.settings import Settings, get_settings
 from casework.supervision.controller import CaseSupervisionController, SupervisionController
 from casework.sync.controller import SyncController
+from casework.telemetry import configure_tracing, shutdown_tracing
 from casework.webhooks import dispatcher as webhook_dispatcher
 from casework.webhooks.controller import WebhookController
+
+
+def otel_plugins(tracing: bool) -> list[Any]:
+    """Litestar's OpenTelemetry plugin when tracing is configured (the ``otel`` extra)."""
+    if not tracing:
+        return []
+    from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+
+    # No span per ASGI send/receive message: a request is one span with its queries under it.
+    return [OpenTelemetryPlugin(OpenTelemetryConfig(exclude=["/metrics", "/health", "/ready"],
+                                                    exclude_spans=["receive", "send"]))]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    tracing = configure_tracing(settings.otel_endpoint) is not None
     jwt_auth = build_jwt_auth()
 
     @asynccontextmanager
@@ -69,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+                shutdown_tracing()
 
     openapi = OpenAPIConfig(
         title="casework",
@@ -102,7 +116,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         on_app_init=[jwt_auth.on_app_init],
-        plugins=[problem_details_plugin()],
+        plugins=[problem_details_plugin(), *otel_plugins(tracing)],
         middleware=[prometheus_config().middleware, RequestContextMiddleware,
                     DefineMiddleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout_seconds,
                                      upload_seconds=settings.upload_body_timeout_seconds)],

@@ -120,6 +120,8 @@ class Settings:
     webhook_secret_overlap_seconds: int = 86400
     # /metrics answers only a bearer of this token; empty: /metrics is off (404).
     metrics_token: str = ""
+    # OTLP/HTTP collector for traces (telemetry.py); empty: no tracing.
+    otel_endpoint: str = ""
     # Outbound connector to court and legal-aid systems.
     external_systems: tuple[ExternalSystem, ...] = ()
     # Personal data (names excepted) in webhooks, exports and logs: off unless
@@ -217,6 +219,7 @@ def load_settings() -> Settings:
             h.strip() for h in env.get("CASEWORK_WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()
         ),
         metrics_token=env.get("CASEWORK_METRICS_TOKEN", ""),
+        otel_endpoint=env.get("CASEWORK_OTEL_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
         webhook_secret_overlap_seconds=_int("CASEWORK_WEBHOOK_SECRET_OVERLAP_SECONDS", 86400),
         external_systems=tuple(_external_system(name) for name in EXTERNAL_SYSTEMS),
         personal_data_outbound=_bool("CASEWORK_PERSONAL_DATA_OUTBOUND", False),
