@@ -497,7 +497,7 @@ class Bench:
         extra = max(0, self.sizes["sweep_clocks"] - asyncio.run(count()))
         log(f"adding {extra} open cases for {self.sizes['sweep_clocks']:,} open clocks")
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "casework.cli", "seed-bench", "--open-only", "--no-parties",
+        done = subprocess.run([sys.executable, "-m", "casework.cli", "seed-bench", "--open-only", "--no-parties", "--force",
                                "--seed", "2", "--cases", str(extra)], env={**os.environ, **self.env},
                               capture_output=True, text=True, timeout=3600)
         if done.returncode != 0:

@@ -63,6 +63,10 @@ class Served:
         raise RuntimeError(f"casework serve not up after {timeout}s: {self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
+        self.stop_process()
+        self.cleanup()
+
+    def stop_process(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -70,6 +74,8 @@ class Served:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
+
+    def cleanup(self) -> None:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import swagger_ui
 from litestar import Litestar
@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from casework import metrics
 from casework.access.auth import build_jwt_auth
 from casework.access.controller import AuthController, UserController
 from casework.admin import admin_handler
@@ -33,6 +34,7 @@ from casework.errors import problem_details_plugin
 from casework.health import health, ready
 from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
+from casework.metrics_controller import MetricsController, prometheus_config
 from casework.middleware import (
     BearerChallengeMiddleware,
     BodyDeadlineMiddleware,
@@ -57,6 +59,7 @@ from casework.routing.controller import RoutingController
 from casework.settings import Settings, get_settings
 from casework.supervision.controller import CaseSupervisionController, SupervisionController
 from casework.sync.controller import SyncController
+from casework.telemetry import configure_tracing, shutdown_tracing
 from casework.webhooks import dispatcher as webhook_dispatcher
 from casework.webhooks.controller import WebhookController
 
@@ -74,9 +77,21 @@ def cors_config(settings: Settings) -> CORSConfig | None:
                       allow_credentials=False, max_age=600)
 
 
+def otel_plugins(tracing: bool) -> list[Any]:
+    """Litestar's OpenTelemetry plugin when tracing is configured (the ``otel`` extra)."""
+    if not tracing:
+        return []
+    from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+
+    # No span per ASGI send/receive message: a request is one span with its queries under it.
+    return [OpenTelemetryPlugin(OpenTelemetryConfig(exclude=["/metrics", "/health", "/ready"],
+                                                    exclude_spans=["receive", "send"]))]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    tracing = configure_tracing(settings.otel_endpoint) is not None
     jwt_auth = build_jwt_auth()
 
     @asynccontextmanager
@@ -85,7 +100,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             tasks = []
             if settings.run_background_tasks:
                 interval = settings.sweep_interval_seconds
-                tasks.append(asyncio.create_task(every(interval, sweep_and_upkeep, failed="deadline_sweep_failed")))
+                tasks.append(asyncio.create_task(every(
+                    interval, sweep_and_upkeep, failed="deadline_sweep_failed",
+                    on_failure=lambda: metrics.SWEEP_RUNS.labels(result="failed").inc())))
                 tasks.append(asyncio.create_task(every(interval, sweep_orphans, failed="file_sweep_failed")))
             try:
                 async with webhook_dispatcher.background(settings):
@@ -94,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+                shutdown_tracing()
 
     openapi = OpenAPIConfig(
         title="casework",
@@ -112,7 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=[
-            health, ready,
+            health, ready, MetricsController,
             AuthController, UserController, CaseController, *ACTION_ROUTES, ActionController, RoutingController,
             ReferenceController, CalendarController, WebhookController,
             MediationRecordController, ReconsiderationRecordController, LawsuitController, ArbitrationController,
@@ -128,8 +146,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         on_app_init=[jwt_auth.on_app_init],
-        plugins=[problem_details_plugin()],
-        middleware=[DefineMiddleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout_seconds,
+        plugins=[problem_details_plugin(), *otel_plugins(tracing)],
+        middleware=[prometheus_config().middleware,
+                    DefineMiddleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout_seconds,
                                      upload_seconds=settings.upload_body_timeout_seconds),
                     ConditionalGetMiddleware],
         lifespan=[lifespan],

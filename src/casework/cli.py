@@ -112,6 +112,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from casework.serving import uvicorn_options
     from casework.settings import get_settings
 
+    if args.demo and os.environ.get("CASEWORK_DATABASE_URL") and not args.force:
+        # Demo users share one published password: on a real database that is
+        # an open door, and the demo cases would sit among real ones.
+        raise SystemExit(
+            "error: serve --demo makes users whose password is published (casework-demo) and demo cases; "
+            "it runs on the embedded database only, and CASEWORK_DATABASE_URL names another one. "
+            "Unset CASEWORK_DATABASE_URL, or add --force if that database is a throwaway.")
+    if args.log_format:
+        # The environment, so uvicorn's worker processes read the same.
+        os.environ["CASEWORK_LOG_JSON"] = "1" if args.log_format == "json" else "0"
+        get_settings.cache_clear()
     ensure_database_url()
     # Migrations and seeds run in a child process: they import Piccolo's
     # migration machinery, every table and piccolo_admin (FastAPI), and the
@@ -155,10 +166,18 @@ def cmd_users_create(args: argparse.Namespace) -> None:
     from casework.access.service import UserError, create_user
     from casework.db import ensure_database_url
 
+    if args.password is not None:
+        raise SystemExit(
+            "error: --password is no longer taken: a command line is visible to every user of the machine "
+            "(ps) and kept in shell history. Leave it out and type the password at the prompt, or pipe it "
+            "on standard input: printf '%s\\n' \"$PASSWORD\" | casework users create --username ...")
+    password = _read_password(f"password for {args.username}: ")
+    if not password:
+        raise SystemExit("error: no password given (an empty line on standard input)")
     ensure_database_url()
 
     async def run() -> int:
-        return await create_user(username=args.username, password=args.password, role=args.role,
+        return await create_user(username=args.username, password=password, role=args.role,
                                  jurisdiction=args.jurisdiction, body_code=args.body,
                                  display_name=args.display_name or "")
 
@@ -292,11 +311,21 @@ def cmd_seed_bench(args: argparse.Namespace) -> None:
     ensure_database_url()
     asyncio.run(migrate_and_seed())
 
+    def progress(message: str) -> None:
+        # stderr: the last line of stdout is the summary scripts read (bench/).
+        print(f"seed-bench: {message}", file=sys.stderr, flush=True)
+
     async def run() -> dict[str, float]:
         conn = await engine().get_new_connection()
         try:
+            held = await conn.fetchval("SELECT count(*) FROM case_file")
+            if held and not args.force:
+                raise SystemExit(
+                    f"error: this database already holds {held} cases; seed-bench loads synthetic cases "
+                    "among them and switches triggers off while it does. Use an empty database, or "
+                    "--force to add to a bench database (as --open-only does after a first load).")
             return await seed_bench(conn, args.cases, seed=args.seed, open_only=args.open_only,
-                                    parties=not args.no_parties)
+                                    parties=not args.no_parties, progress=progress)
         finally:
             await conn.close()
 
@@ -330,6 +359,11 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--forwarded-allow-ips", metavar="ADDRESSES",
                        help="the reverse proxies (addresses or networks, comma-separated) whose "
                             "X-Forwarded-For is believed; default CASEWORK_FORWARDED_ALLOW_IPS, else none")
+    serve.add_argument("--log-format", choices=["json", "console"],
+                       help="one JSON object per line, or coloured lines for a terminal; "
+                            "default CASEWORK_LOG_JSON (json)")
+    serve.add_argument("--force", action="store_true",
+                       help="with --demo: seed demo users and cases into CASEWORK_DATABASE_URL too")
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply migrations and seed reference data")
@@ -339,7 +373,8 @@ def main(argv: list[str] | None = None) -> None:
     users_sub = users.add_subparsers(dest="users_command", required=True)
     create = users_sub.add_parser("create", help="create a user")
     create.add_argument("--username", required=True)
-    create.add_argument("--password", required=True)
+    # Refused with a reason (cmd_users_create): the password comes from a prompt or stdin.
+    create.add_argument("--password", help=argparse.SUPPRESS)
     create.add_argument("--role", required=True)
     create.add_argument("--jurisdiction", required=True, help="division-code prefix, e.g. 140403")
     create.add_argument("--body", help="body code, e.g. 140403-PB")
@@ -375,6 +410,7 @@ def main(argv: list[str] | None = None) -> None:
     bench.add_argument("--open-only", action="store_true",
                        help="every case open (the sweep benchmark's extra open clocks); can follow a first load")
     bench.add_argument("--no-parties", action="store_true", help="leave out parties and events")
+    bench.add_argument("--force", action="store_true", help="load although the database already holds cases")
     bench.set_defaults(func=cmd_seed_bench)
 
     args = parser.parse_args(argv)

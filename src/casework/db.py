@@ -21,7 +21,7 @@ import asyncpg
 import structlog
 from piccolo.engine.postgres import PostgresTransaction
 
-from casework import timeutil
+from casework import metrics, timeutil
 from casework.settings import get_settings
 
 if TYPE_CHECKING:
@@ -136,9 +136,11 @@ async def pool_lifespan(_app: Any = None) -> AsyncIterator[None]:
         timeout=settings.db_connect_timeout_seconds, command_timeout=settings.db_command_timeout_seconds,
         reset=keep_session,
     )
+    metrics.POOL.pool = db.pool
     try:
         yield
     finally:
+        metrics.POOL.pool = None
         await db.close_connection_pool()
 
 

@@ -24,6 +24,7 @@ import httpx
 import structlog
 
 from casework.personal.outbound import redact_log_event
+from casework.telemetry import add_trace_ids
 
 
 class OutboundUrlFilter(logging.Filter):
@@ -57,6 +58,7 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
+        add_trace_ids,
         redact_log_event,
     ]
     # On httpx's own logger, where it logs request lines (a filter does not

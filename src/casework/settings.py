@@ -116,6 +116,12 @@ class Settings:
     # Host names or networks webhooks may reach although they are not public
     # (loopback, private, link-local...): none by default (webhooks/targets.py).
     webhook_allowed_hosts: tuple[str, ...] = ()
+    # After a secret rotation the previous secret signs too, this long (signing.py).
+    webhook_secret_overlap_seconds: int = 86400
+    # /metrics answers only a bearer of this token; empty: /metrics is off (404).
+    metrics_token: str = ""
+    # OTLP/HTTP collector for traces (telemetry.py); empty: no tracing.
+    otel_endpoint: str = ""
     # Outbound connector to court and legal-aid systems.
     external_systems: tuple[ExternalSystem, ...] = ()
     # Personal data (names excepted) in webhooks, exports and logs: off unless
@@ -219,6 +225,9 @@ def load_settings() -> Settings:
         webhook_allowed_hosts=tuple(
             h.strip() for h in env.get("CASEWORK_WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()
         ),
+        metrics_token=env.get("CASEWORK_METRICS_TOKEN", ""),
+        otel_endpoint=env.get("CASEWORK_OTEL_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+        webhook_secret_overlap_seconds=_int("CASEWORK_WEBHOOK_SECRET_OVERLAP_SECONDS", 86400),
         external_systems=tuple(_external_system(name) for name in EXTERNAL_SYSTEMS),
         personal_data_outbound=_bool("CASEWORK_PERSONAL_DATA_OUTBOUND", False),
         session_max_hours=_int("CASEWORK_SESSION_MAX_HOURS", 12),

@@ -27,6 +27,9 @@ async def test_the_bench_seed_loads_a_consistent_city(database):
         done = subprocess.run([sys.executable, "-m", "casework.cli", "seed-bench", "--cases", "3000"],
                               env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-3000:]
+        # Progress on stderr, per batch and step; the summary stays the last line of stdout.
+        assert "seed-bench: cases 3000/3000" in done.stderr and "seed-bench: analyze done" in done.stderr
+        assert done.stdout.strip().splitlines()[-1].startswith("seeded 3000 cases: ")
         conn = await asyncpg.connect(url)
         try:
             assert await conn.fetchval("SELECT count(*) FROM case_file") == 3000

@@ -188,7 +188,7 @@ class ServiceProcess:
         log.write(f"\n==== start {self.starts + 1} ====\n")
         log.flush()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "casework.cli", "serve", "--demo", "--host", "127.0.0.1",
+            [sys.executable, "-m", "casework.cli", "serve", "--demo", "--force", "--host", "127.0.0.1",
              "--port", str(self.port)],
             env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.data_dir,
         )

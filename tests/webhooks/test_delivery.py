@@ -4,6 +4,7 @@ in order per case, once, through outages, restarts and competing instances."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import hashlib
 import hmac
@@ -12,6 +13,9 @@ import logging
 import os
 import sys
 from pathlib import Path
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from casework.webhooks.dispatcher import claim_due, dispatch_once, fan_out
 from tests.support import dispute, person, petition
@@ -87,12 +91,23 @@ async def test_every_delivery_is_signed_with_the_subscription_secret_and_carries
 ):
     settings = fast_settings()
     subscription = await subscribe("signed", division_prefix="140403100201", event_types=["case_registered"])
+    assert subscription["secret"].startswith("whsec_") and subscription["signing_secret"] == subscription["secret"]
+    assert len(base64.b64decode(subscription["secret"].removeprefix("whsec_"))) == 32
     applicant = person("applicant", phone="13912345678")
     case = (await users["clerk"].post("/api/v1/cases", json=dispute(parties=[applicant, person("respondent")]))).json()
     await drain(settings, lambda: len(receiver.event_ids(subscription["path"])) == 1)
 
     [request] = receiver.requests_to(subscription["path"])
+    # Standard Webhooks: verified by the reference library, refused with another secret.
+    payload = Webhook(subscription["secret"]).verify(request.body, request.headers)
+    assert request.headers["webhook-id"] == str(payload["event_id"])
+    assert request.headers["webhook-signature"].startswith("v1,") and " " not in request.headers["webhook-signature"]
+    other = "whsec_" + base64.b64encode(b"another-secret-of-32-bytes-long!").decode()
+    with pytest.raises(WebhookVerificationError):
+        Webhook(other).verify(request.body, request.headers)
+    # The release before's headers, kept for one release, as docs/webhooks.md describes them.
     timestamp = request.headers["x-casework-timestamp"]
+    assert timestamp == request.headers["webhook-timestamp"]
     secret = subscription["secret"]
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256).hexdigest()
     assert request.headers["x-casework-signature"] == f"sha256={expected}"
@@ -109,16 +124,74 @@ async def test_every_delivery_is_signed_with_the_subscription_secret_and_carries
     for secret_value in (applicant["phone"], applicant["id_number"], applicant["address"]):
         assert secret_value not in body
 
-    # A rotated secret signs what is sent from then on.
+    # A secret of plain text (as the release before took them) set by PATCH signs
+    # from then on; its Standard Webhooks form is whsec_ + base64 of its bytes.
     rotated = "rotated-secret-0123456789abcdef"
     response = await users["admin"].patch(f"/api/v1/webhooks/subscriptions/{subscription['id']}",
                                           json={"secret": rotated})
     assert response.status_code == 200, response.text
     assert "secret" not in response.json()
-    receiver.secrets[subscription["path"]] = rotated
+    receiver.secrets[subscription["path"]] = ["whsec_" + base64.b64encode(rotated.encode()).decode()]
     await users["clerk"].post("/api/v1/cases", json=dispute())
     await drain(settings, lambda: len(receiver.event_ids(subscription["path"])) == 2)
     assert receiver.bad_signatures == []
+    latest = receiver.requests_to(subscription["path"])[-1]
+    legacy = hmac.new(rotated.encode(), latest.headers["x-casework-timestamp"].encode() + b"." + latest.body,
+                      hashlib.sha256).hexdigest()
+    assert latest.headers["x-casework-signature"] == f"sha256={legacy}"
+
+
+async def test_a_rotated_secret_and_the_previous_one_both_verify_until_the_overlap_ends(
+    users, db, receiver, subscribe,
+):
+    settings = fast_settings()
+    subscription = await subscribe("rotating", division_prefix="140403100201", event_types=["case_registered"])
+    path, old = subscription["path"], subscription["signing_secret"]
+    url = f"/api/v1/webhooks/subscriptions/{subscription['id']}/rotate-secret"
+
+    assert (await users["supervisor"].post(url, json={})).status_code == 403
+    refused = await users["admin"].post(url, json={"secret": "whsec_not*base64*at*all"})
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in refused.json()["errors"]] == ["secret"]
+
+    response = await users["admin"].post(url, json={"previous_valid_seconds": 2})
+    assert response.status_code == 200, response.text
+    rotated = response.json()
+    new = rotated["signing_secret"]
+    assert new.startswith("whsec_") and new != old and rotated["secret"] == new
+    assert rotated["previous_secret_valid_until"] is not None
+    listed = (await users["admin"].get("/api/v1/webhooks/subscriptions")).json()["items"]
+    mine = next(s for s in listed if s["id"] == subscription["id"])
+    assert mine["previous_secret_until"] is not None and "secret" not in mine
+
+    # Within the overlap a receiver that still holds only the old secret verifies,
+    # and so does one that already switched: two v1 signatures, space-separated.
+    receiver.secrets[path] = [old]
+    await users["clerk"].post("/api/v1/cases", json=dispute())
+    await drain(settings, lambda: len(receiver.event_ids(path)) == 1)
+    request = receiver.requests_to(path)[-1]
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
+    Webhook(new).verify(request.body, request.headers)
+    Webhook(old).verify(request.body, request.headers)
+    assert receiver.bad_signatures == []
+
+    # After the overlap only the new secret signs: the old one is refused.
+    await asyncio.sleep(2.1)
+    await users["clerk"].post("/api/v1/cases", json=dispute())
+    await drain(settings, lambda: len(receiver.bad_signatures) >= 1)
+    late = receiver.bad_signatures[-1]
+    assert len(late.headers["webhook-signature"].split(" ")) == 1
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(late.body, late.headers)
+    receiver.secrets[path] = [new]
+    await drain(settings, lambda: len(receiver.event_ids(path)) == 2)
+
+    logged = await db.fetch(
+        "SELECT action, after FROM admin_event WHERE entity = 'webhook_subscription' AND key = $1 ORDER BY id",
+        str(subscription["id"]))
+    assert [r["action"] for r in logged] == ["create", "rotate_secret"]
+    assert new not in logged[-1]["after"] and old not in logged[-1]["after"]
 
 
 async def test_a_restart_mid_delivery_loses_nothing_once_the_lease_runs_out(users, db, receiver, subscribe):

@@ -66,7 +66,7 @@ async def test_a_target_allowed_then_internal_at_connection_time_is_not_contacte
             "event_types": ["case_registered"]})
         assert response.status_code == 201, response.text
     subscription = response.json()
-    receiver.secrets["/hooks/rebound"] = subscription["secret"]
+    receiver.secrets["/hooks/rebound"] = [subscription["signing_secret"]]
     try:
         await users["clerk"].post("/api/v1/cases", json=dispute())
         with settings_from_env(CASEWORK_WEBHOOK_ALLOWED_HOSTS=""):

@@ -20,6 +20,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from casework import metrics
 from casework.personal import crypto
 from casework.problems import Problem
 
@@ -53,6 +54,7 @@ async def attempt(conn: Any, checks: list[tuple[Limit, str]], detail: str) -> li
         await conn.execute("DELETE FROM throttle_event WHERE at < clock_timestamp() - interval '2 days'")
     ids: list[int] = []
     retry_after = 0
+    refused_by: list[str] = []
     for limit, raw in checks:
         key = _key(limit, raw)
         ids.append(await conn.fetchval(
@@ -65,7 +67,10 @@ async def attempt(conn: Any, checks: list[tuple[Limit, str]], detail: str) -> li
         )
         if count > limit.max_failures:
             retry_after = max(retry_after, await _retry_after(conn, limit, key, exclude=ids))
+            refused_by.append(limit.bucket)
     if retry_after:
+        for bucket in refused_by:
+            metrics.THROTTLE_REFUSALS.labels(limit=bucket).inc()
         await forget(conn, ids)
         raise TooManyAttempts(retry_after, detail)
     return ids

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from casework import timeutil
@@ -75,7 +76,7 @@ async def _divisions(conn: Any) -> list[str]:
 
 
 async def seed_bench(conn: Any, cases: int, *, seed: int = 1, open_only: bool = False,
-                     parties: bool = True) -> dict[str, float]:
+                     parties: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, float]:
     """Load ``cases`` synthetic cases; returns timings in seconds.
 
     ``open_only``: every case still open, with the ages open cases have in
@@ -84,7 +85,9 @@ async def seed_bench(conn: Any, cases: int, *, seed: int = 1, open_only: bool = 
     a seeded city until a million clocks are open. Can run more than once
     (references and sequence numbers continue after the existing ones).
     ``parties=False`` leaves out parties and events (the sweep reads
-    neither; it saves a third of the load)."""
+    neither; it saves a third of the load). ``progress`` is told of each
+    batch and step as it ends."""
+    report = progress or (lambda _message: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -142,8 +145,10 @@ async def seed_bench(conn: Any, cases: int, *, seed: int = 1, open_only: bool = 
     for start in range(first_id, first_id + cases, batch):
         count = min(batch, first_id + cases - start)
         await conn.copy_records_to_table("case_file", records=list(rows(start, count)), columns=CASE_COLUMNS)
+        report(f"cases {start + count - first_id}/{cases} ({time.perf_counter() - started:.0f}s)")
     await conn.execute("SELECT setval('case_file_id_seq', (SELECT max(id) FROM case_file))")
     timings["cases_copy"] = time.perf_counter() - started
+    report(f"cases copy done ({timings['cases_copy']:.1f}s)")
 
     step = time.perf_counter()
     clock_cases = "(VALUES " + ", ".join(f"('{t}', '{c}', {d})" for t, (c, d) in CLOCK.items()) + ")"
@@ -177,6 +182,7 @@ async def seed_bench(conn: Any, cases: int, *, seed: int = 1, open_only: bool = 
         WHERE k.case_id = c.id AND k.state = 'running' AND c.id >= {first_id};
     """)
     timings["proceedings_clocks"] = time.perf_counter() - step
+    report(f"proceedings clocks done ({timings['proceedings_clocks']:.1f}s)")
 
     step = time.perf_counter()
     if parties:
@@ -209,14 +215,17 @@ async def seed_bench(conn: Any, cases: int, *, seed: int = 1, open_only: bool = 
               AND c.id % 4 = 0;
         """)
     timings["parties_events"] = time.perf_counter() - step
+    report(f"parties events done ({timings['parties_events']:.1f}s)")
 
     await conn.execute("SET session_replication_role = origin")
     step = time.perf_counter()
     await conn.execute("SELECT backlog_rebuild()")
     await conn.execute("SELECT backlog_compact($1)", timeutil.today() - dt.timedelta(days=1))
     timings["backlog_rebuild"] = time.perf_counter() - step
+    report(f"backlog rebuild done ({timings['backlog_rebuild']:.1f}s)")
     step = time.perf_counter()
     await conn.execute("ANALYZE")
     timings["analyze"] = time.perf_counter() - step
+    report(f"analyze done ({timings['analyze']:.1f}s)")
     timings["total"] = time.perf_counter() - started
     return timings

@@ -30,7 +30,7 @@ from typing import Any
 import msgspec
 import structlog
 
-from casework import timeutil
+from casework import metrics, timeutil
 from casework.cases.core import lock_case_by_id
 from casework.db import connection, transaction
 from casework.deadlines.marks import lapse_codes, mark, nth_working_day
@@ -51,6 +51,7 @@ async def sweep(today: dt.date | None = None) -> dict[str, Any]:
     parts = max(1, get_settings().sweep_connections)
     done = await asyncio.gather(*(_sweep_part(today, soon_until, part, parts) for part in range(parts)))
     if all(d is None for d in done):
+        metrics.SWEEP_RUNS.labels(result="skipped").inc()
         return {"skipped": "another sweep is running"}
     due_soon = sum(d[0] for d in done if d)
     breached = sum(d[1] for d in done if d)
@@ -70,6 +71,9 @@ async def sweep(today: dt.date | None = None) -> dict[str, Any]:
             "some open clocks reach into a year the holiday calendar does not know; their due dates count "
             "weekends only there until an administrator adds the year (PUT /api/v1/calendar/{year})"
         )
+    metrics.SWEEP_RUNS.labels(result="done").inc()
+    metrics.SWEEP_MARKS.labels(mark="due_soon").inc(due_soon)
+    metrics.SWEEP_MARKS.labels(mark="breached").inc(breached)
     log.info("deadline_sweep", marked_due_soon=due_soon, marked_breached=breached,
              calendar_incomplete=sum(result["calendar_incomplete"].values()))
     return result

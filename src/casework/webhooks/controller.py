@@ -11,6 +11,8 @@ from casework.access.auth import requires
 from casework.webhooks import service
 from casework.webhooks.schemas import (
     DeliveryState,
+    RotatedSecret,
+    SecretRotation,
     SubscriptionCreate,
     SubscriptionUpdate,
     WebhookDelivery,
@@ -41,6 +43,13 @@ class WebhookController(Controller):
         self, request: Request, subscription_id: int, data: SubscriptionUpdate,
     ) -> WebhookSubscription:
         return await service.update_subscription(subscription_id, data, actor=request.user)
+
+    @post("/subscriptions/{subscription_id:int}/rotate-secret", status_code=200,
+          summary="A new signing secret, shown this once; the previous one keeps signing for the overlap")
+    async def rotate_subscription_secret(
+        self, request: Request, subscription_id: int, data: SecretRotation,
+    ) -> RotatedSecret:
+        return await service.rotate_secret(subscription_id, data, actor=request.user)
 
     @post("/subscriptions/{subscription_id:int}/deactivate", status_code=200,
           summary="Stop sending; pending deliveries wait for re-activation")

@@ -13,7 +13,7 @@ the last one stopped:
    earliest pending delivery of a case for a subscription is claimable, so
    a later event of a case is never sent before an earlier one is delivered
    or dead. A crashed instance's claims expire with their lease.
-3. **Deliver.** POST the outbox payload, signed (docs/webhooks.md). A 2xx
+3. **Deliver.** POST the outbox payload, signed as Standard Webhooks (docs/webhooks.md). A 2xx
    marks it delivered; anything else schedules the next try with
    exponential backoff and jitter, or marks it dead after
    ``webhook_max_attempts``. The result is written only while the claim
@@ -21,15 +21,13 @@ the last one stopped:
 
 Delivery is at least once (a crash after the receiver answered but before
 the result was written sends it again): receivers dedupe on
-``X-Casework-Event-Id``.
+``webhook-id`` (the event id).
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
-import hashlib
-import hmac
 import json
 import os
 import random
@@ -43,10 +41,11 @@ from typing import Any, AsyncIterator
 import httpx
 import structlog
 
+from casework import metrics
 from casework.db import connection, transaction
 from casework.personal import crypto
 from casework.settings import Settings, get_settings
-from casework.webhooks import targets
+from casework.webhooks import signing, targets
 
 log = structlog.get_logger(__name__)
 
@@ -66,23 +65,25 @@ _INSTANCE = instance_name()
 
 # ---------------------------------------------------------------- signing
 
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """``sha256=`` + hex HMAC-SHA256 over ``<timestamp>.<raw body>``."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
-
-
 def signed_headers(*, secret: str, body: bytes, event_id: int, event_type: str, delivery_id: int,
-                   now: float | None = None) -> dict[str, str]:
-    timestamp = str(int(now if now is not None else time.time()))
+                   previous_secret: str | None = None, now: float | None = None) -> dict[str, str]:
+    """Standard Webhooks headers (signing.py), signed with the current secret
+    and, while a rotation's overlap lasts, the previous one too; and the
+    X-Casework-* headers of the release before, kept for one release."""
+    # The wall clock, not the business clock: the receiver compares the
+    # timestamp with its own clock to refuse replays.
+    timestamp = int(now if now is not None else time.time())
+    in_use = [secret] + ([previous_secret] if previous_secret else [])
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
+        **signing.standard_headers(message_id=str(event_id), timestamp=timestamp, body=body,
+                                   secrets_in_use=in_use),
         "X-Casework-Event-Id": str(event_id),
         "X-Casework-Event-Type": event_type,
         "X-Casework-Delivery-Id": str(delivery_id),
-        "X-Casework-Timestamp": timestamp,
-        "X-Casework-Signature": signature(secret, timestamp, body),
+        "X-Casework-Timestamp": str(timestamp),
+        "X-Casework-Signature": signing.legacy_signature(secret, str(timestamp), body),
     }
 
 
@@ -158,6 +159,7 @@ class Claim:
     case_id: int
     url: str
     secret_enc: str
+    previous_secret_enc: str | None  # set while a rotation's overlap lasts
     body: bytes  # the outbox payload, exactly as signed and sent
 
 
@@ -188,14 +190,16 @@ async def claim_due(settings: Settings | None = None, *, instance: str | None = 
                    FROM due, webhook_subscription s, outbox o
                    WHERE w.id = due.id AND s.id = w.subscription_id AND o.id = w.outbox_id
                    RETURNING w.id, w.claim_token, w.attempts, w.event_id, w.event_type, w.case_id,
-                             s.url, s.secret_enc, o.payload::text AS body""",
+                             s.url, s.secret_enc, o.payload::text AS body,
+                             CASE WHEN s.previous_secret_until > now() THEN s.previous_secret_enc
+                             END AS previous_secret_enc""",
                 limit or settings.webhook_batch_size, instance or _INSTANCE,
                 float(settings.webhook_lease_seconds),
             )
     return [
         Claim(delivery_id=r["id"], token=r["claim_token"], attempts=r["attempts"], event_id=r["event_id"],
               event_type=r["event_type"], case_id=r["case_id"], url=r["url"], secret_enc=r["secret_enc"],
-              body=r["body"].encode())
+              previous_secret_enc=r["previous_secret_enc"], body=r["body"].encode())
         for r in sorted(rows, key=lambda r: r["id"])
     ]
 
@@ -222,8 +226,11 @@ async def deliver(claim: Claim, client: httpx.AsyncClient, settings: Settings | 
         return await _finish(claim, settings, ok=False, status=None, error="personal_data_held_back",
                              give_up=True)
     else:
+        # An unreadable previous secret only drops its signature: the current one signs.
+        previous = crypto.decrypt(claim.previous_secret_enc) if claim.previous_secret_enc else None
         headers = signed_headers(secret=secret, body=claim.body, event_id=claim.event_id,
-                                 event_type=claim.event_type, delivery_id=claim.delivery_id)
+                                 event_type=claim.event_type, delivery_id=claim.delivery_id,
+                                 previous_secret=previous)
         try:
             response = await client.post(claim.url, content=claim.body, headers=headers)
         except httpx.HTTPError as exc:
@@ -302,6 +309,8 @@ async def _finish(claim: Claim, settings: Settings, *, ok: bool, status: int | N
         # result counts, not ours (the receiver dedupes on the event id).
         log.warning("webhook_claim_lost", delivery_id=claim.delivery_id)
         return "lost"
+    if not ok:
+        metrics.WEBHOOK_FAILURES.labels(reason=error or "unknown").inc()
     log_method = log.info if state != "dead" else log.warning
     log_method("webhook_attempt", delivery_id=claim.delivery_id, event_id=claim.event_id, state=state,
                attempts=attempts, status=status, error=error)

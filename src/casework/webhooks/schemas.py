@@ -30,7 +30,9 @@ class SubscriptionCreate(Struct, forbid_unknown_fields=True):
 
 class SubscriptionUpdate(Struct, forbid_unknown_fields=True):
     url: Url | None = None
-    secret: Secret | None = None  # rotate: signs every delivery from now on
+    # rotate, as POST .../rotate-secret does: the previous secret signs too
+    # for CASEWORK_WEBHOOK_SECRET_OVERLAP_SECONDS
+    secret: Secret | None = None
     event_types: EventTypes | None = None
     division_prefix: DivisionPrefix | None = None
     description: Description | None = None
@@ -63,6 +65,7 @@ class WebhookSubscriptionList(Struct):
 
 class WebhookSubscriptionCreated(WebhookSubscription):
     secret: str  # shown this once: it signs every delivery
+    signing_secret: str  # the Standard Webhooks form (whsec_<base64>) of the same secret
 
 
 class WebhookDelivery(Struct):
@@ -92,3 +95,24 @@ class WebhookDeliveryPage(Struct):
     next_cursor: str | None
     has_more: bool
     next_before_id: int | None
+
+
+OverlapSeconds = Annotated[int, Meta(ge=0, le=7 * 86400)]
+
+
+class SecretRotation(Struct, forbid_unknown_fields=True):
+    # Omitted: a new whsec_ secret is generated.
+    secret: Secret | None = None
+    # How long the previous secret keeps signing; omitted: CASEWORK_WEBHOOK_SECRET_OVERLAP_SECONDS.
+    previous_valid_seconds: OverlapSeconds | None = None
+
+
+class RotatedSecret(Struct):
+    """The new secret, shown this once."""
+
+    id: int
+    secret: str  # as given, or generated (whsec_<base64>)
+    signing_secret: str  # the Standard Webhooks form (whsec_<base64>) of the same secret
+    rotated_at: dt.datetime
+    # Until then deliveries carry a signature with the previous secret too; null: none.
+    previous_secret_valid_until: dt.datetime | None

@@ -9,7 +9,6 @@ admin log in the same transaction.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import httpx
@@ -22,8 +21,10 @@ from casework.db import connection, transaction
 from casework.personal import crypto
 from casework.problems import conflict, invalid, not_found
 from casework.settings import get_settings
-from casework.webhooks import targets
+from casework.webhooks import signing, targets
 from casework.webhooks.schemas import (
+    RotatedSecret,
+    SecretRotation,
     SubscriptionCreate,
     SubscriptionUpdate,
     WebhookDelivery,
@@ -34,7 +35,8 @@ from casework.webhooks.schemas import (
 )
 
 SUBSCRIPTION_COLUMNS = """s.id, s.url, s.event_types, s.division_prefix, s.description, s.active,
-    s.starts_after_outbox_id, s.created_by, s.created_at, s.updated_at"""
+    s.starts_after_outbox_id, s.created_by, s.created_at, s.updated_at, s.secret_rotated_at,
+    s.previous_secret_until"""
 
 DELIVERY_COLUMNS = """d.id, d.subscription_id, d.event_id, d.event_type, d.case_id, c.reference AS case,
     d.state, d.attempts, d.next_attempt_at, d.last_attempt_at, d.last_status, d.last_error,
@@ -65,6 +67,11 @@ def audited(state: dict[str, Any] | None) -> dict[str, Any] | None:
         return state
     base, sep, _query = state["url"].partition("?")
     return {**state, "url": base + "?[redacted]"} if sep else state
+
+
+def _check_secret(secret: str | None) -> list[dict[str, str]]:
+    problem = signing.secret_problem(secret) if secret else None
+    return [{"field": "secret", "message": problem}] if problem else []
 
 
 def _check_prefix(prefix: str, actor: Principal) -> list[dict[str, str]]:
@@ -109,10 +116,10 @@ async def list_subscriptions(*, actor: Principal) -> WebhookSubscriptionList:
 async def create_subscription(data: SubscriptionCreate, *, actor: Principal) -> WebhookSubscriptionCreated:
     """Returns the subscription and, this once, its secret."""
     prefix = actor.jurisdiction if data.division_prefix is None else data.division_prefix
-    errors = await _check_url(data.url) + _check_prefix(prefix, actor)
+    errors = await _check_url(data.url) + _check_prefix(prefix, actor) + _check_secret(data.secret)
     if errors:
         raise invalid(errors)
-    secret = data.secret or secrets.token_urlsafe(32)
+    secret = data.secret or signing.new_secret()
     async with transaction():
         async with connection() as conn:
             # Only events recorded from now on: an older backlog is not replayed
@@ -128,7 +135,8 @@ async def create_subscription(data: SubscriptionCreate, *, actor: Principal) -> 
             view = await _subscription(conn, subscription_id)
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
                                       key=str(subscription_id), before=None, after=audited(view))
-    return msgspec.convert({**view, "secret": secret}, WebhookSubscriptionCreated)
+    return msgspec.convert({**view, "secret": secret, "signing_secret": signing.standard_form(secret)},
+                           WebhookSubscriptionCreated)
 
 
 async def update_subscription(
@@ -139,6 +147,7 @@ async def update_subscription(
         errors += await _check_url(data.url)
     if data.division_prefix is not None:
         errors += _check_prefix(data.division_prefix, actor)
+    errors += _check_secret(data.secret)
     if errors:
         raise invalid(errors)
     async with transaction():
@@ -148,20 +157,59 @@ async def update_subscription(
                 raise not_found("webhook subscription")  # another jurisdiction's
             await conn.execute(
                 """UPDATE webhook_subscription SET url = coalesce($2, url),
-                       secret_enc = coalesce($3, secret_enc), event_types = coalesce($4, event_types),
-                       division_prefix = coalesce($5, division_prefix),
-                       description = coalesce($6, description), active = coalesce($7, active),
+                       event_types = coalesce($3, event_types),
+                       division_prefix = coalesce($4, division_prefix),
+                       description = coalesce($5, description), active = coalesce($6, active),
                        updated_at = now()
                    WHERE id = $1""",
-                subscription_id, data.url, crypto.encrypt(data.secret),
+                subscription_id, data.url,
                 sorted(set(data.event_types)) if data.event_types is not None else None,
                 data.division_prefix, data.description, data.active,
             )
+            if data.secret:
+                await _rotate(conn, subscription_id, data.secret, get_settings().webhook_secret_overlap_seconds)
             after = await _subscription(conn, subscription_id)
             logged = {**after, "secret_rotated": True} if data.secret else after
             await record_admin_change(conn, actor=actor, entity="webhook_subscription",
                                       key=str(subscription_id), before=audited(before), after=audited(logged))
     return msgspec.convert(after, WebhookSubscription)
+
+
+async def _rotate(conn: Any, subscription_id: int, secret: str, overlap_seconds: int) -> Any:
+    """The one place a secret changes: the current one becomes the previous,
+    valid ``overlap_seconds`` more (wall clock); an older previous is dropped."""
+    return await conn.fetchrow(
+        """UPDATE webhook_subscription
+              SET previous_secret_enc = CASE WHEN $3 > 0 THEN secret_enc END,
+                  previous_secret_until = CASE WHEN $3 > 0 THEN now() + make_interval(secs => $3) END,
+                  secret_enc = $2, secret_rotated_at = now(), updated_at = now()
+            WHERE id = $1
+        RETURNING secret_rotated_at, previous_secret_until""",
+        subscription_id, crypto.encrypt(secret), float(overlap_seconds),
+    )
+
+
+async def rotate_secret(subscription_id: int, data: SecretRotation, *, actor: Principal) -> RotatedSecret:
+    """A new secret, shown this once; the previous one keeps signing for the overlap."""
+    errors = _check_secret(data.secret)
+    if errors:
+        raise invalid(errors)
+    secret = data.secret or signing.new_secret()
+    overlap = (get_settings().webhook_secret_overlap_seconds if data.previous_valid_seconds is None
+               else data.previous_valid_seconds)
+    async with transaction():
+        async with connection() as conn:
+            before = await _subscription(conn, subscription_id, lock=True)
+            if _check_prefix(before["division_prefix"], actor):
+                raise not_found("webhook subscription")
+            rotated = await _rotate(conn, subscription_id, secret, overlap)
+            after = await _subscription(conn, subscription_id)
+            await record_admin_change(conn, actor=actor, entity="webhook_subscription",
+                                      key=str(subscription_id), before=audited(before),
+                                      after=audited({**after, "secret_rotated": True}), action="rotate_secret")
+    return RotatedSecret(id=subscription_id, secret=secret, signing_secret=signing.standard_form(secret),
+                         rotated_at=rotated["secret_rotated_at"],
+                         previous_secret_valid_until=rotated["previous_secret_until"])
 
 
 async def deactivate_subscription(subscription_id: int, *, actor: Principal) -> WebhookSubscription:
