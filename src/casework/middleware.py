@@ -20,6 +20,7 @@ from typing import Any
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from casework import telemetry
 from casework.problems import TYPE_BASE, Problem
 
 log = structlog.get_logger("casework.access")
@@ -45,10 +46,15 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
+        traced: dict[str, str] = {}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                # The request's span is current while its answer starts (the
+                # tracing middleware runs inside this one): its ids go on the
+                # access-log line written after it ended.
+                traced.update(telemetry.current_ids())
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
@@ -63,6 +69,7 @@ class RequestContextMiddleware:
                 path=_route_of(scope),
                 status=status["code"],
                 ms=round((time.perf_counter() - started) * 1000, 1),
+                **traced,
             )
             structlog.contextvars.clear_contextvars()
 

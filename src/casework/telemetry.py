@@ -48,14 +48,20 @@ def shutdown_tracing() -> None:
         _provider.force_flush()
 
 
-def add_trace_ids(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: the current span's trace and span ids, when there is one."""
+def current_ids() -> dict[str, str]:
+    """The current span's trace and span ids, when tracing is on and there is one."""
     if _provider is None:
-        return event
+        return {}
     from opentelemetry import trace
 
     context = trace.get_current_span().get_span_context()
-    if context.is_valid:
-        event.setdefault("trace_id", format(context.trace_id, "032x"))
-        event.setdefault("span_id", format(context.span_id, "016x"))
+    if not context.is_valid:
+        return {}
+    return {"trace_id": format(context.trace_id, "032x"), "span_id": format(context.span_id, "016x")}
+
+
+def add_trace_ids(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: the current span's trace and span ids, when there is one."""
+    for key, value in current_ids().items():
+        event.setdefault(key, value)
     return event

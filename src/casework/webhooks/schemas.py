@@ -52,6 +52,8 @@ class WebhookSubscription(Struct):
     created_by: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    secret_rotated_at: dt.datetime | None  # null: never rotated
+    previous_secret_until: dt.datetime | None  # the previous secret signs too until then
 
 
 class WebhookSubscriptionListed(WebhookSubscription):
