@@ -44,6 +44,8 @@ class PartyCreate(Struct, forbid_unknown_fields=True):
     id_number: Annotated[str, Meta(max_length=32)] | None = None
     phone: Annotated[str, Meta(max_length=32)] | None = None
     address: ShortText | None = None
+    # The party agrees to be told of the case's steps by SMS (None: not asked).
+    sms_consent: bool | None = None
 
 
 class CaseCreate(Struct, forbid_unknown_fields=True):

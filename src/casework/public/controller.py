@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, post
+from litestar import Controller, Request, Response, post
+from litestar.params import Parameter
 from msgspec import Meta, Struct
 
 from casework.problems import invalid
-from casework.public import service
+from casework.public import applications, service
+from casework.public.schemas import ApplicationCreate, ApplicationReceipt
 
 # Loose bounds only: a malformed reference is answered like an unknown one.
 Reference = Annotated[str, Meta(min_length=1, max_length=40)]
@@ -53,3 +55,15 @@ class PublicController(Controller):
             data.reference, data.receipt_code, _address(request),
             rating=data.rating, comment=comment or None, proceeding_seq=data.proceeding,
         )
+
+    @post("/applications", status_code=201, summary="A party files a petition or a dispute online",
+          description="No account. The application awaits registration by the station or body for its "
+                      "division (网上提交待登记); the answer carries the reference and the receipt code for "
+                      "the lookup, shown this once. With the same Idempotency-Key and body, the first "
+                      "answer again (200).")
+    async def apply(
+        self, request: Request, data: ApplicationCreate,
+        idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False)] = None,
+    ) -> Response[ApplicationReceipt]:
+        receipt, created = await applications.file_application(data, idempotency_key=idempotency_key)
+        return Response(receipt, status_code=201 if created else 200)

@@ -1,0 +1,42 @@
+"""Online applications: a party files without an account.
+
+- ``app_user`` 'online-filing': the principal an online application is taken
+  in as (``created_by``, the timeline's actor, the namespace of its
+  Idempotency-Keys). It cannot sign in: inactive, and its password hash is
+  no hash at all.
+- ``case_file.online_fingerprint``: a keyed hash of the applicant's phone
+  and the application's text, for finding a repeated submission of the
+  same text from the same phone (NULL for cases registered by staff).
+- ``party.sms_consent``: the applicant agreed, when filing, to be told of
+  the steps of the case by SMS (NULL: not asked, as for every earlier party).
+"""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+from casework.db import execute_script
+
+ID = "2026-11-28T18:00:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "online applications: the filing principal, submission fingerprints, SMS consent"
+
+SQL = r"""
+INSERT INTO app_user (username, password_hash, display_name, role, body_id, jurisdiction, active)
+VALUES ('online-filing', '!not-a-password-hash', '网上申请 (online applications)', 'clerk', NULL, '', false)
+ON CONFLICT (username) DO NOTHING;
+
+ALTER TABLE case_file ADD COLUMN online_fingerprint text;
+CREATE INDEX case_file_online_fingerprint_idx ON case_file (online_fingerprint, received_at)
+    WHERE online_fingerprint IS NOT NULL;
+
+ALTER TABLE party ADD COLUMN sms_consent boolean;
+"""
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="casework", description=DESCRIPTION)
+
+    async def run():
+        await execute_script(SQL)
+
+    manager.add_raw(run)
+    return manager
