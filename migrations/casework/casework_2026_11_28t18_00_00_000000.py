@@ -9,6 +9,8 @@
   same text from the same phone (NULL for cases registered by staff).
 - ``party.sms_consent``: the applicant agreed, when filing, to be told of
   the steps of the case by SMS (NULL: not asked, as for every earlier party).
+- ``altcha_spent``: proof-of-work solutions already used, kept until their
+  challenge expires, so one solution files once.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -29,6 +31,12 @@ CREATE INDEX case_file_online_fingerprint_idx ON case_file (online_fingerprint, 
     WHERE online_fingerprint IS NOT NULL;
 
 ALTER TABLE party ADD COLUMN sms_consent boolean;
+
+CREATE TABLE altcha_spent (
+    signature  text PRIMARY KEY,
+    expires_at timestamptz NOT NULL
+);
+CREATE INDEX altcha_spent_expires_idx ON altcha_spent (expires_at);
 """
 
 

@@ -1,11 +1,14 @@
-"""A citizen files online, a clerk registers it, asks for more, or refuses it."""
+"""A citizen files online, a clerk registers it, asks for more, or refuses it;
+the proof of work, the throttles and duplicates keep the door usable."""
 
 from __future__ import annotations
 
+from altcha import v1 as altcha  # the ALTCHA v1 protocol, which the widget speaks
 import pytest
 
 from tests.support import act, on, phone
 from tests.support_access import client_from
+from tests.support_settings import settings_from_env
 
 pytestmark = pytest.mark.asyncio
 
@@ -26,9 +29,22 @@ def application(**overrides) -> dict:
     return data
 
 
-async def file(app, draft=None, *, headers=None):
-    async with client_from(app) as party:
-        response = await party.post("/api/v1/public/applications", json=draft or application(), headers=headers)
+async def solved(party) -> str:
+    """Solve the service's challenge with the ALTCHA library, as the widget would."""
+    response = await party.get("/api/v1/public/challenge")
+    assert response.status_code == 200 and "no-store" in response.headers["cache-control"]
+    ch = response.json()
+    solution = altcha.solve_challenge(ch["challenge"], ch["salt"], ch["algorithm"], ch["maxnumber"])
+    return altcha.Payload(ch["algorithm"], ch["challenge"], solution.number, ch["salt"],
+                          ch["signature"]).to_base64()
+
+
+async def file(app, draft=None, *, headers=None, address=None, solve=True):
+    async with client_from(app, address) as party:
+        body = dict(draft or application())
+        if solve and "altcha" not in body:
+            body["altcha"] = await solved(party)
+        response = await party.post("/api/v1/public/applications", json=body, headers=headers)
     return response
 
 
@@ -138,8 +154,10 @@ async def test_bad_input_names_the_online_form_fields_and_writes_nothing(app, us
 async def test_the_same_idempotency_key_and_body_answer_the_first_receipt(app, users, db):
     draft = application()
     key = {"Idempotency-Key": "apply-" + phone()}
+    async with client_from(app) as party:
+        draft["altcha"] = await solved(party)
     first = await file(app, draft, headers=key)
-    again = await file(app, draft, headers=key)
+    again = await file(app, draft, headers=key)  # the same (spent) solution: a retry, not a new filing
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
     other = await file(app, application(), headers=key)
@@ -152,3 +170,80 @@ async def test_consent_to_sms_is_recorded_with_the_applicant(app, users, db):
         """SELECT p.sms_consent FROM party p JOIN case_file c ON c.id = p.case_id
            WHERE c.reference = $1 AND p.role = 'applicant'""", receipt["reference"])
     assert consent is True
+
+
+async def test_without_a_solved_challenge_nothing_is_filed(app, users, db):
+    before = await db.fetchval("SELECT count(*) FROM case_file")
+    missing = await file(app, solve=False)
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "altcha"
+    async with client_from(app) as party:
+        ch = (await party.get("/api/v1/public/challenge")).json()
+    wrong = altcha.Payload(ch["algorithm"], ch["challenge"], 0, ch["salt"], ch["signature"]).to_base64()
+    forged = altcha.Payload("SHA-256", "0" * 64, 1, "abc&", "0" * 64).to_base64()
+    for payload in (wrong, forged, "not base64 at all"):
+        response = await file(app, application(altcha=payload))
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "altcha", payload
+    assert await db.fetchval("SELECT count(*) FROM case_file") == before
+
+
+async def test_a_solution_files_once_and_an_expired_one_not_at_all(app, users):
+    async with client_from(app) as party:
+        payload = await solved(party)
+    assert (await file(app, application(altcha=payload))).status_code == 201
+    again = await file(app, application(altcha=payload))
+    assert again.status_code == 422 and again.json()["errors"][0]["field"] == "altcha"
+    with on("2026-11-02", "10:00"):
+        async with client_from(app) as party:
+            old = await solved(party)
+    with on("2026-11-02", "10:30"):  # challenges last 20 minutes
+        late = await file(app, application(altcha=old))
+    assert late.status_code == 422
+
+
+async def test_filings_are_throttled_per_address_with_retry_after(app, users):
+    address = "203.0.113.77"
+    with settings_from_env(CASEWORK_FILINGS_PER_ADDRESS="2"):
+        assert (await file(app, address=address)).status_code == 201
+        assert (await file(app, address=address)).status_code == 201
+        third = await file(app, address=address)
+        assert third.status_code == 429 and int(third.headers["retry-after"]) > 0
+        assert (await file(app)).status_code == 201  # another address is not held up
+
+
+async def test_filings_are_throttled_per_division(app, users):
+    other_village = "140403100202"
+    with settings_from_env(CASEWORK_FILINGS_PER_DIVISION="1"):
+        assert (await file(app, application(division_code=other_village))).status_code == 201
+        assert (await file(app, application(division_code=other_village))).status_code == 429
+        assert (await file(app, application(division_code="140403001002"))).status_code == 201
+
+
+async def test_a_duplicate_or_a_busy_phone_is_answered_like_any_filing_and_flagged_for_the_clerk(app, users):
+    draft = application(applicant={"name": "周重复", "phone": phone()})
+    first = await file(app, draft)
+    second = await file(app, draft)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert set(first.json()) == set(second.json()) and first.json()["reference"] != second.json()["reference"]
+    assert first.json()["state"] == second.json()["state"]
+    station = users["village_mediator"]
+    events = (await station.get(f"/api/v1/cases/{second.json()['reference']}/events")).json()["items"]
+    flagged = next(e for e in events if e["type"] == "online_submission_flagged")
+    assert flagged["data"] == {"possible_duplicates": 1, "phone_over_limit": False}
+    events = (await station.get(f"/api/v1/cases/{first.json()['reference']}/events")).json()["items"]
+    assert "online_submission_flagged" not in [e["type"] for e in events]
+    refused = await act(station, second.json()["reference"], "refuse_online",
+                        {"reason": "与先前提交相同", "reason_code": "duplicate_submission"})
+    assert refused.status_code == 200, refused.text
+
+    busy = phone()
+    with settings_from_env(CASEWORK_FILINGS_PER_PHONE="1"):
+        answers = [await file(app, application(applicant={"name": "吴", "phone": busy}, summary=f"第{n}件"))
+                   for n in range(2)]
+    assert [a.status_code for a in answers] == [201, 201]  # a 429 here would say someone used that phone
+    events = (await station.get(f"/api/v1/cases/{answers[1].json()['reference']}/events")).json()["items"]
+    assert next(e for e in events if e["type"] == "online_submission_flagged")["data"]["phone_over_limit"] is True
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read(app, users):
+    response = await file(app, application(description="长" * 20_000))
+    assert response.status_code == 413

@@ -11,6 +11,7 @@ The response is built from the rows the inserts return: no read-back.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -36,6 +37,7 @@ from casework.problems import Problem, invalid
 from casework.proceedings.handlers import application_window
 from casework.proceedings.tracks import registry
 from casework.routing import service as routing
+from casework.settings import get_settings
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
 RECEIPT_LENGTH = 8
@@ -97,11 +99,13 @@ class _Intake:
     state: str = ""
     # Filed online by the party: awaiting a clerk's registration, no clocks yet.
     online: bool = False
+    online_flags: dict[str, Any] = field(default_factory=dict)
     events: list[tuple[str, dict[str, Any], int | None]] = field(default_factory=list)
 
 
 async def intake(
     data: CaseCreate, *, actor: Principal, idempotency_key: str | None, online: bool = False,
+    online_flags: dict[str, Any] | None = None,
 ) -> tuple[CaseCreated, bool]:
     """Register a case (or, ``online``, take in an online application that
     awaits registration). Returns (response, created); a replay has created=False."""
@@ -121,7 +125,7 @@ async def intake(
         body_columns={"body_code": decision.body["code"], "body_name_zh": decision.body["name_zh"],
                       "body_name_en": decision.body["name_en"]} if decision.body else {
             "body_code": None, "body_name_zh": None, "body_name_en": None},
-        scope=Scope.of(actor), online=online,
+        scope=Scope.of(actor), online=online, online_flags=dict(online_flags or {}),
     )
     receipt_code = new_receipt_code()
     async with transaction():
@@ -144,6 +148,11 @@ async def intake(
         raise Problem(409, "idempotency-in-progress", "Retry", "the same request is still being processed",
                       headers={"Retry-After": "1"})
     return replay, False
+
+
+async def replayed(data: CaseCreate, *, actor: Principal, idempotency_key: str) -> CaseCreated | None:
+    """The answer already given to this Idempotency-Key and body, if any (422 if the body differs)."""
+    return await _replay(actor, idempotency_key, hashlib.sha256(request_fingerprint(data)).hexdigest())
 
 
 async def _register(conn: Any, it: _Intake, receipt_code: str) -> CaseCreated:
@@ -190,6 +199,10 @@ async def _find_repeats(conn: Any, it: _Intake) -> None:
     it.repeats = shown_repeats(json.loads(json.dumps(it.repeats_all, default=str)), it.scope)
     if it.online:
         it.state = "submitted_online"  # the finding, if one is needed, follows registration
+        window = dt.timedelta(hours=get_settings().filing_duplicate_window_hours)
+        it.online_flags["possible_duplicates"] = await conn.fetchval(
+            """SELECT count(*) FROM case_file WHERE online_fingerprint = $1 AND received_at > $2""",
+            online_fingerprint(it.data), it.received_at - window)
     else:
         it.state = "pending_finding" if it.terminated_of else registry().track(it.decision.track).initial_state
 
@@ -271,6 +284,13 @@ async def _open_proceeding(conn: Any, it: _Intake) -> dict[str, Any]:
         # readers whose scope the earlier cases may lie outside.
         "possible_repeat_count": len(it.repeats_all),
     }, proceeding["id"]))
+    if it.online and any(it.online_flags.values()):
+        # For the clerk: the same text from the same phone lately (refuse it
+        # as duplicate_submission), or a phone past its filing limit (no SMS).
+        it.events.append(("online_submission_flagged", {
+            "possible_duplicates": it.online_flags.get("possible_duplicates", 0),
+            "phone_over_limit": bool(it.online_flags.get("phone_over_limit")),
+        }, proceeding["id"]))
     return proceeding
 
 

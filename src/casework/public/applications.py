@@ -15,11 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 from casework.access.service import Principal
-from casework.cases.intake import intake
+from casework.cases.intake import intake, replayed
 from casework.cases.schemas import CaseCreate, CaseCreated, PartyCreate
 from casework.db import connection
 from casework.problems import Problem
 from casework.proceedings.tracks import registry
+from casework.public import abuse
 from casework.public.schemas import ApplicationCreate, ApplicationReceipt, ReceivingBody
 
 FILING_USERNAME = "online-filing"
@@ -86,13 +87,23 @@ def receipt(created: CaseCreated) -> ApplicationReceipt:
 
 
 async def file_application(
-    data: ApplicationCreate, *, idempotency_key: str | None,
+    data: ApplicationCreate, *, address: str, idempotency_key: str | None,
 ) -> tuple[ApplicationReceipt, bool]:
     """Take in an online application; (receipt, created). A replay of the same
-    Idempotency-Key and body answers the first receipt again."""
+    Idempotency-Key and body answers the first receipt again, before the
+    (spent) proof of work is looked at; otherwise the proof of work, the
+    throttles, then intake."""
+    case = as_case(data)
+    actor = await filing_principal()
+    if idempotency_key and 0 < len(idempotency_key) <= 200:
+        earlier = await replayed(case, actor=actor, idempotency_key=idempotency_key)
+        if earlier is not None:
+            return receipt(earlier), False
+    await abuse.spend_solution(data.altcha)
+    flags = await abuse.admit(data, address)
     try:
-        created, fresh = await intake(as_case(data), actor=await filing_principal(),
-                                      idempotency_key=idempotency_key, online=True)
+        created, fresh = await intake(case, actor=actor, idempotency_key=idempotency_key, online=True,
+                                      online_flags=flags)
     except Problem as problem:
         raise _renamed(problem) from None
     return receipt(created), fresh

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.params import Parameter
 from msgspec import Meta, Struct
 
 from casework.problems import invalid
-from casework.public import applications, service
-from casework.public.schemas import ApplicationCreate, ApplicationReceipt
+from casework.public import abuse, applications, service
+from casework.public.schemas import ApplicationCreate, ApplicationReceipt, Challenge
+
+# An online application's body: its text fields at their longest, in UTF-8, and the solved challenge.
+APPLICATION_MAX_BYTES = 32 * 1024
 
 # Loose bounds only: a malformed reference is answered like an unknown one.
 Reference = Annotated[str, Meta(min_length=1, max_length=40)]
@@ -56,14 +60,23 @@ class PublicController(Controller):
             rating=data.rating, comment=comment or None, proceeding_seq=data.proceeding,
         )
 
-    @post("/applications", status_code=201, summary="A party files a petition or a dispute online",
+    @get("/challenge", summary="A proof-of-work challenge to solve before filing online (ALTCHA)",
+         description="Solve it (the ALTCHA widget does) and send the solution as ``altcha`` with the "
+                     "application. Each solution is accepted once, until the challenge expires.",
+         cache_control=CacheControlHeader(no_store=True))
+    async def challenge(self) -> Challenge:
+        return abuse.challenge()
+
+    @post("/applications", status_code=201, request_max_body_size=APPLICATION_MAX_BYTES, summary="A party files a petition or a dispute online",
           description="No account. The application awaits registration by the station or body for its "
                       "division (网上提交待登记); the answer carries the reference and the receipt code for "
                       "the lookup, shown this once. With the same Idempotency-Key and body, the first "
-                      "answer again (200).")
+                      "answer again (200). The body carries a solved challenge (``altcha``); filings are "
+                      "throttled per address and per division (429 with Retry-After); at most 32 KiB (413).")
     async def apply(
         self, request: Request, data: ApplicationCreate,
         idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False)] = None,
     ) -> Response[ApplicationReceipt]:
-        receipt, created = await applications.file_application(data, idempotency_key=idempotency_key)
+        receipt, created = await applications.file_application(data, address=_address(request),
+                                                                idempotency_key=idempotency_key)
         return Response(receipt, status_code=201 if created else 200)

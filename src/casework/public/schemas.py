@@ -65,3 +65,15 @@ class ApplicationReceipt(Struct):
     submitted_at: dt.datetime
     receiving_body: ReceivingBody | None
     message_zh: str
+
+
+class Challenge(Struct):
+    """An ALTCHA proof-of-work challenge (the widget's ``challengeurl`` answer):
+    find ``number`` ≤ ``maxnumber`` with SHA-256(salt + number) = challenge,
+    and send back base64 JSON {algorithm, challenge, number, salt, signature}."""
+
+    algorithm: str
+    challenge: str
+    maxnumber: int
+    salt: str
+    signature: str
