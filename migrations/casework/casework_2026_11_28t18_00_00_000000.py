@@ -11,6 +11,9 @@
   the steps of the case by SMS (NULL: not asked, as for every earlier party).
 - ``altcha_spent``: proof-of-work solutions already used, kept until their
   challenge expires, so one solution files once.
+- ``open311_app``: a civic app allowed to file through Open311 GeoReport v2,
+  with its api_key as a keyed hash (the key is shown once), issued and
+  revoked by an administrator.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -37,6 +40,19 @@ CREATE TABLE altcha_spent (
     expires_at timestamptz NOT NULL
 );
 CREATE INDEX altcha_spent_expires_idx ON altcha_spent (expires_at);
+
+CREATE TABLE open311_app (
+    id          serial PRIMARY KEY,
+    name        text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    contact     text NOT NULL DEFAULT '',
+    key_hash    text NOT NULL UNIQUE,
+    key_prefix  text NOT NULL,
+    created_by  integer NOT NULL REFERENCES app_user(id) ON DELETE RESTRICT,
+    created_at  timestamptz NOT NULL DEFAULT casework_now(),
+    revoked_by  integer REFERENCES app_user(id) ON DELETE RESTRICT,
+    revoked_at  timestamptz,
+    CHECK ((revoked_at IS NULL) = (revoked_by IS NULL))
+);
 """
 
 

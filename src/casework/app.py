@@ -35,6 +35,7 @@ from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
 from casework.middleware import BodyDeadlineMiddleware, RequestContextMiddleware
 from casework.notices.controller import NoticeController, ToServeController
+from casework.open311.controller import Open311AppController, Open311Controller
 from casework.openapi_doc import document_problem_responses, operation_id
 from casework.personal.controller import PersonalDataController
 from casework.proceedings.controller import ACTION_ROUTES, ActionController
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AttachmentController, NoticeDocumentController, BodyDocumentController, ToServeController,
             PersonalDataController, AuditController, PublicController,
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
-            CaseSupervisionController, SupervisionController,
+            CaseSupervisionController, SupervisionController, Open311Controller, Open311AppController,
             admin_handler(),
             create_static_files_router(
                 path="/static/swagger", directories=[Path(swagger_ui.__file__).parent / "static"],

@@ -147,6 +147,7 @@ class Settings:
     filings_per_address: int = 10
     filings_per_phone: int = 5
     filings_per_division: int = 200
+    filings_per_app: int = 2000  # an Open311 app files for many people from one address
     filing_window_hours: int = 24
     filing_duplicate_window_hours: int = 72
     # Attachments (docs/documents.md): where files are kept ("local": a folder
@@ -244,6 +245,7 @@ def load_settings() -> Settings:
         filings_per_address=_int("CASEWORK_FILINGS_PER_ADDRESS", 10),
         filings_per_phone=_int("CASEWORK_FILINGS_PER_PHONE", 5),
         filings_per_division=_int("CASEWORK_FILINGS_PER_DIVISION", 200),
+        filings_per_app=_int("CASEWORK_FILINGS_PER_APP", 2000),
         filing_window_hours=_int("CASEWORK_FILING_WINDOW_HOURS", 24),
         filing_duplicate_window_hours=_int("CASEWORK_FILING_DUPLICATE_WINDOW_HOURS", 72),
         storage_backend=env.get("CASEWORK_STORAGE", "local"),

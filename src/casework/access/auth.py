@@ -35,6 +35,7 @@ OPEN_PATHS = [
     "^/api/v1/auth/token",
     "^/api/v1/public/",
     "^/api/v1/integrations/",
+    "^/open311/",
     "^/health",
     "^/ready",
     "^/schema",

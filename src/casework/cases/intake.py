@@ -283,8 +283,9 @@ async def _open_proceeding(conn: Any, it: _Intake) -> dict[str, Any]:
         # How many, not which: the timeline and its webhooks reach
         # readers whose scope the earlier cases may lie outside.
         "possible_repeat_count": len(it.repeats_all),
+        **({"via": it.online_flags.get("via", "web")} if it.online else {}),
     }, proceeding["id"]))
-    if it.online and any(it.online_flags.values()):
+    if it.online and (it.online_flags.get("possible_duplicates") or it.online_flags.get("phone_over_limit")):
         # For the clerk: the same text from the same phone lately (refuse it
         # as duplicate_submission), or a phone past its filing limit (no SMS).
         it.events.append(("online_submission_flagged", {

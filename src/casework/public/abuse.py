@@ -77,16 +77,17 @@ def _limits() -> dict[str, throttle.Limit]:
     window = dt.timedelta(hours=settings.filing_window_hours)
     return {"address": throttle.Limit("filing_address", settings.filings_per_address, window),
             "division": throttle.Limit("filing_division", settings.filings_per_division, window),
-            "phone": throttle.Limit("filing_phone", settings.filings_per_phone, window)}
+            "phone": throttle.Limit("filing_phone", settings.filings_per_phone, window),
+            "app": throttle.Limit("filing_app", settings.filings_per_app, window)}
 
 
-async def admit(data: ApplicationCreate, address: str) -> dict[str, Any]:
-    """Count the filing against its throttles (429 per address or division);
-    returns what the clerk is told: past the phone's limit, a likely duplicate."""
+async def admit(data: ApplicationCreate, address: str, *, app_id: int | None = None) -> dict[str, Any]:
+    """Count the filing against its throttles (429 per address, or per
+    registered app, and per division); returns what the clerk is told:
+    whether the phone is past its limit."""
     limits = _limits()
-    phone = normalize_phone(data.applicant.phone)
+    source = (limits["app"], str(app_id)) if app_id is not None else (limits["address"], address)
     async with connection() as conn:
-        await throttle.attempt(conn, [(limits["address"], address), (limits["division"], data.division_code[:12])],
-                               _THROTTLED)
-        phone_over = await throttle.count(conn, limits["phone"], phone)
+        await throttle.attempt(conn, [source, (limits["division"], data.division_code[:12])], _THROTTLED)
+        phone_over = await throttle.count(conn, limits["phone"], normalize_phone(data.applicant.phone))
     return {"phone_over_limit": phone_over}

@@ -43,14 +43,14 @@ async def filing_principal() -> Principal:
     return _principal
 
 
-def as_case(data: ApplicationCreate) -> CaseCreate:
+def as_case(data: ApplicationCreate, channel: str = "online") -> CaseCreate:
     parties = [PartyCreate(role="applicant", kind="person", name=data.applicant.name, phone=data.applicant.phone,
                            id_number=data.applicant.id_number or None, address=data.applicant.address or None,
                            sms_consent=data.sms_consent)]
     if data.respondent is not None:
         parties.append(PartyCreate(role="respondent", kind=data.respondent.kind, name=data.respondent.name))
     return CaseCreate(
-        kind=data.kind, channel="online", category=data.category, summary=data.summary,
+        kind=data.kind, channel=channel, category=data.category, summary=data.summary,
         division_code=data.division_code, parties=parties, petition_type=data.petition_type,
         description=data.description, occurred_on=data.occurred_on, headcount=data.headcount,
     )
@@ -87,20 +87,23 @@ def receipt(created: CaseCreated) -> ApplicationReceipt:
 
 
 async def file_application(
-    data: ApplicationCreate, *, address: str, idempotency_key: str | None,
+    data: ApplicationCreate, *, address: str, idempotency_key: str | None, app: tuple[int, str] | None = None,
 ) -> tuple[ApplicationReceipt, bool]:
     """Take in an online application; (receipt, created). A replay of the same
     Idempotency-Key and body answers the first receipt again, before the
-    (spent) proof of work is looked at; otherwise the proof of work, the
-    throttles, then intake."""
-    case = as_case(data)
+    (spent) proof of work is looked at; otherwise the proof of work (not for
+    a registered Open311 ``app``: (id, name), its api_key stands for it),
+    the throttles, then intake."""
+    case = as_case(data, channel="mobile_app" if app else "online")
     actor = await filing_principal()
     if idempotency_key and 0 < len(idempotency_key) <= 200:
         earlier = await replayed(case, actor=actor, idempotency_key=idempotency_key)
         if earlier is not None:
             return receipt(earlier), False
-    await abuse.spend_solution(data.altcha)
-    flags = await abuse.admit(data, address)
+    if app is None:
+        await abuse.spend_solution(data.altcha)
+    flags = await abuse.admit(data, address, app_id=app[0] if app else None)
+    flags["via"] = f"open311:{app[1]}" if app else "web"
     try:
         created, fresh = await intake(case, actor=actor, idempotency_key=idempotency_key, online=True,
                                       online_flags=flags)

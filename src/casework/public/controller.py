@@ -11,10 +11,7 @@ from msgspec import Meta, Struct
 
 from casework.problems import invalid
 from casework.public import abuse, applications, service
-from casework.public.schemas import ApplicationCreate, ApplicationReceipt, Challenge
-
-# An online application's body: its text fields at their longest, in UTF-8, and the solved challenge.
-APPLICATION_MAX_BYTES = 32 * 1024
+from casework.public.schemas import APPLICATION_MAX_BYTES, ApplicationCreate, ApplicationReceipt, Challenge
 
 # Loose bounds only: a malformed reference is answered like an unknown one.
 Reference = Annotated[str, Meta(min_length=1, max_length=40)]

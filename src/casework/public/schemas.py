@@ -7,6 +7,9 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
+# An online application's body: its text fields at their longest, in UTF-8, and the solved challenge.
+APPLICATION_MAX_BYTES = 32 * 1024
+
 Text200 = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
