@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
               "casework.errors", "casework.openapi_doc", "casework.openapi_shapes", "casework.access.auth",
               "casework.access.matrix", "casework.proceedings.docs")),
     ("use cases", ("casework.cases.read", "casework.cases.intake", "casework.cases.validation",
-                   "casework.cases.repeats", "casework.records.*", "casework.public.*", "casework.open311.*", "casework.backlog.*",
+                   "casework.cases.repeats", "casework.records.*", "casework.public.*", "casework.open311.*", "casework.sms.*", "casework.backlog.*",
                    "casework.sync.*", "casework.audit.*", "casework.personal.service", "casework.integrations.*",
                    "casework.webhooks.*", "casework.proceedings.queue", "casework.deadlines.sweep",
                    "casework.access.users", "casework.access.login", "casework.supervision.*",

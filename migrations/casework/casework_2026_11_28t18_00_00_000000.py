@@ -14,6 +14,9 @@
 - ``open311_app``: a civic app allowed to file through Open311 GeoReport v2,
   with its api_key as a keyed hash (the key is shown once), issued and
   revoked by an administrator.
+- ``sms_cursor``, ``sms_message``: SMS to consenting applicants made from
+  the outbox (events after this migration only), one per event and party,
+  claimed with a lease, retried with backoff, each sending in the timeline.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -53,6 +56,37 @@ CREATE TABLE open311_app (
     revoked_at  timestamptz,
     CHECK ((revoked_at IS NULL) = (revoked_by IS NULL))
 );
+
+CREATE TABLE sms_cursor (
+    id             smallint PRIMARY KEY CHECK (id = 1),
+    last_outbox_id bigint NOT NULL
+);
+-- Events before this migration are not told by SMS.
+INSERT INTO sms_cursor (id, last_outbox_id) SELECT 1, coalesce(max(id), 0) FROM outbox;
+
+CREATE TABLE sms_message (
+    id              bigserial PRIMARY KEY,
+    outbox_id       bigint NOT NULL REFERENCES outbox(id) ON DELETE RESTRICT,
+    case_id         bigint NOT NULL REFERENCES case_file(id) ON DELETE RESTRICT,
+    party_id        bigint NOT NULL REFERENCES party(id) ON DELETE RESTRICT,
+    phone_hash      text NOT NULL,
+    step            text NOT NULL,
+    template_id     text NOT NULL,
+    params          jsonb NOT NULL,
+    state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead', 'skipped')),
+    attempts        integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    claim_token     uuid,
+    claimed_until   timestamptz,
+    last_status     integer,
+    last_error      text,
+    sent_at         timestamptz,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (outbox_id, party_id),
+    CHECK ((state = 'sent') = (sent_at IS NOT NULL))
+);
+CREATE INDEX sms_message_due_idx ON sms_message (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX sms_message_phone_idx ON sms_message (phone_hash, created_at);
 """
 
 

@@ -44,6 +44,7 @@ from casework.records.controller import LitigationRecordController, OutcomeRecor
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
 from casework.settings import Settings, get_settings
+from casework.sms import dispatcher as sms_dispatcher
 from casework.supervision.controller import CaseSupervisionController, SupervisionController
 from casework.sync.controller import SyncController
 from casework.webhooks import dispatcher as webhook_dispatcher
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 tasks.append(asyncio.create_task(run_periodically(settings.sweep_interval_seconds)))
                 tasks.append(asyncio.create_task(sweep_files_periodically(settings.sweep_interval_seconds)))
             try:
-                async with webhook_dispatcher.background(settings):
+                async with webhook_dispatcher.background(settings), sms_dispatcher.background(settings):
                     yield
             finally:
                 for task in tasks:

@@ -150,6 +150,16 @@ class Settings:
     filings_per_app: int = 2000  # an Open311 app files for many people from one address
     filing_window_hours: int = 24
     filing_duplicate_window_hours: int = 72
+    # SMS to applicants who consented (docs/public.md): the gateway's URL
+    # (empty: no SMS), its bearer token, template ids per step
+    # ("registered=SMS_1,accepted=SMS_2"; a step not named uses its code),
+    # messages per phone per day, tries, and the timeout per try.
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = ""
+    sms_template_ids: str = ""
+    sms_per_phone_per_day: int = 10
+    sms_max_attempts: int = 8
+    sms_timeout_seconds: float = 10.0
     # Attachments (docs/documents.md): where files are kept ("local": a folder
     # beside the embedded database's, or "s3": S3-compatible object storage),
     # and how large one file, and all of one case's files, may be.
@@ -248,6 +258,12 @@ def load_settings() -> Settings:
         filings_per_app=_int("CASEWORK_FILINGS_PER_APP", 2000),
         filing_window_hours=_int("CASEWORK_FILING_WINDOW_HOURS", 24),
         filing_duplicate_window_hours=_int("CASEWORK_FILING_DUPLICATE_WINDOW_HOURS", 72),
+        sms_gateway_url=env.get("CASEWORK_SMS_GATEWAY_URL", ""),
+        sms_gateway_token=env.get("CASEWORK_SMS_GATEWAY_TOKEN", ""),
+        sms_template_ids=env.get("CASEWORK_SMS_TEMPLATE_IDS", ""),
+        sms_per_phone_per_day=_int("CASEWORK_SMS_PER_PHONE_PER_DAY", 10),
+        sms_max_attempts=_int("CASEWORK_SMS_MAX_ATTEMPTS", 8),
+        sms_timeout_seconds=_float("CASEWORK_SMS_TIMEOUT_SECONDS", 10.0),
         storage_backend=env.get("CASEWORK_STORAGE", "local"),
         files_dir=Path(env["CASEWORK_FILES_DIR"]) if env.get("CASEWORK_FILES_DIR") else None,
         s3_bucket=env.get("CASEWORK_S3_BUCKET", ""),
