@@ -40,6 +40,7 @@ from casework.openapi_doc import document_problem_responses, operation_id
 from casework.personal.controller import PersonalDataController
 from casework.proceedings.controller import ACTION_ROUTES, ActionController
 from casework.public.controller import PublicController
+from casework.public.page_controller import apply_assets, apply_page
 from casework.records.controller import LitigationRecordController, OutcomeRecordController
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PersonalDataController, AuditController, PublicController,
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
             CaseSupervisionController, SupervisionController, Open311Controller, Open311AppController,
+            apply_page, apply_assets,
             admin_handler(),
             create_static_files_router(
                 path="/static/swagger", directories=[Path(swagger_ui.__file__).parent / "static"],

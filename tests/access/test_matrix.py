@@ -57,7 +57,7 @@ def test_the_open_routes_are_exactly_sign_in_and_the_party_lookup():
     open_routes = {_ids(r) for r in ROUTES if r.open and not r.path.startswith("/api/v1/integrations/")}
     assert open_routes == {"POST /api/v1/auth/token", "POST /api/v1/public/lookup",
                            "POST /api/v1/public/feedback", "POST /api/v1/public/applications",
-                           "GET /api/v1/public/challenge"}
+                           "GET /api/v1/public/challenge", "GET /api/v1/public/places"}
 
 
 def test_the_policy_names_exactly_the_six_roles():

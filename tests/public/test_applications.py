@@ -3,8 +3,8 @@ the proof of work, the throttles and duplicates keep the door usable."""
 
 from __future__ import annotations
 
-from altcha import v1 as altcha  # the ALTCHA v1 protocol, which the widget speaks
 import pytest
+from altcha import v1 as altcha  # the ALTCHA v1 protocol, which the widget speaks
 
 from tests.support import act, on, phone
 from tests.support_access import client_from

@@ -41,6 +41,7 @@ OPEN_PATHS = [
     "^/schema",
     "^/static/",
     "^/dashboard",
+    "^/apply",
     "^/admin",
 ]
 

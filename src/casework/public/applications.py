@@ -21,10 +21,17 @@ from casework.db import connection
 from casework.problems import Problem
 from casework.proceedings.tracks import registry
 from casework.public import abuse
-from casework.public.schemas import ApplicationCreate, ApplicationReceipt, ReceivingBody
+from casework.public.schemas import (
+    ApplicationCreate,
+    ApplicationReceipt,
+    Place,
+    PlaceList,
+    ReceivingBody,
+)
+from casework.reference import service as reference
 
 FILING_USERNAME = "online-filing"
-KEEP_IT = ("请妥善保存受理编号和查询码：查询码只显示这一次，凭受理编号和查询码可在“进度查询”中查看办理情况。"
+KEEP_IT = ("请妥善保存受理编号和查询码：查询码只显示这一次，凭受理编号和查询码可在“查询进度”中查看办理情况。"
            "工作人员登记后，办理期限从您提交之日起计算。")
 _principal: Principal | None = None
 
@@ -110,3 +117,18 @@ async def file_application(
     except Problem as problem:
         raise _renamed(problem) from None
     return receipt(created), fresh
+
+
+async def places() -> PlaceList:
+    """Villages and communities (the 12-digit divisions below a township), named with their county and township."""
+    rows = await reference.divisions()
+    names = {r["code"]: r["name_zh"] for r in rows}
+    items = []
+    for row in rows:
+        code = row["code"]
+        if len(code) != 12 or code.endswith("000"):
+            continue
+        above = [names.get(code[:6] + "000000"), names.get(code[:9] + "000")]
+        items.append(Place(code=code, name_zh=row["name_zh"],
+                           path_zh=" ".join(n for n in (*above, row["name_zh"]) if n)))
+    return PlaceList(items=items)

@@ -11,7 +11,13 @@ from msgspec import Meta, Struct
 
 from casework.problems import invalid
 from casework.public import abuse, applications, service
-from casework.public.schemas import APPLICATION_MAX_BYTES, ApplicationCreate, ApplicationReceipt, Challenge
+from casework.public.schemas import (
+    APPLICATION_MAX_BYTES,
+    ApplicationCreate,
+    ApplicationReceipt,
+    Challenge,
+    PlaceList,
+)
 
 # Loose bounds only: a malformed reference is answered like an unknown one.
 Reference = Annotated[str, Meta(min_length=1, max_length=40)]
@@ -63,6 +69,10 @@ class PublicController(Controller):
          cache_control=CacheControlHeader(no_store=True))
     async def challenge(self) -> Challenge:
         return abuse.challenge()
+
+    @get("/places", summary="Villages and communities an application may be filed for")
+    async def places(self) -> PlaceList:
+        return await applications.places()
 
     @post("/applications", status_code=201, request_max_body_size=APPLICATION_MAX_BYTES, summary="A party files a petition or a dispute online",
           description="No account. The application awaits registration by the station or body for its "

@@ -80,3 +80,16 @@ class Challenge(Struct):
     maxnumber: int
     salt: str
     signature: str
+
+
+class Place(Struct):
+    """A village or community an application may be filed for, with the
+    names above it (county, township) for the form's list."""
+
+    code: str
+    name_zh: str
+    path_zh: str
+
+
+class PlaceList(Struct):
+    items: list[Place]
