@@ -135,3 +135,16 @@ async def test_a_token_names_its_request(app, users):
     async with client_from(app) as anyone:
         answer = await anyone.get(f"/open311/v2/tokens/{created['token']}.json")
     assert answer.status_code == 200 and answer.json()[0]["service_request_id"] == created["service_request_id"]
+
+
+async def test_a_key_still_works_after_the_personal_data_key_is_rotated(app, users, db):
+    from casework.settings import get_settings
+    from tests.support_settings import settings_from_env
+
+    issued = await issue(users, "轮换前的 app")
+    before = await db.fetchval("SELECT key_hash FROM open311_app WHERE id = $1", issued["id"])
+    old = get_settings().personal_data_key
+    with settings_from_env(CASEWORK_PERSONAL_DATA_KEY="rotated-" + old, CASEWORK_PERSONAL_DATA_OLD_KEYS=old):
+        response = await post(app, "json", spec_example(issued["api_key"], **ours(**{"attribute[sms_consent]": "no"})))
+    assert response.status_code == 201, response.text
+    assert await db.fetchval("SELECT key_hash FROM open311_app WHERE id = $1", issued["id"]) != before

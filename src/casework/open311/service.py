@@ -126,11 +126,19 @@ def _key_hash(api_key: str) -> str:
 
 
 async def app_for_key(api_key: str | None) -> tuple[int, str]:
+    """The active app the key belongs to. Keys are kept only as keyed hashes
+    of a key nobody else keeps, so, like receipt codes, they verify under
+    every configured personal-data key and are re-hashed under the current
+    one when next used (docs/personal-data.md, rotate-keys)."""
     if not api_key:
         raise Open311Failure(403, "api_key is required")
+    hashes = crypto.keyed_hashes(api_key, purpose="open311_key")
     async with connection() as conn:
-        row = await conn.fetchrow("SELECT id, name FROM open311_app WHERE key_hash = $1 AND revoked_at IS NULL",
-                                  _key_hash(api_key))
+        row = await conn.fetchrow(
+            "SELECT id, name, key_hash FROM open311_app WHERE key_hash = ANY($1::text[]) AND revoked_at IS NULL",
+            hashes)
+        if row is not None and row["key_hash"] != hashes[0]:
+            await conn.execute("UPDATE open311_app SET key_hash = $2 WHERE id = $1", row["id"], hashes[0])
     if row is None:
         raise Open311Failure(403, "invalid api_key")
     return row["id"], row["name"]
