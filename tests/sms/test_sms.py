@@ -141,3 +141,27 @@ async def test_one_phone_gets_at_most_its_daily_messages(app, users, db, gateway
     events = await timeline(users, receipt["reference"])
     assert [e["data"]["step"] for e in events if e["type"] == "sms_sent"] == ["supplement"]
     assert [e["data"]["why"] for e in events if e["type"] == "sms_not_sent"] == ["throttled_per_phone"]
+
+
+async def test_acceptance_and_an_extension_are_told_with_the_new_due_date(app, users, db, gateway):
+    config = settings(gateway)
+    await dispatch_once(config)
+    number = phone()
+    receipt = (await file(app, application(applicant={"name": "周", "phone": number}))).json()
+    station = users["village_mediator"]
+    await act(station, receipt["reference"], "register_online")
+    accepted = await act(station, receipt["reference"], "accept")
+    assert accepted.status_code == 200, accepted.text
+    running = [c for c in accepted.json()["proceeding"]["clocks"] if c["state"] == "running" and c["whose"] == "body"]
+    extended = await act(station, receipt["reference"], "extend_deadline", {
+        "clock": running[0]["time_limit"], "days": 1,  # in the limit's unit (months here)
+        "approver": "调委会主任", "reason": "双方同意延长",
+        "party_informed": True})
+    assert extended.status_code == 200, extended.text
+    due_after = next(c for c in extended.json()["proceeding"]["clocks"]
+                     if c["time_limit"] == running[0]["time_limit"])["due_on"]
+    await drain(config, db, receipt["reference"])
+    steps = [(m["template_id"], m["params"]) for m in gateway.to(number)]
+    assert steps == [("SMS_0001", {"reference": receipt["reference"], "body": steps[0][1]["body"]}),
+                     ("accepted", {"reference": receipt["reference"]}),
+                     ("extended", {"reference": receipt["reference"], "due_on": due_after})]
