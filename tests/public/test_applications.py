@@ -213,6 +213,8 @@ async def test_filings_are_throttled_per_address_with_retry_after(app, users):
 async def test_filings_are_throttled_per_division(app, users):
     other_village = "140403100202"
     with settings_from_env(CASEWORK_FILINGS_PER_DIVISION="1"):
+        invalid = await file(app, application(division_code=other_village, category="no_such_category"))
+        assert invalid.status_code == 422  # refused as invalid: not counted against the village
         assert (await file(app, application(division_code=other_village))).status_code == 201
         assert (await file(app, application(division_code=other_village))).status_code == 429
         assert (await file(app, application(division_code="140403001002"))).status_code == 201

@@ -94,15 +94,17 @@ async def reset(conn: Any, limit: Limit, raw: str) -> None:
     await conn.execute("DELETE FROM throttle_event WHERE bucket = $1 AND key = $2", limit.bucket, _key(limit, raw))
 
 
-async def count(conn: Any, limit: Limit, raw: str) -> bool:
-    """Count one event against (limit, key), never refusing: True when the
-    window now holds more than the limit. For limits whose excess must not
-    show on the surface (per phone, in online filing: a 429 would tell
-    whether someone else had used that phone)."""
+async def count(conn: Any, limit: Limit, raw: str) -> tuple[bool, int]:
+    """Count one event against (limit, key), never refusing: (whether the
+    window now holds more than the limit, the row's id for ``forget``). For
+    limits whose excess must not show on the surface (per phone, in online
+    filing: a 429 would tell whether someone else had used that phone)."""
     key = _key(limit, raw)
-    await conn.execute("INSERT INTO throttle_event (bucket, key) VALUES ($1, $2)", limit.bucket, key)
-    return await conn.fetchval(
+    row_id = await conn.fetchval("INSERT INTO throttle_event (bucket, key) VALUES ($1, $2) RETURNING id",
+                                 limit.bucket, key)
+    over = await conn.fetchval(
         """SELECT count(*) FROM throttle_event
            WHERE bucket = $1 AND key = $2 AND at > clock_timestamp() - $3::interval""",
         limit.bucket, key, limit.window,
     ) > limit.max_failures
+    return over, row_id

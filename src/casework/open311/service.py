@@ -86,7 +86,8 @@ async def services() -> list[Service]:
 async def _service(code: str) -> tuple[str, str]:
     kind, _, category = code.partition(".")
     categories = await reference.categories()
-    if kind not in GROUPS or category not in categories or (kind == "dispute" and not categories[category].get("civil")):
+    civil = bool(categories.get(category, {}).get("civil"))
+    if kind not in GROUPS or category not in categories or (kind == "dispute" and not civil):
         raise Open311Failure(404, f"unknown service_code {code!r}")
     return kind, category
 
@@ -195,7 +196,8 @@ async def create_request(form: dict[str, str], address: str) -> RequestCreated:
     if code is None:
         raise Open311Failure(400, "service_code is required")
     kind, category = await _service(code)
-    attr = {k[len("attribute["):-1]: v.strip() for k, v in form.items() if k.startswith("attribute[") and k.endswith("]")}
+    attr = {k[len("attribute["):-1]: v.strip() for k, v in form.items()
+            if k.startswith("attribute[") and k.endswith("]")}
     name = " ".join(p for p in (_one(form, "last_name"), _one(form, "first_name")) if p)
     respondent = None
     if attr.get("respondent_name"):
@@ -207,8 +209,9 @@ async def create_request(form: dict[str, str], address: str) -> RequestCreated:
         "respondent": respondent, "petition_type": attr.get("petition_type") or None,
         "sms_consent": attr.get("sms_consent") == "yes",
     }
-    missing = [f for f, v in (("attribute[division_code]", draft["division_code"]), ("description", draft["description"]),
-                               ("first_name or last_name", name), ("phone", draft["applicant"]["phone"])) if not v]
+    required = (("attribute[division_code]", draft["division_code"]), ("description", draft["description"]),
+                ("first_name or last_name", name), ("phone", draft["applicant"]["phone"]))
+    missing = [f for f, v in required if not v]
     if missing:
         raise Open311Failure(400, "required: " + ", ".join(missing))
     try:

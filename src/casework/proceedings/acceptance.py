@@ -158,7 +158,8 @@ async def register_online(act: Act, data: s.RegisterOnline) -> None:
 async def refuse_online(act: Act, data: s.RefuseOnline) -> None:
     """Refused as not a matter (不予登记), with a standard reason the party sees."""
     details = details_of(act.proceeding)
-    if act.proceeding["state"] == "supplementing" and (details.get("supplement") or {}).get("from_state") != "submitted_online":
+    asked_from = (details.get("supplement") or {}).get("from_state")
+    if act.proceeding["state"] == "supplementing" and asked_from != "submitted_online":
         raise Problem(409, "invalid-transition", "Action not allowed now",
                       "refuse_online is only for an online application not yet registered",
                       action="refuse_online", track=act.track, state=act.proceeding["state"])

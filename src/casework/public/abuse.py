@@ -81,13 +81,22 @@ def _limits() -> dict[str, throttle.Limit]:
             "app": throttle.Limit("filing_app", settings.filings_per_app, window)}
 
 
-async def admit(data: ApplicationCreate, address: str, *, app_id: int | None = None) -> dict[str, Any]:
+async def admit(
+    data: ApplicationCreate, address: str, *, app_id: int | None = None,
+) -> tuple[dict[str, Any], list[int]]:
     """Count the filing against its throttles (429 per address, or per
-    registered app, and per division); returns what the clerk is told:
-    whether the phone is past its limit."""
+    registered app, and per division); returns what the clerk is told
+    (whether the phone is past its limit) and the counted rows, for
+    ``release`` if the filing is then refused as invalid."""
     limits = _limits()
     source = (limits["app"], str(app_id)) if app_id is not None else (limits["address"], address)
     async with connection() as conn:
-        await throttle.attempt(conn, [source, (limits["division"], data.division_code[:12])], _THROTTLED)
-        phone_over = await throttle.count(conn, limits["phone"], normalize_phone(data.applicant.phone))
-    return {"phone_over_limit": phone_over}
+        counted = await throttle.attempt(conn, [source, (limits["division"], data.division_code[:12])], _THROTTLED)
+        phone_over, phone_row = await throttle.count(conn, limits["phone"], normalize_phone(data.applicant.phone))
+    return {"phone_over_limit": phone_over}, [*counted, phone_row]
+
+
+async def release(counted: list[int]) -> None:
+    """Un-count a filing refused as invalid: a division's quota is for filings taken in."""
+    async with connection() as conn:
+        await throttle.forget(conn, counted)

@@ -109,12 +109,14 @@ async def file_application(
             return receipt(earlier), False
     if app is None:
         await abuse.spend_solution(data.altcha)
-    flags = await abuse.admit(data, address, app_id=app[0] if app else None)
+    flags, counted = await abuse.admit(data, address, app_id=app[0] if app else None)
     flags["via"] = f"open311:{app[1]}" if app else "web"
     try:
         created, fresh = await intake(case, actor=actor, idempotency_key=idempotency_key, online=True,
                                       online_flags=flags)
     except Problem as problem:
+        if problem.status_code == 422:
+            await abuse.release(counted)
         raise _renamed(problem) from None
     return receipt(created), fresh
 

@@ -74,7 +74,8 @@ class PublicController(Controller):
     async def places(self) -> PlaceList:
         return await applications.places()
 
-    @post("/applications", status_code=201, request_max_body_size=APPLICATION_MAX_BYTES, summary="A party files a petition or a dispute online",
+    @post("/applications", status_code=201, request_max_body_size=APPLICATION_MAX_BYTES,
+          summary="A party files a petition or a dispute online",
           description="No account. The application awaits registration by the station or body for its "
                       "division (网上提交待登记); the answer carries the reference and the receipt code for "
                       "the lookup, shown this once. With the same Idempotency-Key and body, the first "
