@@ -170,6 +170,8 @@ async def test_consent_to_sms_is_recorded_with_the_applicant(app, users, db):
         """SELECT p.sms_consent FROM party p JOIN case_file c ON c.id = p.case_id
            WHERE c.reference = $1 AND p.role = 'applicant'""", receipt["reference"])
     assert consent is True
+    case = (await users["village_mediator"].get(f"/api/v1/cases/{receipt['reference']}")).json()
+    assert case["parties"][0]["sms_consent"] is True and case["parties"][1]["sms_consent"] is None
 
 
 async def test_without_a_solved_challenge_nothing_is_filed(app, users, db):

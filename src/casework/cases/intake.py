@@ -260,7 +260,7 @@ async def _insert_parties(conn: Any, case_id: int, data: CaseCreate) -> list[Any
                                       $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
                                       $13::boolean[]) AS x
            RETURNING position, role, kind, name, id_number_masked, phone_masked,
-                     address_enc IS NOT NULL AS has_address""",
+                     address_enc IS NOT NULL AS has_address, sms_consent""",
         case_id, *columns,
     )
     return sorted(rows, key=lambda r: r["position"])

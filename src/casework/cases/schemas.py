@@ -144,6 +144,8 @@ class PartyRead(Struct):
     id_number: str | None  # masked
     phone: str | None  # masked
     address: str | None  # "***" when one is held
+    # Agreed at intake to be told of the case's steps by SMS (None: not asked).
+    sms_consent: bool | None = None
 
 
 class RoutingRead(Struct):
