@@ -68,8 +68,17 @@ async def test_an_application_filed_online_awaits_registration_in_the_village_st
     assert view["time_limits"] == []  # no clock before registration
 
     station = users["village_mediator"]
-    queue = (await station.get("/api/v1/queue")).json()["items"]
-    assert receipt["reference"] in [c["reference"] for c in queue]
+    queued, cursor = [], None
+    for _ in range(50):  # no clock yet: after the cases that have one
+        params = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+        page = (await station.get("/api/v1/queue", params=params)).json()
+        queued += [c["reference"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert receipt["reference"] in queued
+    waiting = (await station.get("/api/v1/cases", params={"stage": "submitted_online", "limit": 200})).json()
+    assert receipt["reference"] in [c["reference"] for c in waiting["items"]]
     case = (await station.get(f"/api/v1/cases/{receipt['reference']}")).json()
     assert case["channel"] == "online" and case["proceeding"]["state"] == "submitted_online"
     assert case["proceeding"]["clocks"] == []
