@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
               "casework.errors", "casework.openapi_doc", "casework.openapi_shapes", "casework.access.auth",
               "casework.access.matrix", "casework.proceedings.docs")),
     ("use cases", ("casework.cases.read", "casework.cases.intake", "casework.cases.validation",
-                   "casework.cases.repeats", "casework.records.*", "casework.public.*", "casework.backlog.*",
+                   "casework.cases.repeats", "casework.records.*", "casework.public.*", "casework.open311.*", "casework.sms.*", "casework.backlog.*",
                    "casework.sync.*", "casework.audit.*", "casework.personal.service", "casework.integrations.*",
                    "casework.webhooks.*", "casework.proceedings.queue", "casework.deadlines.sweep",
                    "casework.access.users", "casework.access.login", "casework.supervision.*",
@@ -50,6 +50,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 # placement wins.
 SPECIFIC = {
     "casework.records.schemas": "shapes and registry", "casework.public.schemas": "shapes and registry",
+    "casework.open311.schemas": "shapes and registry",
     "casework.webhooks.schemas": "shapes and registry", "casework.backlog.labels": "shapes and registry",
     "casework.deadlines.calendar": "shapes and registry", "casework.routing.rules": "shapes and registry",
     "casework.access.policy": "shapes and registry", "casework.routing.schemas": "shapes and registry",

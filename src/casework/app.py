@@ -44,11 +44,13 @@ from casework.middleware import (
     RequestContextMiddleware,
 )
 from casework.notices.controller import NoticeController, ToServeController
+from casework.open311.controller import Open311AppController, Open311Controller
 from casework.openapi_doc import document_problem_responses, operation_id
 from casework.periodic import every
 from casework.personal.controller import PersonalDataController
 from casework.proceedings.controller import ACTION_ROUTES, ActionController
 from casework.public.controller import PublicController
+from casework.public.page_controller import apply_assets, apply_page
 from casework.records.arbitration_controller import ArbitrationController
 from casework.records.legal_aid_controller import LegalAidController
 from casework.records.litigation_controller import LawsuitController
@@ -57,6 +59,7 @@ from casework.records.reconsideration_controller import ReconsiderationRecordCon
 from casework.reference.controller import ReferenceController
 from casework.routing.controller import RoutingController
 from casework.settings import Settings, get_settings
+from casework.sms import dispatcher as sms_dispatcher
 from casework.supervision.controller import CaseSupervisionController, SupervisionController
 from casework.sync.controller import SyncController
 from casework.telemetry import configure_tracing, shutdown_tracing
@@ -105,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     on_failure=lambda: metrics.SWEEP_RUNS.labels(result="failed").inc())))
                 tasks.append(asyncio.create_task(every(interval, sweep_orphans, failed="file_sweep_failed")))
             try:
-                async with webhook_dispatcher.background(settings):
+                async with webhook_dispatcher.background(settings), sms_dispatcher.background(settings):
                     yield
             finally:
                 for task in tasks:
@@ -138,7 +141,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AttachmentController, NoticeDocumentController, BodyDocumentController, ToServeController,
             PersonalDataController, AuditController, PublicController,
             BacklogController, CaseExportController, SyncController, dashboard_page, dashboard_assets,
-            CaseSupervisionController, SupervisionController,
+            CaseSupervisionController, SupervisionController, Open311Controller, Open311AppController,
+            apply_page, apply_assets,
             admin_handler(),
             create_static_files_router(
                 path="/static/swagger", directories=[Path(swagger_ui.__file__).parent / "static"],

@@ -149,6 +149,30 @@ class Settings:
     lookup_reference_window_hours: int = 24
     lookup_failures_per_address: int = 30
     lookup_address_window_minutes: int = 60
+    # Online filing (docs/public.md): the ALTCHA proof of work (HMAC key,
+    # the largest number a client may have to try, minutes a challenge
+    # stays valid), filings allowed per window from one address, one phone,
+    # into one division, and how long the same text from the same phone
+    # counts as a duplicate.
+    altcha_hmac_key: str = ""
+    altcha_max_number: int = 100_000
+    altcha_expires_minutes: int = 20
+    filings_per_address: int = 10
+    filings_per_phone: int = 5
+    filings_per_division: int = 200
+    filings_per_app: int = 2000  # an Open311 app files for many people from one address
+    filing_window_hours: int = 24
+    filing_duplicate_window_hours: int = 72
+    # SMS to applicants who consented (docs/public.md): the gateway's URL
+    # (empty: no SMS), its bearer token, template ids per step
+    # ("registered=SMS_1,accepted=SMS_2"; a step not named uses its code),
+    # messages per phone per day, tries, and the timeout per try.
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = ""
+    sms_template_ids: str = ""
+    sms_per_phone_per_day: int = 10
+    sms_max_attempts: int = 8
+    sms_timeout_seconds: float = 10.0
     # Attachments (docs/documents.md): where files are kept ("local": a folder
     # beside the embedded database's, or "s3": S3-compatible object storage),
     # and how large one file, and all of one case's files, may be.
@@ -244,6 +268,21 @@ def load_settings() -> Settings:
         lookup_reference_window_hours=_int("CASEWORK_LOOKUP_REFERENCE_WINDOW_HOURS", 24),
         lookup_failures_per_address=_int("CASEWORK_LOOKUP_FAILURES_PER_ADDRESS", 30),
         lookup_address_window_minutes=_int("CASEWORK_LOOKUP_ADDRESS_WINDOW_MINUTES", 60),
+        altcha_hmac_key=env.get("CASEWORK_ALTCHA_HMAC_KEY") or _persistent_secret("altcha_hmac_key"),
+        altcha_max_number=_int("CASEWORK_ALTCHA_MAX_NUMBER", 100_000),
+        altcha_expires_minutes=_int("CASEWORK_ALTCHA_EXPIRES_MINUTES", 20),
+        filings_per_address=_int("CASEWORK_FILINGS_PER_ADDRESS", 10),
+        filings_per_phone=_int("CASEWORK_FILINGS_PER_PHONE", 5),
+        filings_per_division=_int("CASEWORK_FILINGS_PER_DIVISION", 200),
+        filings_per_app=_int("CASEWORK_FILINGS_PER_APP", 2000),
+        filing_window_hours=_int("CASEWORK_FILING_WINDOW_HOURS", 24),
+        filing_duplicate_window_hours=_int("CASEWORK_FILING_DUPLICATE_WINDOW_HOURS", 72),
+        sms_gateway_url=env.get("CASEWORK_SMS_GATEWAY_URL", ""),
+        sms_gateway_token=env.get("CASEWORK_SMS_GATEWAY_TOKEN", ""),
+        sms_template_ids=env.get("CASEWORK_SMS_TEMPLATE_IDS", ""),
+        sms_per_phone_per_day=_int("CASEWORK_SMS_PER_PHONE_PER_DAY", 10),
+        sms_max_attempts=_int("CASEWORK_SMS_MAX_ATTEMPTS", 8),
+        sms_timeout_seconds=_float("CASEWORK_SMS_TIMEOUT_SECONDS", 10.0),
         storage_backend=env.get("CASEWORK_STORAGE", "local"),
         files_dir=Path(env["CASEWORK_FILES_DIR"]) if env.get("CASEWORK_FILES_DIR") else None,
         s3_bucket=env.get("CASEWORK_S3_BUCKET", ""),

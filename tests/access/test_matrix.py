@@ -53,11 +53,12 @@ def test_every_api_route_names_a_permission_of_the_matrix():
     assert not unknown, f"permissions missing from access/data/policy.json: {unknown}"
 
 
-def test_the_open_routes_are_exactly_sign_in_refresh_and_the_party_lookup():
+def test_the_open_routes_are_exactly_sign_in_refresh_the_party_lookup_and_online_filing():
     # refresh: an offline phone's access token has expired; its refresh token is checked instead
     open_routes = {_ids(r) for r in ROUTES if r.open and not r.path.startswith("/api/v1/integrations/")}
     assert open_routes == {"POST /api/v1/auth/token", "POST /api/v1/auth/refresh", "POST /api/v1/public/lookup",
-                           "POST /api/v1/public/feedback"}
+                           "POST /api/v1/public/feedback", "POST /api/v1/public/applications",
+                           "GET /api/v1/public/challenge", "GET /api/v1/public/places"}
 
 
 def test_the_policy_names_exactly_the_six_roles():

@@ -40,11 +40,13 @@ OPEN_PATHS = [
     "^/api/v1/auth/refresh",
     "^/api/v1/public/",
     "^/api/v1/integrations/",
+    "^/open311/",
     "^/health",
     "^/ready",
     "^/schema",
     "^/static/",
     "^/dashboard",
+    "^/apply",
     "^/admin",
 ]
 

@@ -97,3 +97,19 @@ async def forget(conn: Any, ids: list[int]) -> None:
 async def reset(conn: Any, limit: Limit, raw: str) -> None:
     """Clear a key (an account after a successful sign-in)."""
     await conn.execute("DELETE FROM throttle_event WHERE bucket = $1 AND key = $2", limit.bucket, _key(limit, raw))
+
+
+async def count(conn: Any, limit: Limit, raw: str) -> tuple[bool, int]:
+    """Count one event against (limit, key), never refusing: (whether the
+    window now holds more than the limit, the row's id for ``forget``). For
+    limits whose excess must not show on the surface (per phone, in online
+    filing: a 429 would tell whether someone else had used that phone)."""
+    key = _key(limit, raw)
+    row_id = await conn.fetchval("INSERT INTO throttle_event (bucket, key) VALUES ($1, $2) RETURNING id",
+                                 limit.bucket, key)
+    over = await conn.fetchval(
+        """SELECT count(*) FROM throttle_event
+           WHERE bucket = $1 AND key = $2 AND at > clock_timestamp() - $3::interval""",
+        limit.bucket, key, limit.window,
+    ) > limit.max_failures
+    return over, row_id

@@ -11,6 +11,7 @@ The response is built from the rows the inserts return: no read-back.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -36,6 +37,7 @@ from casework.problems import Problem, invalid
 from casework.proceedings.handlers import application_window
 from casework.proceedings.tracks import registry
 from casework.routing import service as routing
+from casework.settings import get_settings
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
 RECEIPT_LENGTH = 8
@@ -43,6 +45,16 @@ RECEIPT_LENGTH = 8
 
 def new_receipt_code() -> str:
     return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+
+
+def online_fingerprint(data: CaseCreate) -> str | None:
+    """The applicant's phone and the text, keyed: the same text sent again
+    from the same phone has the same fingerprint (docs/public.md)."""
+    phone = next((normalize_phone(p.phone) for p in data.parties if p.role == "applicant" and p.phone), None)
+    if phone is None:
+        return None
+    text = " ".join(f"{data.summary}\n{data.description}".split())
+    return crypto.keyed_hash(f"{phone}\x1f{text}", purpose="online_fingerprint")
 
 
 def receipt_hash(reference: str, code: str) -> str:
@@ -85,13 +97,18 @@ class _Intake:
     terminated_of: dict[str, Any] | None = None
     case_id: int = 0
     state: str = ""
+    # Filed online by the party: awaiting a clerk's registration, no clocks yet.
+    online: bool = False
+    online_flags: dict[str, Any] = field(default_factory=dict)
     events: list[tuple[str, dict[str, Any], int | None]] = field(default_factory=list)
 
 
 async def intake(
-    data: CaseCreate, *, actor: Principal, idempotency_key: str | None,
+    data: CaseCreate, *, actor: Principal, idempotency_key: str | None, online: bool = False,
+    online_flags: dict[str, Any] | None = None,
 ) -> tuple[CaseCreated, bool]:
-    """Register a case. Returns (response, created); a replay has created=False."""
+    """Register a case (or, ``online``, take in an online application that
+    awaits registration). Returns (response, created); a replay has created=False."""
     if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
         raise invalid([{"field": "Idempotency-Key", "message": "must have 1 to 200 characters"}])
     request_hash = hashlib.sha256(request_fingerprint(data)).hexdigest()
@@ -108,7 +125,7 @@ async def intake(
         body_columns={"body_code": decision.body["code"], "body_name_zh": decision.body["name_zh"],
                       "body_name_en": decision.body["name_en"]} if decision.body else {
             "body_code": None, "body_name_zh": None, "body_name_en": None},
-        scope=Scope.of(actor),
+        scope=Scope.of(actor), online=online, online_flags=dict(online_flags or {}),
     )
     receipt_code = new_receipt_code()
     async with transaction():
@@ -131,6 +148,11 @@ async def intake(
         raise Problem(409, "idempotency-in-progress", "Retry", "the same request is still being processed",
                       headers={"Retry-After": "1"})
     return replay, False
+
+
+async def replayed(data: CaseCreate, *, actor: Principal, idempotency_key: str) -> CaseCreated | None:
+    """The answer already given to this Idempotency-Key and body, if any (422 if the body differs)."""
+    return await _replay(actor, idempotency_key, hashlib.sha256(request_fingerprint(data)).hexdigest())
 
 
 async def _register(conn: Any, it: _Intake, receipt_code: str) -> CaseCreated:
@@ -175,7 +197,14 @@ async def _find_repeats(conn: Any, it: _Intake) -> None:
         it.terminated_of = next((r for r in it.repeats_all if r["terminated"]), None)
     # As stored and as the detail route reads them back (JSON, dates as text).
     it.repeats = shown_repeats(json.loads(json.dumps(it.repeats_all, default=timeutil.json_default)), it.scope)
-    it.state = "pending_finding" if it.terminated_of else registry().track(it.decision.track).initial_state
+    if it.online:
+        it.state = "submitted_online"  # the finding, if one is needed, follows registration
+        window = dt.timedelta(hours=get_settings().filing_duplicate_window_hours)
+        it.online_flags["possible_duplicates"] = await conn.fetchval(
+            """SELECT count(*) FROM case_file WHERE online_fingerprint = $1 AND received_at > $2""",
+            online_fingerprint(it.data), it.received_at - window)
+    else:
+        it.state = "pending_finding" if it.terminated_of else registry().track(it.decision.track).initial_state
 
 
 async def _insert_case(conn: Any, it: _Intake) -> None:
@@ -192,10 +221,10 @@ async def _insert_case(conn: Any, it: _Intake) -> None:
                headcount, collective, amount_in_dispute, act_known_on, pending_litigation,
                risk_level, status, track, stage, body_id, receipt_code_hash, created_by,
                related_case_id, not_accepted_reason, possible_repeats, closed_at,
-               act_on, obstacle_days, not_informed_of_right, immovable_property)
+               act_on, obstacle_days, not_informed_of_right, immovable_property, online_fingerprint)
            SELECT new_id.id, 'pending-' || new_id.id, $1, $2, -new_id.id, $3, $4, $5, $6, $7, $8,
                   $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 'pending', $22,
-                  $23, $24, $25::jsonb, $26, $27, $28, $29, $30
+                  $23, $24, $25::jsonb, $26, $27, $28, $29, $30, $31
            FROM new_id
            RETURNING id""",
         it.county, it.received_on.year, data.kind, data.channel,
@@ -205,13 +234,14 @@ async def _insert_case(conn: Any, it: _Intake) -> None:
         data.pending_litigation, data.risk_level, "open", it.decision.track, it.state, it.body_id,
         it.actor.id, related_id, None, json.dumps(it.repeats_all, default=timeutil.json_default), None,
         data.act_on, data.obstacle_days, data.not_informed_of_right, data.immovable_property,
+        online_fingerprint(data) if it.online else None,
     )
 
 
 async def _insert_parties(conn: Any, case_id: int, data: CaseCreate) -> list[Any]:
     """Insert the parties in one statement; returns the columns the detail
     view shows, in position order."""
-    columns: list[list[Any]] = [[] for _ in range(11)]
+    columns: list[list[Any]] = [[] for _ in range(12)]
     for position, party in enumerate(data.parties, start=1):
         id_number = normalize_id_number(party.id_number) if party.id_number else None
         phone = normalize_phone(party.phone) if party.phone else None
@@ -220,16 +250,17 @@ async def _insert_parties(conn: Any, case_id: int, data: CaseCreate) -> list[Any
             crypto.encrypt(id_number), crypto.keyed_hash(id_number) if id_number else None,
             mask_id_number(id_number) if id_number else None,
             crypto.encrypt(phone), crypto.keyed_hash(phone) if phone else None,
-            mask_phone(phone) if phone else None, crypto.encrypt(party.address),
+            mask_phone(phone) if phone else None, crypto.encrypt(party.address), party.sms_consent,
         )):
             column.append(value)
     rows = await conn.fetch(
         """INSERT INTO party (case_id, position, role, kind, name, id_number_enc, id_number_hash,
-               id_number_masked, phone_enc, phone_hash, phone_masked, address_enc)
+               id_number_masked, phone_enc, phone_hash, phone_masked, address_enc, sms_consent)
            SELECT $1, x.* FROM unnest($2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                      $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) AS x
+                                      $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                                      $13::boolean[]) AS x
            RETURNING position, role, kind, name, id_number_masked, phone_masked,
-                     address_enc IS NOT NULL AS has_address""",
+                     address_enc IS NOT NULL AS has_address, sms_consent""",
         case_id, *columns,
     )
     return sorted(rows, key=lambda r: r["position"])
@@ -244,7 +275,7 @@ async def _open_proceeding(conn: Any, it: _Intake) -> dict[str, Any]:
            VALUES ($1, 1, $2, $3, $4, $5, 'intake', $6, $7) RETURNING *""",
         it.case_id, it.decision.track, it.body_id, it.state, it.received_at, None, None,
     )), **it.body_columns}
-    it.events.append(("case_registered", {
+    it.events.append(("application_submitted_online" if it.online else "case_registered", {
         "kind": data.kind, "channel": data.channel, "category": data.category,
         "division_code": data.division_code, "headcount": data.headcount,
         "risk_level": data.risk_level, "received_at": timeutil.rfc3339(it.received_at),
@@ -252,7 +283,15 @@ async def _open_proceeding(conn: Any, it: _Intake) -> dict[str, Any]:
         # How many, not which: the timeline and its webhooks reach
         # readers whose scope the earlier cases may lie outside.
         "possible_repeat_count": len(it.repeats_all),
+        **({"via": it.online_flags.get("via", "web")} if it.online else {}),
     }, proceeding["id"]))
+    if it.online and (it.online_flags.get("possible_duplicates") or it.online_flags.get("phone_over_limit")):
+        # For the clerk: the same text from the same phone lately (refuse it
+        # as duplicate_submission), or a phone past its filing limit (no SMS).
+        it.events.append(("online_submission_flagged", {
+            "possible_duplicates": it.online_flags.get("possible_duplicates", 0),
+            "phone_over_limit": bool(it.online_flags.get("phone_over_limit")),
+        }, proceeding["id"]))
     return proceeding
 
 
@@ -281,6 +320,8 @@ async def _start_clocks(conn: Any, it: _Intake, proceeding: dict[str, Any]) -> l
     day the matter was received, or (into court or arbitration, where the
     party files) only the party's window to sue, from knowing of the act."""
     track = it.decision.track
+    if it.online:  # from the submission day, when a clerk registers it (proceedings register_online)
+        return []
     if track == "reconsideration":
         late = await application_window(_act_facts(it.data), it.received_on)
         if late:

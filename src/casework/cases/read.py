@@ -30,7 +30,8 @@ async def case_detail(conn: Any, case_id: int, actor: Principal, case: Any = Non
     if case is None:
         case = await conn.fetchrow("SELECT * FROM case_file WHERE id = $1", case_id)
     parties = await conn.fetch(
-        """SELECT position, role, kind, name, id_number_masked, phone_masked, address_enc IS NOT NULL AS has_address
+        """SELECT position, role, kind, name, id_number_masked, phone_masked, address_enc IS NOT NULL AS has_address,
+                  sms_consent
            FROM party WHERE case_id = $1 ORDER BY position""",
         case_id,
     )
@@ -126,7 +127,7 @@ async def assemble_detail(
         "parties": [
             {"position": p["position"], "role": p["role"], "kind": p["kind"], "name": p["name"],
              "id_number": p["id_number_masked"], "phone": p["phone_masked"],
-             "address": "***" if p["has_address"] else None}
+             "address": "***" if p["has_address"] else None, "sms_consent": p["sms_consent"]}
             for p in parties
         ],
         "routing": {

@@ -45,6 +45,8 @@ class PartyCreate(Struct, forbid_unknown_fields=True):
     id_number: Annotated[str, Meta(max_length=32)] | None = None
     phone: Annotated[str, Meta(max_length=32)] | None = None
     address: ShortText | None = None
+    # The party agrees to be told of the case's steps by SMS (None: not asked).
+    sms_consent: bool | None = None
 
 
 class CaseCreate(Struct, forbid_unknown_fields=True):
@@ -112,6 +114,8 @@ class PartyRead(Struct):
     id_number: str | None  # masked
     phone: str | None  # masked
     address: str | None  # "***" when one is held
+    # Agreed at intake to be told of the case's steps by SMS (None: not asked).
+    sms_consent: bool | None = None
 
 
 class RoutingRead(Struct):

@@ -9,6 +9,7 @@ from casework import timeutil
 from casework.deadlines.engine import (
     pause,
     resume,
+    start_for,
     stop,
     stop_all,
 )
@@ -155,3 +156,52 @@ async def find_same_matter(act: Act, data: s.FindSameMatter) -> None:
 
 async def find_new_matter(act: Act, data: s.FindNewMatter) -> None:
     act.add("finding_made", {"question": "same_matter_as_terminated", "same_matter": False, "reason": data.reason})
+
+
+# ---------------------------------------------------------------- online applications
+
+ONLINE_BASIS = ("a body's periods run from the day it received the application (DOMAIN.md, time limits); "
+                "an application filed online is received when it is submitted, not when it is registered")
+
+
+async def register_online(act: Act, data: s.RegisterOnline) -> None:
+    """The clerk registers an online application: the proceeding enters its
+    track's first state (or the officer's finding, if it looks like a matter
+    terminated after re-review), and its clocks start from the day it was
+    submitted, not the day it was registered."""
+    received_on = timeutil.local_date(act.case["received_at"])
+    track = registry().track(act.track)
+    act.new_state = ("pending_finding" if act.track == "petition" and act.case["related_case_id"]
+                     else track.initial_state)
+    act.add("online_registered", {"received_on": str(received_on), "registered_on": str(act.on),
+                                  "state": act.new_state, "basis": ONLINE_BASIS})
+    if act.track == "reconsideration":
+        late = await application_window(act.case, received_on)
+        if late:
+            await act.set_details({**details_of(act.proceeding), **late})
+            act.add("late_application_flagged", late)
+    if track.handled == "internal" and act.new_state != "pending_finding":
+        await start_for(act.conn, act.subject(), "open", received_on, act.journal)
+
+
+async def refuse_online(act: Act, data: s.RefuseOnline) -> None:
+    """Refused as not a matter (不予登记), with a standard reason the party sees."""
+    details = details_of(act.proceeding)
+    asked_from = (details.get("supplement") or {}).get("from_state")
+    if act.proceeding["state"] == "supplementing" and asked_from != "submitted_online":
+        raise Problem(409, "invalid-transition", "Action not allowed now",
+                      "refuse_online is only for an online application not yet registered",
+                      action="refuse_online", track=act.track, state=act.proceeding["state"])
+    if data.reason_code not in await reference.public_reasons():
+        raise invalid([{"field": "reason_code", "message": f"unknown reason {data.reason_code!r} "
+                                                           "(GET /api/v1/reference: public_reasons)"}])
+    public_note = (data.public_note or "").strip() or None
+    await act.set_details({**details, "not_accepted": {"reason": data.reason, "reason_code": data.reason_code,
+                                                       "public_note": public_note, "online": True}})
+    await act.conn.execute("UPDATE proceeding SET concluded_at = $2 WHERE id = $1", act.proceeding["id"],
+                           moment(act.on, act.today))
+    await act.conn.execute("UPDATE case_file SET not_accepted_reason = $2, not_accepted_note = $3 WHERE id = $1",
+                           act.case["id"], data.reason_code, public_note)
+    act.add("online_refused", {"reason": data.reason, "reason_code": data.reason_code})
+    await stop_all(act.conn, act.proceeding["id"], act.on, act.journal, by="refuse_online")
+    await act.notice("not_accepted_notice", details={"reason_code": data.reason_code, "online": True})

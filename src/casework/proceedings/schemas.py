@@ -202,6 +202,20 @@ class FindNewMatter(Common, kw_only=True):
     reason: Required
 
 
+class RegisterOnline(Common, kw_only=True):
+    """An online application registered: the track's first state, its clocks
+    from the submission day (the statutory receipt date of an online filing)."""
+
+
+class RefuseOnline(Common, kw_only=True):
+    """An online application refused as not a matter (不予登记): the party is
+    told the standard reason (a code of public_reasons) and the note, if any."""
+
+    reason: Required
+    reason_code: Annotated[str, Meta(min_length=1, max_length=50)]
+    public_note: Annotated[str, Meta(max_length=500)] | None = None
+
+
 ACTION_BODIES: dict[str, type[Common]] = {
     "accept": Accept, "decline": Decline, "assign": Assign, "record_session": RecordSession,
     "pause_clock": PauseClock, "resume_clock": ResumeClock, "extend_deadline": ExtendDeadline,
@@ -212,6 +226,7 @@ ACTION_BODIES: dict[str, type[Common]] = {
     "find_same_matter": FindSameMatter, "find_new_matter": FindNewMatter,
     "forward": Forward, "return_matter": ReturnMatter, "report_back": ReportBack,
     "record_return_visit": ReturnVisit, "assign_leader": AssignLeader, "record_leader_action": LeaderAction,
+    "register_online": RegisterOnline, "refuse_online": RefuseOnline,
 }
 
 

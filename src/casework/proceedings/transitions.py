@@ -23,7 +23,9 @@ HANDLERS = frozenset({"mediator", "officer", "supervisor", "admin"})
 EVERYONE_WHO_ACTS = INTAKE | HANDLERS
 
 WAITING = frozenset({"registered", "forwarded", "pending_acceptance", "pending_finding"})
-OPEN_STATES = frozenset({"triage", "accepted", "supplementing", "awaiting_filing"}) | WAITING
+# 网上提交待登记: filed online by the party, not yet registered by a clerk.
+ONLINE = "submitted_online"
+OPEN_STATES = frozenset({"triage", "accepted", "supplementing", "awaiting_filing", ONLINE}) | WAITING
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,12 @@ _COMMON = [
     _t("assign_leader", OPEN_STATES | {"concluded"}, None, SUPERVISORS | {"officer"}),
     _t("record_leader_action", OPEN_STATES | {"concluded"}, None, SUPERVISORS | {"officer"}),
     _t("reopen", {"closed", "concluded", "not_accepted"}, "accepted", SUPERVISORS),
+    # An online application (docs/public.md): registered (the track's first
+    # state; clocks from the submission day), asked to supplement (补正), or
+    # refused as not a matter, by whoever receives matters at the body.
+    _t("register_online", {ONLINE}, None, EVERYONE_WHO_ACTS),
+    _t("request_supplement", {ONLINE}, "supplementing", EVERYONE_WHO_ACTS),
+    _t("refuse_online", {ONLINE, "supplementing"}, "not_accepted", EVERYONE_WHO_ACTS),
 ]
 
 # 补正: asking the applicant for what is missing, at the acceptance stage.

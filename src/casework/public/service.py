@@ -10,7 +10,8 @@ or the 429/200 difference would itself be an oracle.
 What is shown is whitelisted field by field: stages with dates, handling
 bodies, time limits and whether they were met, outcomes. No party, no
 summary or description (they name people), no assignee, no internal notes
-or ``details`` beyond the coded petition opinion.
+or ``details`` beyond the coded petition opinion and, while a supplement is
+asked for, what is missing (written for the party: it is the notice's text).
 """
 
 from __future__ import annotations
@@ -85,13 +86,23 @@ async def lookup(reference: str, code: str, address: str) -> PublicCaseView:
         return msgspec.convert(await _public_view(conn, case_id), PublicCaseView)
 
 
-def _stages(p: dict[str, Any], forwarded_at: dt.datetime | None) -> list[dict[str, Any]]:
+def _stages(p: dict[str, Any], forwarded_at: dt.datetime | None,
+            registered_at: dt.datetime | None = None) -> list[dict[str, Any]]:
     stages: list[dict[str, Any]] = []
+    if p["state"] == "submitted_online":
+        stages.append({"stage": "submitted_online", "since": p["opened_at"], "current": True})
+    if registered_at is not None:  # an online application, registered by the body
+        stages.append({"stage": "registered", "at": registered_at})
     if forwarded_at is not None:
         stages.append({"stage": "forwarded", "at": forwarded_at})
     if p["state"] == "not_accepted":
         stages.append({"stage": "not_accepted", "at": p["concluded_at"] or p["opened_at"]})
         return stages
+    if p["state"] == "supplementing":
+        # 补正: what the body asked for is written for the party (it is the notice's text).
+        supplement = _details(p).get("supplement") or {}
+        stages.append({"stage": "supplement_requested", "at": supplement.get("requested_on"),
+                       "missing": supplement.get("missing"), "current": True})
     if p["accepted_at"] is not None:
         stages.append({"stage": "accepted", "at": p["accepted_at"]})
     if p["state"] == "accepted":
@@ -101,12 +112,17 @@ def _stages(p: dict[str, Any], forwarded_at: dt.datetime | None) -> list[dict[st
     return stages
 
 
-def _outcome(p: dict[str, Any]) -> dict[str, Any] | None:
-    if p["outcome"] is None:
-        return None
+def _details(p: dict[str, Any]) -> dict[str, Any]:
     details = p["details"]
     if isinstance(details, str):
         details = json.loads(details)
+    return details if isinstance(details, dict) else {}
+
+
+def _outcome(p: dict[str, Any]) -> dict[str, Any] | None:
+    if p["outcome"] is None:
+        return None
+    details = _details(p)
     opinion = details.get("opinion") if isinstance(details, dict) else None
     return {"code": p["outcome"], "opinion": opinion if isinstance(opinion, str) else None}
 
@@ -136,11 +152,13 @@ async def _public_view(conn: Any, case_id: int) -> dict[str, Any]:
            WHERE p.case_id = $1 ORDER BY p.seq""",
         case_id,
     )]
-    forwarded = {r["proceeding_id"]: r["at"] for r in await conn.fetch(
-        """SELECT proceeding_id, min(at) AS at FROM case_event
-           WHERE case_id = $1 AND type = 'assigned' GROUP BY proceeding_id""",
+    steps = await conn.fetch(
+        """SELECT proceeding_id, type, min(at) AS at FROM case_event
+           WHERE case_id = $1 AND type IN ('assigned', 'online_registered') GROUP BY proceeding_id, type""",
         case_id,
-    )}
+    )
+    forwarded = {r["proceeding_id"]: r["at"] for r in steps if r["type"] == "assigned"}
+    registered = {r["proceeding_id"]: r["at"] for r in steps if r["type"] == "online_registered"}
     rated = {r["proceeding_id"]: r for r in await conn.fetch(
         "SELECT proceeding_id, rating, created_at FROM feedback WHERE case_id = $1", case_id
     )}
@@ -156,7 +174,7 @@ async def _public_view(conn: Any, case_id: int) -> dict[str, Any]:
         feedback = rated.get(p["id"])
         public_proceedings.append({
             "seq": p["seq"], "track": p["track"], "state": p["state"], "handling_body": body,
-            "opened_at": p["opened_at"], "stages": _stages(p, forwarded.get(p["id"])),
+            "opened_at": p["opened_at"], "stages": _stages(p, forwarded.get(p["id"]), registered.get(p["id"])),
             "outcome": _outcome(p), "time_limits": clocks.get(p["id"], []),
             "feedback": {"rating": feedback["rating"], "at": feedback["created_at"]} if feedback else None,
             "can_rate": rateable and feedback is None,

@@ -1,0 +1,1 @@
+"""SMS to the applicant at the steps the law requires a notice."""
