@@ -123,14 +123,14 @@ async def file_application(
 
 async def places() -> PlaceList:
     """Villages and communities (the 12-digit divisions below a township), named with their county and township."""
-    rows = await reference.divisions()
-    names = {r["code"]: r["name_zh"] for r in rows}
+    rows = (await reference.divisions()).items
+    names = {r.code: r.name_zh for r in rows}
     items = []
     for row in rows:
-        code = row["code"]
+        code = row.code
         if len(code) != 12 or code.endswith("000"):
             continue
         above = [names.get(code[:6] + "000000"), names.get(code[:9] + "000")]
-        items.append(Place(code=code, name_zh=row["name_zh"],
-                           path_zh=" ".join(n for n in (*above, row["name_zh"]) if n)))
+        items.append(Place(code=code, name_zh=row.name_zh,
+                           path_zh=" ".join(n for n in (*above, row.name_zh) if n)))
     return PlaceList(items=items)

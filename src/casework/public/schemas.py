@@ -39,6 +39,7 @@ class PublicStage(Struct, omit_defaults=True):
     since: dt.datetime | None | UnsetType = UNSET
     current: bool | UnsetType = UNSET
     outcome: str | None | UnsetType = UNSET
+    missing: str | None | UnsetType = UNSET  # 补正: what the body asks the party to supply
 
 
 class PublicBody(Struct):

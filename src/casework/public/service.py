@@ -87,7 +87,8 @@ async def lookup(reference: str, code: str, address: str) -> PublicCaseView:
 
 
 def _stages(p: dict[str, Any], forwarded_at: dt.datetime | None,
-            registered_at: dt.datetime | None = None) -> list[dict[str, Any]]:
+            registered_at: dt.datetime | None = None,
+            supplement_asked_at: dt.datetime | None = None) -> list[dict[str, Any]]:
     stages: list[dict[str, Any]] = []
     if p["state"] == "submitted_online":
         stages.append({"stage": "submitted_online", "since": p["opened_at"], "current": True})
@@ -101,7 +102,7 @@ def _stages(p: dict[str, Any], forwarded_at: dt.datetime | None,
     if p["state"] == "supplementing":
         # 补正: what the body asked for is written for the party (it is the notice's text).
         supplement = _details(p).get("supplement") or {}
-        stages.append({"stage": "supplement_requested", "at": supplement.get("requested_on"),
+        stages.append({"stage": "supplement_requested", "since": supplement_asked_at,
                        "missing": supplement.get("missing"), "current": True})
     if p["accepted_at"] is not None:
         stages.append({"stage": "accepted", "at": p["accepted_at"]})
@@ -153,12 +154,14 @@ async def _public_view(conn: Any, case_id: int) -> dict[str, Any]:
         case_id,
     )]
     steps = await conn.fetch(
-        """SELECT proceeding_id, type, min(at) AS at FROM case_event
-           WHERE case_id = $1 AND type IN ('assigned', 'online_registered') GROUP BY proceeding_id, type""",
+        """SELECT proceeding_id, type, min(at) AS at, max(at) AS last_at FROM case_event
+           WHERE case_id = $1 AND type IN ('assigned', 'online_registered', 'supplement_requested')
+           GROUP BY proceeding_id, type""",
         case_id,
     )
     forwarded = {r["proceeding_id"]: r["at"] for r in steps if r["type"] == "assigned"}
     registered = {r["proceeding_id"]: r["at"] for r in steps if r["type"] == "online_registered"}
+    asked = {r["proceeding_id"]: r["last_at"] for r in steps if r["type"] == "supplement_requested"}
     rated = {r["proceeding_id"]: r for r in await conn.fetch(
         "SELECT proceeding_id, rating, created_at FROM feedback WHERE case_id = $1", case_id
     )}
@@ -174,7 +177,8 @@ async def _public_view(conn: Any, case_id: int) -> dict[str, Any]:
         feedback = rated.get(p["id"])
         public_proceedings.append({
             "seq": p["seq"], "track": p["track"], "state": p["state"], "handling_body": body,
-            "opened_at": p["opened_at"], "stages": _stages(p, forwarded.get(p["id"]), registered.get(p["id"])),
+            "opened_at": p["opened_at"], "stages": _stages(p, forwarded.get(p["id"]), registered.get(p["id"]),
+                                                         asked.get(p["id"])),
             "outcome": _outcome(p), "time_limits": clocks.get(p["id"], []),
             "feedback": {"rating": feedback["rating"], "at": feedback["created_at"]} if feedback else None,
             "can_rate": rateable and feedback is None,
