@@ -40,3 +40,28 @@ def longest_write_gap(tally: Tally, since: float) -> float:
     ends = sorted(o.ended for o in tally.outcomes if o.op != "read" and o.status in (200, 201) and o.ended >= since)
     moments = [since, *ends]
     return round(max((b - a for a, b in itertools.pairwise(moments)), default=0.0), 2)
+
+
+async def subscribe(service, receiver) -> int:
+    """Subscribe a loopback webhook receiver to the city's events; returns
+    the last outbox row before the subscription (it gets those after)."""
+    from tests.reliability.load import client
+
+    async with client(service.base_url, service.token("admin")) as admin:
+        response = await admin.post("/api/v1/webhooks/subscriptions", json={
+            "url": receiver.url, "secret": "cluster-secret-0123456789abcdef", "event_types": [],
+            "division_prefix": "1404"})
+        assert response.status_code in (200, 201), response.text
+    return response.json()["starts_after_outbox_id"]
+
+
+async def wait_for_deliveries(conn, receiver, after: int, timeout: float) -> tuple[set[str], float]:
+    """Events of the subscription the receiver has not had yet, once all
+    arrived or the time ran out; and the seconds waited."""
+    started = time.monotonic()
+    while True:
+        expected = {str(r["event_id"]) for r in await conn.fetch("SELECT event_id FROM outbox WHERE id > $1", after)}
+        missing = expected - set(receiver.received)
+        if not missing or time.monotonic() - started > timeout:
+            return missing, round(time.monotonic() - started, 1)
+        await asyncio.sleep(1)

@@ -3,8 +3,10 @@ restarts it in place), then its Patroni with it (the standby is promoted once
 the leader key expires; the old primary comes back as the standby, as
 systemd's Restart=always would bring it). Clients keep registering cases
 with Idempotency-Keys and acting with If-Match through HAProxy, and retry
-what got no answer. Nothing acknowledged may be lost or doubled, and
-references stay gapless per county."""
+what got no answer. Nothing acknowledged may be lost or doubled,
+references stay gapless per county, and a webhook receiver that was up all
+along gets every event (at least once: a delivery made just before the
+primary died may be made again; the receiver tells by X-Casework-Event-Id)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,16 @@ import time
 import asyncpg
 import pytest
 
-from tests.cluster.checks import first_write_after, longest_write_gap, reference_gaps
+from tests.cluster.checks import (
+    first_write_after,
+    longest_write_gap,
+    reference_gaps,
+    subscribe,
+    wait_for_deliveries,
+)
 from tests.reliability import harness
 from tests.reliability.load import Tally, Workers, check_cases_complete
+from tests.reliability.test_webhooks import Receiver
 
 pytestmark = pytest.mark.cluster
 
@@ -25,6 +34,9 @@ async def test_the_primary_killed_under_load_loses_nothing_acknowledged(healthy_
     cluster = healthy_cluster
     clients = harness.size(4, 12)
     service = cluster.services[0]
+    receiver = Receiver()
+    await receiver.start()
+    subscribed_after = await subscribe(service, receiver)
     tally = Tally()
     workers = Workers(cluster.base_url, service.token("clerk"), service.token("mediator"), tally, "failover")
     until = asyncio.Event()
@@ -74,14 +86,18 @@ async def test_the_primary_killed_under_load_loses_nothing_acknowledged(healthy_
         lost = await workers.check_acknowledged(conn)
         whole = await check_cases_complete(conn)
         gaps = await reference_gaps(conn)
+        undelivered, delivery_wait = await wait_for_deliveries(conn, receiver, subscribed_after,
+                                                               harness.size(90, 300))
     finally:
         await conn.close()
+        await receiver.stop()
+    redelivered = sum(1 for n in receiver.received.values() if n > 1)
     statuses = tally.statuses()
     incomplete = {k: v for k, v in whole.items() if k != "cases" and v}
     unexpected = {s: n for s, n in statuses.items() if s not in (200, 201, 412, 503)}
     bad_503s = tally.bad_503s()
     ok = (not any(lost.values()) and not incomplete and not unexpected and not gaps and not bad_503s
-          and workers.unacknowledged() == 0)
+          and workers.unacknowledged() == 0 and not undelivered)
     harness.record(harness.Row(
         check="Cluster: primary killed under load",
         tried=f"through HAProxy to 2 service instances, {clients} clients registered cases (Idempotency-Key) and "
@@ -94,11 +110,14 @@ async def test_the_primary_killed_under_load_loses_nothing_acknowledged(healthy_
              + "; ".join(f"{f['fault']}: writes acknowledged again after {f['writes_back_seconds']}s"
                          + (f" (standby promoted after {f['promoted_seconds']}s)" if "promoted_seconds" in f else "")
                          for f in faults)
-             + f"; references gapless per county: {not gaps}; every case whole",
-        lost=f"{lost['intakes_lost']} cases, {lost['actions_lost']} actions, {lost['duplicate_cases']} duplicates",
+             + f"; references gapless per county: {not gaps}; every case whole; every webhook event delivered "
+               f"{delivery_wait}s after the load ended: {not undelivered} ({redelivered} delivered twice)",
+        lost=f"{lost['intakes_lost']} cases, {lost['actions_lost']} actions, {lost['duplicate_cases']} duplicates, "
+             f"{len(undelivered)} events",
         ok=ok,
         figures={"nodeid": request.node.nodeid, "statuses": {str(k): v for k, v in statuses.items()},
-                 "faults": faults, "lost": lost, "incomplete": incomplete, "reference_gaps": gaps,
+                 "events": len(receiver.received), "undelivered": sorted(undelivered)[:20],
+                 "redelivered": redelivered, "faults": faults, "lost": lost, "incomplete": incomplete, "reference_gaps": gaps,
                  "slowest_seconds": tally.max_seconds()},
     ))
     assert not unexpected, (unexpected, [(o.op, o.status, o.error, o.body) for o in tally.outcomes
@@ -108,3 +127,4 @@ async def test_the_primary_killed_under_load_loses_nothing_acknowledged(healthy_
     assert not incomplete, incomplete
     assert not gaps, gaps
     assert workers.unacknowledged() == 0
+    assert not undelivered, f"{len(undelivered)} events never delivered"

@@ -12,6 +12,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.cluster.checks import subscribe
 from tests.reliability import harness
 from tests.reliability.load import client, draft
 from tests.reliability.test_webhooks import Receiver
@@ -41,12 +42,7 @@ async def test_both_instances_sweep_and_dispatch_and_each_thing_happens_once(hea
     receiver = Receiver()
     await receiver.start()
     try:
-        async with client(cluster.services[0].base_url, cluster.services[0].token("admin")) as admin:
-            response = await admin.post("/api/v1/webhooks/subscriptions", json={
-                "url": receiver.url, "secret": "cluster-secret-0123456789abcdef", "event_types": [],
-                "division_prefix": "1404"})
-            assert response.status_code in (200, 201), response.text
-            after = response.json()["starts_after_outbox_id"]
+        after = await subscribe(cluster.services[0], receiver)
         # Cases registered through both instances, then the shared clock
         # moved past every statutory period: both sweeps find every clock breached.
         for service in cluster.services[:2]:
