@@ -70,3 +70,33 @@ async def test_with_one_free_pooled_connection_every_step_is_answered_even_with_
                 assert response.status_code in (200, 201), (step, response.status_code, response.text)
     finally:
         await asyncio.gather(*(pool.release(conn) for conn in taken))
+
+
+async def test_a_pooled_connection_to_a_server_turned_read_only_is_answered_503_and_dropped(users):
+    """After a switchover the old primary is a standby: a pooled connection
+    that still points at it refuses writes ("cannot execute INSERT in a
+    read-only transaction", 25006). That is the database being unavailable
+    for writes, not a bug: 503 with Retry-After, and the connection is
+    dropped so the next one goes to the new primary. Here every pooled
+    connection is made read-only as a standby's sessions are."""
+    clerk = users["clerk"]
+    pool = engine().pool
+    held = [await pool.acquire() for _ in range(pool.get_size())]
+    for conn in held:
+        await conn.execute("SET default_transaction_read_only = on")
+    await asyncio.gather(*(pool.release(conn) for conn in held))
+    try:
+        refused = await clerk.post("/api/v1/cases", json=petition(summary="只读备库"))
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["retry-after"] and refused.json()["type"].endswith("/unavailable")
+        answered = []
+        for _ in range(len(held) + 1):  # each read-only connection is dropped on its first refusal
+            answered.append((await clerk.post("/api/v1/cases", json=petition(summary="新主库"))).status_code)
+            if answered[-1] == 201:
+                break
+        assert answered[-1] == 201 and set(answered[:-1]) <= {503}, answered
+    finally:
+        held = [await pool.acquire() for _ in range(pool.get_size())]
+        for conn in held:
+            await conn.execute("RESET default_transaction_read_only")
+        await asyncio.gather(*(pool.release(conn) for conn in held))

@@ -25,7 +25,7 @@ import os
 import pytest
 from tests.reliability import harness
 
-pytestmark = pytest.mark.reliability
+pytestmark = pytest.mark.{marker}
 
 
 def test_{name}(request):
@@ -43,15 +43,21 @@ def project(tmp_path: Path) -> Path:
     and not the real one."""
     (tmp_path / "src" / "casework").mkdir(parents=True)
     (tmp_path / "src" / "casework" / "__init__.py").write_text("")
-    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    reliability: fault-injection checks\n")
-    checks = tmp_path / "tests" / "reliability"
-    checks.mkdir(parents=True)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    reliability: fault-injection checks\n"
+                                         "    cluster: the loopback cluster\n")
+    (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "__init__.py").write_text("")
-    for module in RELIABILITY_DIR.glob("*.py"):
-        if not module.name.startswith("test_"):
-            shutil.copy(module, checks / module.name)
+    for folder in ("reliability", "cluster"):
+        (tmp_path / "tests" / folder).mkdir()
+        for module in (RELIABILITY_DIR.parent / folder).glob("*.py"):
+            if not module.name.startswith("test_"):
+                shutil.copy(module, tmp_path / "tests" / folder / module.name)
+    checks = tmp_path / "tests" / "reliability"
     for name in ("one", "two"):
-        (checks / f"test_fake_{name}.py").write_text(FAKE_CHECK.format(name=name))
+        (checks / f"test_fake_{name}.py").write_text(FAKE_CHECK.format(name=name, marker="reliability"))
+    # A check of the loopback cluster (tests/cluster) belongs to the same suite.
+    (tmp_path / "tests" / "cluster" / "test_fake_three.py").write_text(FAKE_CHECK.format(name="three",
+                                                                                         marker="cluster"))
     (tmp_path / "RELIABILITY.md").write_text(EARLIER)
     return tmp_path
 
@@ -64,12 +70,17 @@ def run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
                           cwd=project, env=clean, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("selection, env", [
-    (["-m", "reliability", "-k", "one"], {}),
-    (["-m", "reliability", "tests/reliability/test_fake_one.py"], {}),
-    (["-m", "reliability"], {"FAKE_SKIP": "two"}),
-], ids=["deselected by -k", "named file only", "one skipped"])
-def test_a_run_that_leaves_a_check_out_writes_its_figures_elsewhere_and_leaves_reliability_md(project, selection, env):
+SUITE = "reliability or cluster"
+
+
+@pytest.mark.parametrize("selection, env, left_out", [
+    (["-m", SUITE, "-k", "one or three"], {}, "two"),
+    (["-m", SUITE, "tests/reliability/test_fake_one.py", "tests/cluster"], {}, "two"),
+    (["-m", SUITE], {"FAKE_SKIP": "two"}, "two"),
+    (["-m", "reliability"], {}, "three"),
+], ids=["deselected by -k", "named files only", "one skipped", "the cluster checks left out"])
+def test_a_run_that_leaves_a_check_out_writes_its_figures_elsewhere_and_leaves_reliability_md(project, selection, env,
+                                                                                              left_out):
     done = run(project, *selection, **env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (project / "RELIABILITY.md").read_text() == EARLIER
@@ -77,18 +88,19 @@ def test_a_run_that_leaves_a_check_out_writes_its_figures_elsewhere_and_leaves_r
     assert str(partial) in done.stdout, done.stdout
     figures = partial.read_text()
     assert "# Reliability: a partial run" in figures and "| Fake one |" in figures
-    assert "| Fake two |" not in figures
-    assert "test_fake_two.py::test_two" in figures  # named as left out
+    assert f"| Fake {left_out} |" not in figures
+    assert f"test_fake_{left_out}.py::test_{left_out}" in figures  # named as left out
 
 
 def test_a_run_of_every_check_rewrites_reliability_md_and_says_which_run_it_was(project):
-    done = run(project, "-m", "reliability", CASEWORK_RELIABILITY_FULL="1")
+    done = run(project, "-m", SUITE, CASEWORK_RELIABILITY_FULL="1")
     assert done.returncode == 0, done.stdout + done.stderr
     written = (project / "RELIABILITY.md").read_text()
-    assert "| Fake one |" in written and "| Fake two |" in written
+    assert "| Fake one |" in written and "| Fake two |" in written and "| Fake three |" in written
     assert "partial" not in written.splitlines()[0]
     assert "- sizes: full (CASEWORK_RELIABILITY_FULL=1)" in written
-    assert "- command: `CASEWORK_RELIABILITY_FULL=1 PYTHONPATH=src pytest -p no:cacheprovider -m reliability`" in written
-    assert "- checks: 2 passed, 0 failed, 0 skipped" in written
+    assert ("- command: `CASEWORK_RELIABILITY_FULL=1 PYTHONPATH=src pytest -p no:cacheprovider -m "
+            "'reliability or cluster'`") in written
+    assert "- checks: 3 passed, 0 failed, 0 skipped" in written
     assert not (project / ".reliability-partial.md").exists()
     assert f"complete run: {project / 'RELIABILITY.md'} rewritten" in done.stdout

@@ -71,6 +71,12 @@ async def migrate_and_seed() -> None:
         from casework.admin import sync_admin_users
 
         await _with_pool(sync_admin_users)
+        from casework.personal.rotation import stored_data_opens
+
+        if await _with_pool(stored_data_opens) is False:
+            raise SystemExit(
+                "CASEWORK_PERSONAL_DATA_KEY does not open the personal data already in the database: every "
+                "instance needs the same key (and, while rotating, the old ones in CASEWORK_PERSONAL_DATA_OLD_KEYS)")
     finally:
         await lock.close()
 

@@ -104,6 +104,13 @@ DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
     # dropped (see connection() and BoundedTransaction) and the pool opens a
     # fresh one.
     asyncpg.exceptions.InternalClientError,
+    # A pooled connection to a server that is no longer the primary (a
+    # switchover demoted it to a standby): dropped like the others, and the
+    # pool's next connection goes to the new primary (target_session_attrs=
+    # read-write in the URL, deploy/casework.env.example). With no primary
+    # yet, asyncpg raises TargetServerAttributeNotMatched, an
+    # InternalClientError.
+    asyncpg.exceptions.ReadOnlySQLTransactionError,
 )
 
 

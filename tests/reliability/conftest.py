@@ -1,6 +1,6 @@
 """Fixtures of the reliability suite and the hook that writes RELIABILITY.md.
 
-Run it with ``.venv/bin/pytest -m reliability`` (CI sizes) or with
+Run it with ``.venv/bin/pytest -m "reliability or cluster"`` (CI sizes) or with
 ``CASEWORK_RELIABILITY_FULL=1`` for the full sizes. Each check records its
 figures (``harness.record``); when the session ends, the figures of the
 checks that ran are written as the table in RELIABILITY.md if every check
@@ -10,7 +10,6 @@ ran, else in .reliability-partial.md (see report_file.py).
 from __future__ import annotations
 
 import asyncio
-import json
 
 import asyncpg
 import pytest
@@ -57,49 +56,20 @@ def service_factory(postgres):
 
 # A fresh file per session (this conftest is imported once per run).
 harness.RESULTS_FILE.unlink(missing_ok=True)
-_run = report_file.Run()
+_run = report_file.RUN
 
 
 def pytest_deselected(items):
-    _run.deselected.update(item.nodeid for item in items if item.path.resolve().parent == report_file.HERE)
+    _run.deselect(items)
 
 
 def pytest_runtest_logreport(report):
-    if "reliability" not in report.keywords:
-        return
-    if report.skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        _run.outcomes[report.nodeid] = ("skipped", reason.removeprefix("Skipped: "))
-    elif report.failed:
-        _run.outcomes[report.nodeid] = ("failed", report.when)
-    elif report.when == "call":
-        _run.outcomes.setdefault(report.nodeid, ("passed", ""))
-
-
-_written: dict[str, object] = {}
+    _run.log(report)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not _run.outcomes:  # no check ran (the plain suite, --collect-only)
-        return
-    rows = []
-    if harness.RESULTS_FILE.exists():
-        rows = [json.loads(line) for line in harness.RESULTS_FILE.read_text().splitlines() if line.strip()]
-    not_run = _run.not_run(exitstatus)
-    path = harness.REPO_DIR / (report_file.PARTIAL_REPORT if not_run else report_file.REPORT)
-    path.write_text(report_file.render(rows, _run, repo=harness.REPO_DIR, full=harness.FULL, not_run=not_run,
-                                       args=session.config.invocation_params.args))
-    _written.update(path=path, not_run=not_run)
+    report_file.session_finished(session, exitstatus)
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _written:
-        return
-    terminalreporter.section("reliability report")
-    if _written["not_run"]:
-        terminalreporter.write_line(f"partial run: figures written to {_written['path']}; "
-                                    f"{report_file.REPORT} left as the last complete run wrote it. Left out:")
-        for why in _written["not_run"]:
-            terminalreporter.write_line(f"  {why}")
-    else:
-        terminalreporter.write_line(f"complete run: {_written['path']} rewritten")
+    report_file.terminal_summary(terminalreporter)

@@ -1,7 +1,7 @@
 """RELIABILITY.md, written only from a complete run of the suite.
 
-A run is complete when every check defined here (each ``test_*`` function
-of a ``test_*.py`` module in this folder) ran and passed or failed: none
+A run is complete when every check defined here and in tests/cluster (each
+``test_*`` function of a ``test_*.py`` module in those folders) ran and passed or failed: none
 deselected (``-k``, ``-m``, ``--deselect``, ``--lf``), left out by naming
 files or node ids, skipped, or never reached (``-x``, Ctrl+C, a collection
 error). No skip is an accepted environment gap: the suite brings its own
@@ -29,6 +29,10 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
+# The loopback cluster's checks (tests/cluster, marker ``cluster``) write
+# their figures here too: the suite is ``pytest -m "reliability or cluster"``.
+FOLDERS = (HERE, HERE.parent / "cluster")
+MARKERS = ("reliability", "cluster")
 REPORT = "RELIABILITY.md"
 PARTIAL_REPORT = ".reliability-partial.md"
 # The only variables that change what the suite does (the services it
@@ -37,10 +41,10 @@ COMMAND_VARIABLES = ("CASEWORK_RELIABILITY_FULL", "CASEWORK_SCHEMATHESIS_EXAMPLE
                      "PYTHONPATH")
 
 
-def defined_checks(folder: Path = HERE) -> set[tuple[str, str]]:
-    """(module file name, function name) of every check in the folder."""
+def defined_checks(folders: tuple[Path, ...] = FOLDERS) -> set[tuple[str, str]]:
+    """(module file name, function name) of every check in the folders."""
     checks = set()
-    for module in sorted(folder.glob("test_*.py")):
+    for module in sorted(m for folder in folders for m in folder.glob("test_*.py")):
         for node in ast.parse(module.read_text()).body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
                 checks.add((module.name, node.name))
@@ -51,6 +55,10 @@ def check_of(nodeid: str) -> tuple[str, str]:
     """``tests/reliability/test_x.py::test_y[p]`` -> ``("test_x.py", "test_y")``."""
     path, _, name = nodeid.partition("::")
     return Path(path).name, name.split("[", 1)[0]
+
+
+def in_suite(item_path: Path) -> bool:
+    return item_path.resolve().parent in FOLDERS
 
 
 @dataclass
@@ -81,6 +89,56 @@ class Run:
         why += [f"{'::'.join(check_of(n))} partly deselected" for n in sorted(self.deselected)
                 if check_of(n) in ran]
         return why
+
+    # The conftest hooks of tests/reliability and tests/cluster (pytest calls
+    # a conftest's test hooks only for the tests under its own folder).
+    def deselect(self, items) -> None:
+        self.deselected.update(item.nodeid for item in items if in_suite(item.path))
+
+    def log(self, report) -> None:
+        if not any(marker in report.keywords for marker in MARKERS):
+            return
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            self.outcomes[report.nodeid] = ("skipped", reason.removeprefix("Skipped: "))
+        elif report.failed:
+            self.outcomes[report.nodeid] = ("failed", report.when)
+        elif report.when == "call":
+            self.outcomes.setdefault(report.nodeid, ("passed", ""))
+
+
+RUN = Run()  # this session's
+_written: dict[str, object] = {}
+
+
+def session_finished(session, exitstatus: int) -> None:
+    """Write RELIABILITY.md (a complete run) or the partial file, once per session."""
+    from tests.reliability import harness
+
+    if not RUN.outcomes or _written:  # no check ran (the plain suite, --collect-only), or written already
+        return
+    rows = []
+    if harness.RESULTS_FILE.exists():
+        rows = [json.loads(line) for line in harness.RESULTS_FILE.read_text().splitlines() if line.strip()]
+    not_run = RUN.not_run(exitstatus)
+    path = harness.REPO_DIR / (PARTIAL_REPORT if not_run else REPORT)
+    path.write_text(render(rows, RUN, repo=harness.REPO_DIR, full=harness.FULL, not_run=not_run,
+                           args=session.config.invocation_params.args))
+    _written.update(path=path, not_run=not_run)
+
+
+def terminal_summary(terminalreporter) -> None:
+    if not _written or _written.get("said"):
+        return
+    _written["said"] = True
+    terminalreporter.section("reliability report")
+    if _written["not_run"]:
+        terminalreporter.write_line(f"partial run: figures written to {_written['path']}; "
+                                    f"{REPORT} left as the last complete run wrote it. Left out:")
+        for why in _written["not_run"]:
+            terminalreporter.write_line(f"  {why}")
+    else:
+        terminalreporter.write_line(f"complete run: {_written['path']} rewritten")
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -124,9 +182,9 @@ def render(rows: list[dict], run: Run, *, repo: Path, args: tuple[str, ...] | li
         lines += [f"Not {REPORT}: this run left checks out, so its figures are written here and {REPORT} keeps "
                   "those of the last complete run. Left out: " + "; ".join(not_run) + ".", ""]
     lines += [
-        ("Written by the reliability suite (`tests/reliability/`), not by hand, and only from a run of every "
-         "check: `pytest -m reliability` (CI sizes) or `CASEWORK_RELIABILITY_FULL=1 pytest -m reliability` "
-         f"(full sizes) rewrites this file; a run that leaves a check out writes `{PARTIAL_REPORT}` instead."),
+        ("Written by the reliability suite (`tests/reliability/`, `tests/cluster/`), not by hand, and only from "
+         "a run of every check: `pytest -m 'reliability or cluster'` (CI sizes) or "
+         "`CASEWORK_RELIABILITY_FULL=1 pytest -m 'reliability or cluster'` (full sizes) rewrites this file; a run that leaves a check out writes `{PARTIAL_REPORT}` instead."),
         ("Each check drives the real service (`casework serve`, uvicorn) over HTTP on 127.0.0.1 against a "
          "PostgreSQL of its own that the suite may stop and start."),
         "",

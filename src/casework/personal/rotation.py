@@ -87,3 +87,27 @@ async def rotate_keys(batch_size: int = 500) -> RotationReport:
                 )
             report.idempotency_records = len(updates)
     return report
+
+
+async def stored_data_opens() -> bool | None:
+    """Whether the configured keys open the personal data already stored
+    (the newest encrypted party field, else an idempotent replay); None when
+    nothing is encrypted yet.
+
+    Checked at start-up: an instance whose key differs from the others' (one
+    left to generate its own in its data folder) would store what no other
+    instance can read and fail on what they stored, so it must not start."""
+    async with connection() as conn:
+        token = await conn.fetchval(
+            """SELECT coalesce(id_number_enc, phone_enc, address_enc) FROM party
+               WHERE coalesce(id_number_enc, phone_enc, address_enc) IS NOT NULL ORDER BY id DESC LIMIT 1""")
+        if token is None:
+            token = await conn.fetchval(
+                "SELECT response_enc FROM idempotency_record WHERE response_enc IS NOT NULL LIMIT 1")
+    if token is None:
+        return None
+    try:
+        crypto.reencrypt(token)
+    except InvalidToken:
+        return False
+    return True
