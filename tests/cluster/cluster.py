@@ -24,6 +24,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -60,6 +61,18 @@ def _python_for_postgres_user() -> list[str]:
     """
     system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
     return [str(system), "-S", "-m"] if system.exists() else [sys.executable, "-m"]
+
+
+def _let_others_through(path: Path) -> None:
+    """The postgres user runs Patroni from this environment's packages and
+    reads its configuration from this checkout: a checkout or a venv below a
+    directory others may not enter (a home of mode 700) would stop it. Each
+    directory above ``path`` gets the search bit for others (not the read
+    bit: nothing is listed), as a deployment's install directory has."""
+    for directory in reversed(path.resolve().parents):
+        mode = directory.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            os.chmod(directory, mode | stat.S_IXOTH)
 
 
 def _tool(name: str) -> str:
@@ -101,6 +114,8 @@ class Cluster:
             raise RuntimeError("run as root: PostgreSQL is started as the postgres user")
         self.user = pwd.getpwnam("postgres")
         os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
+        for path in (*(sysconfig.get_paths()[k] for k in ("purelib", "platlib")), DEPLOY / "patroni"):
+            _let_others_through(Path(path))
         self.etcd_port, self.etcd_peer_port = harness.free_port(), harness.free_port()
         self.nodes = {name: Node(name, harness.free_port(), harness.free_port(), self.root / name / "data",
                                  self.root / f"{name}.log") for name in NODES}
