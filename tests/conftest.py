@@ -82,7 +82,6 @@ async def database():
 @pytest.fixture(scope="session")
 async def app(database):
     from casework.app import create_app
-
     from casework.db import pool_lifespan
 
     application = create_app()

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 
 @dataclass
@@ -63,7 +63,7 @@ class HttpServer:
     def running(self) -> bool:
         return self._server is not None
 
-    async def start(self) -> "HttpServer":
+    async def start(self) -> HttpServer:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
         return self
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support_access import client_from
 from tests.test_serving import Served
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -25,7 +26,10 @@ def casework(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedPro
                           capture_output=True, text=True, timeout=180)
 
 
-async def test_users_create_takes_the_password_from_stdin_and_refuses_it_on_the_command_line(anon):
+async def test_users_create_takes_the_password_from_stdin_and_refuses_it_on_the_command_line(app):
+    # A client address of its own: a failed sign-in counts against its address, and
+    # the services of tests/test_serving.py see this machine's 127.0.0.1.
+    anon = client_from(app)
     refused = casework("users", "create", "--username", "cli_argv", "--password", "visible-in-ps-123",
                        "--role", "clerk", "--jurisdiction", "140403")
     assert refused.returncode != 0
@@ -40,6 +44,7 @@ async def test_users_create_takes_the_password_from_stdin_and_refuses_it_on_the_
     assert "user cli_stdin created" in made.stdout
     signed_in = await anon.post("/api/v1/auth/token", json={"username": "cli_stdin", "password": "piped-password-0123"})
     assert signed_in.status_code == 200, signed_in.text
+    await anon.aclose()
 
     empty = casework("users", "create", "--username", "cli_empty", "--role", "clerk", "--jurisdiction", "140403")
     assert empty.returncode != 0 and "no password given" in empty.stderr

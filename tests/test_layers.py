@@ -112,8 +112,8 @@ def imports(found: dict[str, Path]) -> dict[str, set[str]]:
                         graph[module].add(target)
                     elif base in found:
                         graph[module].add(base)
-    for module in graph:
-        graph[module].discard(module)
+    for module, imported in graph.items():
+        imported.discard(module)
     return graph
 
 

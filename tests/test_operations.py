@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 async def test_health_and_ready_are_open(anon):
     assert (await anon.get("/health")).json() == {"status": "ok"}
     ready = await anon.get("/ready")

@@ -25,6 +25,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from casework.settings import get_settings
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
@@ -40,6 +42,8 @@ class Served:
         self.env = {**{k: v for k, v in os.environ.items() if k != "FORWARDED_ALLOW_IPS"},
                     "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
                     "CASEWORK_DATA_DIR": str(self.data_dir / "data"), "CASEWORK_BACKGROUND_TASKS": "0",
+                    # The tests' own key: a service refuses a database whose personal data its key cannot open.
+                    "CASEWORK_PERSONAL_DATA_KEY": get_settings().personal_data_key,
                     **env}
         self.process: subprocess.Popen | None = None
 

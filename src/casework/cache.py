@@ -8,7 +8,8 @@ process that made it (others pick it up within ``ttl``).
 from __future__ import annotations
 
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 _entries: dict[str, tuple[float, Any]] = {}
 

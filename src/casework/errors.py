@@ -16,7 +16,11 @@ from typing import Any
 import asyncpg
 import structlog
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
-from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
 
 from casework.db import database_unavailable
 from casework.problems import TYPE_BASE

@@ -24,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 CLOCK_FILE_ENV = "CASEWORK_CLOCK_FILE"
@@ -36,7 +37,7 @@ _moved_ever = False  # once the clock was moved, connections keep saying so
 
 
 def wall_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _file_offset() -> dt.timedelta | None:
@@ -56,7 +57,7 @@ def _file_offset() -> dt.timedelta | None:
         moment = dt.datetime.fromisoformat(text)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=CHINA_TZ)
-        written = dt.datetime.fromtimestamp(stat.st_mtime_ns / 1e9, dt.timezone.utc)
+        written = dt.datetime.fromtimestamp(stat.st_mtime_ns / 1e9, dt.UTC)
         _file_cache = (stat.st_mtime_ns, moment - written)
     return _file_cache[1]
 
@@ -122,7 +123,7 @@ def rfc3339(moment: dt.datetime) -> str:
     naive moment is taken as UTC. SQL writes the same through
     ``casework_rfc3339()`` (migration 2026-11-28T17:00)."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc)
+        moment = moment.astimezone(dt.UTC)
     return moment.replace(tzinfo=None).isoformat() + "Z"
 
 

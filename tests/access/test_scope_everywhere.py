@@ -9,7 +9,6 @@ bureau, registered on 2027-02-01 and read 100 days later (both overdue).
 
 from __future__ import annotations
 
-
 import pytest
 
 from casework import timeutil

@@ -85,7 +85,7 @@ async def test_failed_sign_ins_are_throttled_per_account_with_retry_after(app, u
     assert 0 < retry_after <= 15 * 60
     assert refused.json()["retry_after"] == retry_after
     # Another account is not affected.
-    other_id, other_password = await _user_with_password(users, "bystander_clerk")
+    _, other_password = await _user_with_password(users, "bystander_clerk")
     async with client_from(app) as anon:
         assert (await _sign_in(anon, "bystander_clerk", other_password)).status_code == 200
 

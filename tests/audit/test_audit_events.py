@@ -9,7 +9,7 @@ from tests.support_access import ensure_user
 
 
 async def test_filter_by_case_action_actor_and_time(users):
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     case = (await users["clerk"].post("/api/v1/cases", json=dispute())).json()
     await users["supervisor"].post(f"/api/v1/cases/{case['reference']}/personal-data", json={"reason": "督办核实当事人"})
     audit = users["auditor"]

@@ -10,6 +10,7 @@ import pytest
 
 from tests.backlog import dataset
 
+
 @pytest.fixture(scope="module")
 async def known(users, db):
     city_before = (await users["city_supervisor"].get("/api/v1/backlog/summary?group_by=division")).json()

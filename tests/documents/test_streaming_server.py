@@ -11,6 +11,7 @@ import hashlib
 import signal
 import threading
 import time
+from typing import Self
 
 import asyncpg
 import httpx
@@ -43,7 +44,7 @@ class PeakRss:
             self.peak = max(self.peak, self.process.memory_info().rss)
             time.sleep(0.01)
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

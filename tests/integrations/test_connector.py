@@ -11,7 +11,11 @@ import dataclasses
 import pytest
 
 from casework.integrations.connector import (
-    Connector, ExternalSystemNotConfigured, ExternalSystemRejected, ExternalSystemUnavailable, fetch_status,
+    Connector,
+    ExternalSystemNotConfigured,
+    ExternalSystemRejected,
+    ExternalSystemUnavailable,
+    fetch_status,
     push_record,
 )
 from casework.settings import ExternalSystem, get_settings
@@ -23,8 +27,8 @@ def settings_for(*systems: ExternalSystem):
 
 
 def court(url: str, **extra) -> ExternalSystem:
-    values = dict(name="court", base_url=url + "/api", token="court-token-123", timeout_seconds=0.5,
-                  max_attempts=3, backoff_base_seconds=0.01)
+    values = {"name": "court", "base_url": url + "/api", "token": "court-token-123", "timeout_seconds": 0.5,
+                  "max_attempts": 3, "backoff_base_seconds": 0.01}
     values.update(extra)
     return ExternalSystem(**values)
 

@@ -9,8 +9,8 @@ import time
 
 os.environ["CASEWORK_INTEGRATION_SECRETS"] = "court=court-test-secret,legal_aid=aid-test-secret"
 
-from casework.integrations import inbound  # noqa: E402
-from tests.records.support import case_number, days_ago, new_dispute, write  # noqa: E402
+from casework.integrations import inbound
+from tests.records.support import case_number, days_ago, new_dispute, write
 
 inbound.integration_secrets.cache_clear()
 SECRETS = {"court": b"court-test-secret", "legal_aid": b"aid-test-secret"}

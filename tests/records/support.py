@@ -34,7 +34,7 @@ async def write(client, reference: str, path: str, body: dict, *, if_match: str 
 async def new_dispute(client, **overrides) -> dict:
     """A dispute logged as received three weeks ago (its sessions and
     agreements are dated in the past, after it was received)."""
-    received = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=21)
+    received = dt.datetime.now(dt.UTC) - dt.timedelta(days=21)
     overrides.setdefault("received_at", received.isoformat())
     response = await client.post("/api/v1/cases", json=dispute(**overrides))
     assert response.status_code == 201, response.text
@@ -47,7 +47,7 @@ async def agency_reconsideration(users, received: str | None = None) -> dict:
     from tests.support import act
 
     received_at = (dt.datetime.fromisoformat(f"{received}T09:00:00+08:00") if received
-                   else dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=21))
+                   else dt.datetime.now(dt.UTC) - dt.timedelta(days=21))
     accepted_on = (received_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date() + dt.timedelta(days=1))
     draft = dispute(category="urban_management", summary="占道经营处罚争议", parties=[person(), AGENCY],
                     requested_track="reconsideration", override_reason="申请人申请行政复议",

@@ -6,7 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.records.support import (
-    agency_reconsideration, case_number, clocks_by_limit, days_ago, new_dispute, write,
+    agency_reconsideration,
+    case_number,
+    clocks_by_limit,
+    days_ago,
+    new_dispute,
+    write,
 )
 from tests.support import act, on
 

@@ -26,7 +26,9 @@ def fuzz(base_url: str, tokens: dict[str, str], examples: int, seed: int) -> dic
     from schemathesis import GenerationMode
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
-        content_type_conformance, response_headers_conformance, response_schema_conformance,
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
     )
 
     schema = schemathesis.openapi.from_url(base_url + "/schema/openapi.json")
@@ -47,20 +49,20 @@ def fuzz(base_url: str, tokens: dict[str, str], examples: int, seed: int) -> dic
                 @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
                           suppress_health_check=list(HealthCheck), phases=[Phase.generate], print_blob=False)
                 @given(case=strategy)
-                def run(case) -> None:
+                def run(case) -> None:  # called at once, in this iteration: the loop variables are current
                     url = case.formatted_path
                     if not base_url.startswith("http://127.0.0.1:"):  # never anywhere but loopback
                         figures["not_local"] += 1
                         return
                     try:
-                        response = case.call(base_url=base_url, session=session, headers=headers, timeout=15)
+                        response = case.call(base_url=base_url, session=session, headers=headers, timeout=15)  # noqa: B023
                     except requests.RequestException as exc:
                         figures["server_errors"].append(f"{case.method} {url}: no answer {type(exc).__name__}")
                         return
                     figures["requests"] += 1
-                    figures["by_role"][role] += 1
+                    figures["by_role"][role] += 1  # noqa: B023
                     figures["statuses"][response.status_code] += 1
-                    label = f"{role} {case.method} {url} -> {response.status_code}"
+                    label = f"{role} {case.method} {url} -> {response.status_code}"  # noqa: B023
                     if response.status_code >= 500:
                         figures["server_errors"].append(f"{label}: {response.text[:200]}")
                     content_type = response.headers.get("content-type") or ""

@@ -50,9 +50,9 @@ async def gateway():
 
 
 def settings(gw: Gateway, **overrides):
-    values = dict(sms_gateway_url=gw.server.url + "/sms/send", sms_gateway_token="gw-token",
-                  sms_template_ids="registered=SMS_0001,not_accepted=SMS_0002", sms_timeout_seconds=0.3,
-                  webhook_backoff_base_seconds=0.02, webhook_backoff_max_seconds=0.1, sms_max_attempts=5)
+    values = {"sms_gateway_url": gw.server.url + "/sms/send", "sms_gateway_token": "gw-token",
+                  "sms_template_ids": "registered=SMS_0001,not_accepted=SMS_0002", "sms_timeout_seconds": 0.3,
+                  "webhook_backoff_base_seconds": 0.02, "webhook_backoff_max_seconds": 0.1, "sms_max_attempts": 5}
     values.update(overrides)
     return dataclasses.replace(get_settings(), **values)
 

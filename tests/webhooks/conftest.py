@@ -111,9 +111,9 @@ async def subscribe(users, receiver):
 
 def fast_settings(**overrides):
     """Backoff in tens of milliseconds so a test with many retries runs in seconds."""
-    values = dict(webhook_backoff_base_seconds=0.02, webhook_backoff_max_seconds=0.2,
-                  webhook_max_attempts=100, webhook_timeout_seconds=2.0, webhook_lease_seconds=10.0,
-                  webhook_batch_size=50, webhook_poll_interval_seconds=0.05)
+    values = {"webhook_backoff_base_seconds": 0.02, "webhook_backoff_max_seconds": 0.2,
+                  "webhook_max_attempts": 100, "webhook_timeout_seconds": 2.0, "webhook_lease_seconds": 10.0,
+                  "webhook_batch_size": 50, "webhook_poll_interval_seconds": 0.05}
     values.update(overrides)
     return dataclasses.replace(get_settings(), **values)
 

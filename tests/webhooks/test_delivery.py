@@ -301,7 +301,7 @@ async def test_two_dispatchers_at_once_never_send_the_same_event_twice(users, db
     receiver.delay = 0.03  # deliveries overlap in time
     cases = await new_cases(users["clerk"], 5)
     expected = await events_of(db, cases)
-    done = lambda: len(receiver.event_ids(subscription["path"])) == len(expected)  # noqa: E731
+    done = lambda: len(receiver.event_ids(subscription["path"])) == len(expected)
 
     first, second = await asyncio.gather(
         drain(settings, done, instance="instance-a"), drain(settings, done, instance="instance-b"),

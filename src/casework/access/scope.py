@@ -14,8 +14,9 @@ rule and the SQL rule agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 
 class _Subject(Protocol):

@@ -51,7 +51,13 @@ from casework.access.passwords import SignInBusy
 from casework.access.throttle import TooManyAttempts
 from casework.admin.tables import (
     Body,
-    CalendarDayEntry, CalendarYearEntry, CategoryEntry, DivisionEntry, PublicReasonEntry, RoutingRule, TimeLimitEntry,
+    CalendarDayEntry,
+    CalendarYearEntry,
+    CategoryEntry,
+    DivisionEntry,
+    PublicReasonEntry,
+    RoutingRule,
+    TimeLimitEntry,
 )
 from casework.db import connection, engine
 from casework.problems import TYPE_BASE
@@ -68,8 +74,8 @@ _client_address: contextvars.ContextVar[str] = contextvars.ContextVar("admin_cli
 # as data: URIs, no framing anywhere.
 SECURITY_HEADERS = [
     (b"content-security-policy",
-     b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-     b"font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+     (b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+      b"font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),

@@ -57,8 +57,8 @@ async def events(
         return f"${len(args)}"
 
     case_where = [Scope.of(reader).sql("c", args)]
-    admin_where = [f"(a.entity = ANY({param(list(SHARED_ENTITIES))}::text[]) "
-                   f"OR starts_with({_ADMIN_EVENT_PLACE}, {param(reader.jurisdiction)}))"]
+    admin_where = [(f"(a.entity = ANY({param(list(SHARED_ENTITIES))}::text[]) "
+                    f"OR starts_with({_ADMIN_EVENT_PLACE}, {param(reader.jurisdiction)}))")]
     if actor is not None:
         p = param(actor)
         case_where.append(f"u.username = {p}")

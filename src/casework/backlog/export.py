@@ -17,11 +17,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
 
 from casework import timeutil
-from casework.backlog.labels import KIND_ZH, STAGE_ZH, STATUS_ZH, TRACK_ZH
 from casework.access.scope import Scope
+from casework.backlog.labels import KIND_ZH, STAGE_ZH, STATUS_ZH, TRACK_ZH
 from casework.backlog.service import due_item, due_list_query
 from casework.db import connection
 from casework.deadlines.calendar import HolidayCalendar

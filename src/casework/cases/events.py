@@ -7,7 +7,8 @@ in the timeline only: files never go out in webhooks (``outbox=False``)."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from casework import timeutil
 from casework.access.service import Principal

@@ -31,7 +31,7 @@ def id_number_problem(value: str, today: dt.date | None = None) -> str | None:
         return "must be 17 digits and a check character (0-9 or X)"
     try:
         born = ric.get_birth_date(number)
-    except Exception:
+    except Exception:  # noqa: BLE001 - stdnum raises several kinds for an impossible date
         return "contains an impossible birth date"
     if born > (today or dt.date.today()) or born.year < 1880:
         return "contains an impossible birth date"
@@ -42,8 +42,7 @@ def id_number_problem(value: str, today: dt.date | None = None) -> str | None:
 
 def normalize_phone(value: str) -> str:
     digits = re.sub(r"[\s()]", "", value)
-    if digits.startswith("+86"):
-        digits = digits[3:]
+    digits = digits.removeprefix("+86")
     return digits
 
 

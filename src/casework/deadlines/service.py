@@ -17,7 +17,12 @@ from typing import Any
 
 from casework.cache import cached
 from casework.db import connection
-from casework.deadlines.calendar import HolidayCalendar, compute_due, units_between, working_days_until
+from casework.deadlines.calendar import (
+    HolidayCalendar,
+    compute_due,
+    units_between,
+    working_days_until,
+)
 from casework.settings import get_settings
 
 

@@ -180,7 +180,7 @@ async def discard(key: str) -> None:
         await storage().delete(key)
         async with separate_connection() as conn:
             await conn.execute("DELETE FROM stored_object_pending WHERE storage_key = $1", key)
-    except Exception as exc:  # the sweep removes what is left
+    except Exception as exc:  # noqa: BLE001 - best effort: the sweep removes what is left
         log.warning("discard_failed", error=type(exc).__name__)
 
 

@@ -23,7 +23,7 @@ import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-FIXED = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+FIXED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 OUT = Path(__file__).resolve().parent / "templates"
 
 # What each notice says, in the words bodies use; {{ }} are filled from the case.
@@ -55,12 +55,12 @@ PARAGRAPHS_BEFORE = ["{{ body_name }}", "{{ title }}", "{{ number }}", "",
                      "{{ addressee_name }}（送达地址：{{ addressee_address }}）："]
 PARAGRAPHS_AFTER = [
     "{%p for window in party_windows %}",
-    "如不服，可以自收到本{{ title }}之日起{{ window.length }}{{ window.unit_zh }}内{{ window.step_zh }}"
-    "（依据：{{ window.source }}）。",
+    ("如不服，可以自收到本{{ title }}之日起{{ window.length }}{{ window.unit_zh }}内{{ window.step_zh }}"
+     "（依据：{{ window.source }}）。"),
     "{%p endfor %}",
     "{%p for clock in body_clocks %}",
-    "{{ clock.step_zh }}：{{ clock.length }}{{ clock.unit_zh }}，自{{ clock.started_on }}起算，"
-    "至{{ clock.due_on }}止（依据：{{ clock.source }}）。",
+    ("{{ clock.step_zh }}：{{ clock.length }}{{ clock.unit_zh }}，自{{ clock.started_on }}起算，"
+     "至{{ clock.due_on }}止（依据：{{ clock.source }}）。"),
     "{%p endfor %}",
     "法律依据：{{ legal_basis }}",
     "当事人：",

@@ -105,7 +105,7 @@ class LocalStorage:
         for path in found:
             stat = path.stat()
             key = str(path.relative_to(self.root)).removesuffix(".part")
-            yield StoredObject(key, stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc))
+            yield StoredObject(key, stat.st_size, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC))
 
 
 class S3Storage:
@@ -180,7 +180,7 @@ def storage() -> Storage:
     return _override[-1] if _override else _default()
 
 
-class use_storage:  # noqa: N801 - used as a context manager
+class use_storage:
     """``with use_storage(S3Storage(...)):`` every file operation goes to that store."""
 
     def __init__(self, store: Storage) -> None:

@@ -86,7 +86,7 @@ async def current(conn: Any, body_id: int, kind: str) -> Template:
 def check_tags(blob: bytes) -> None:
     try:
         tags = DocxTemplate(io.BytesIO(blob)).get_undeclared_template_variables()
-    except Exception as exc:  # docxtpl/jinja2 raise many kinds for a broken template
+    except Exception as exc:  # noqa: BLE001 - docxtpl/jinja2 raise many kinds for a broken template
         raise invalid([{"field": "body", "message": f"the template cannot be read: {type(exc).__name__}"}]) from None
     unknown = sorted(set(tags) - VARIABLES)
     if unknown:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
@@ -94,10 +94,10 @@ class Connector:
         self._systems = {s.name: s for s in settings.external_systems}
         self._clients: dict[str, httpx.AsyncClient] = {}
 
-    async def __aenter__(self) -> "Connector":
+    async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, *_exc: Any) -> None:
+    async def __aexit__(self, *_exc: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:

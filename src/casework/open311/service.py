@@ -278,7 +278,7 @@ def _moment(value: str | None, name: str) -> dt.datetime | None:
     if not value:
         return None
     try:
-        at = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        at = dt.datetime.fromisoformat(value)
     except ValueError:
         raise Open311Failure(400, f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00+08:00") from None
     return at if at.tzinfo else at.replace(tzinfo=timeutil.CHINA_TZ)

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from casework import timeutil
 from casework.access.service import Principal

@@ -72,7 +72,8 @@ def rewrite(path: Path) -> None:
     text = path.read_text("utf-8")
     for name, make in SECTIONS.items():
         text = re.sub(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)",
-                      lambda m, body=make(): m.group(1) + body + "\n" + m.group(2), text, flags=re.S)
+                      lambda m, body=make(): m.group(1) + body + "\n" + m.group(2),  # noqa: B008 - once per section
+                      text, flags=re.DOTALL)
     path.write_text(text, "utf-8")
 
 

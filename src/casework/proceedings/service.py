@@ -7,7 +7,8 @@ transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 import msgspec.inspect

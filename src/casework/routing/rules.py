@@ -16,9 +16,10 @@ A rule's ``conditions`` is a JSON object; every key present must hold:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from casework.deadlines.calendar import HolidayCalendar, compute_due
 

@@ -13,7 +13,6 @@ from casework.proceedings.tracks import registry
 from casework.routing.rules import Draft, Rule, first_match
 
 
-
 @dataclass
 class Decision:
     track: str

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 import structlog
@@ -233,11 +234,11 @@ async def run(stop: asyncio.Event, settings: Settings) -> None:
         while not stop.is_set():
             try:
                 await dispatch_once(settings, client)
-            except Exception:  # noqa: BLE001 - the database or gateway may be down for a while
+            except Exception:
                 log.exception("sms_dispatch_failed")
             try:
                 await asyncio.wait_for(stop.wait(), timeout=settings.webhook_poll_interval_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 
@@ -254,7 +255,7 @@ async def background(settings: Settings) -> AsyncIterator[None]:
         stop.set()
         try:
             await asyncio.wait_for(task, timeout=settings.sms_timeout_seconds + 5)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError):
             task.cancel()
 
 

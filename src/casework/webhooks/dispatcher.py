@@ -34,9 +34,10 @@ import random
 import socket
 import ssl
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 import structlog
@@ -359,12 +360,12 @@ async def run(stop: asyncio.Event, settings: Settings | None = None) -> None:
             try:
                 counts = await dispatch_once(settings, client=client)
                 busy = counts["claimed"] >= settings.webhook_batch_size
-            except Exception:  # noqa: BLE001 - the database may be down for a while
+            except Exception:
                 log.exception("webhook_dispatch_failed")
             if not busy:
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=settings.webhook_poll_interval_seconds)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
     log.info("webhook_dispatcher_stopped", instance=_INSTANCE)
 
@@ -386,5 +387,5 @@ async def background(settings: Settings | None = None) -> AsyncIterator[None]:
             # An in-flight delivery keeps its lease and is retried by whoever
             # runs next if we are cut short.
             await asyncio.wait_for(task, timeout=settings.webhook_timeout_seconds + 5)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError):
             task.cancel()
