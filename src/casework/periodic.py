@@ -1,11 +1,14 @@
-"""A job the service runs on an interval in the background (the deadline
-sweep, the file sweep): until cancelled, surviving its own failures, each
-logged by name without its message (which may hold data)."""
+"""Work the service runs in the background: a job on an interval (the
+deadline sweep, the file sweep), until cancelled, surviving its own
+failures, each logged by name without its message (which may hold data);
+and a loop for the life of the app (the webhook and SMS dispatchers),
+stopped gently at its end."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
@@ -25,3 +28,21 @@ async def every(interval_seconds: float, job: Callable[[], Awaitable[Any]], *, f
                 on_failure()
             log.warning(failed, error=type(exc).__name__)
         await asyncio.sleep(interval_seconds)
+
+
+@asynccontextmanager
+async def for_the_app(loop: Callable[[asyncio.Event], Awaitable[Any]], *, name: str,
+                      grace_seconds: float) -> AsyncIterator[None]:
+    """Run ``loop(stop)`` while the block runs; at its end set ``stop`` and give
+    the loop ``grace_seconds`` to finish what it holds (a delivery in flight
+    keeps its lease and is retried by whoever runs next), then cancel it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop(stop), name=name)
+    try:
+        yield
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, timeout=grace_seconds)
+        except (TimeoutError, asyncio.CancelledError):
+            task.cancel()

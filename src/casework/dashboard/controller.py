@@ -13,28 +13,10 @@ from __future__ import annotations
 
 from importlib import resources
 
-from litestar import Response, get
-from litestar.datastructures import CacheControlHeader
-from litestar.static_files import create_static_files_router
+from casework.pages import page
 
 STATIC = resources.files("casework.dashboard").joinpath("static")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
-
-@get(["/dashboard", "/dashboard/"], include_in_schema=False, opt={"exclude_from_auth": True})
-async def dashboard_page() -> Response[bytes]:
-    return Response(
-        STATIC.joinpath("index.html").read_bytes(), media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-                 "Cache-Control": "no-cache", "Referrer-Policy": "no-referrer"},
-    )
-
-
-dashboard_assets = create_static_files_router(
-    path="/dashboard/static", directories=[str(STATIC)], include_in_schema=False,
-    opt={"exclude_from_auth": True}, name="dashboard_static",
-    # Small files, revalidated on every load: after an upgrade no browser keeps
-    # an old module next to a new one (the modules carry no version in their names).
-    cache_control=CacheControlHeader(no_cache=True),
-)
+dashboard_page, dashboard_assets = page("/dashboard", STATIC, "index.html", CSP, "dashboard")

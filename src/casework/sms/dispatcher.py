@@ -33,6 +33,7 @@ import structlog
 from casework.cases.events import log_case_event
 from casework.db import connection, transaction
 from casework.deadlines.service import time_limits
+from casework.periodic import for_the_app
 from casework.personal import crypto
 from casework.reference import service as reference
 from casework.settings import Settings, get_settings
@@ -247,15 +248,9 @@ async def background(settings: Settings) -> AsyncIterator[None]:
     if not settings.run_background_tasks:
         yield
         return
-    stop = asyncio.Event()
-    task = asyncio.create_task(run(stop, settings), name="sms-dispatcher")
-    try:
+    async with for_the_app(lambda stop: run(stop, settings), name="sms-dispatcher",
+                           grace_seconds=settings.sms_timeout_seconds + 5):
         yield
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=settings.sms_timeout_seconds + 5)
-        except (TimeoutError, asyncio.CancelledError):
-            task.cancel()
+
 
 

@@ -44,6 +44,7 @@ import structlog
 
 from casework import metrics
 from casework.db import connection, transaction
+from casework.periodic import for_the_app
 from casework.personal import crypto
 from casework.settings import Settings, get_settings
 from casework.webhooks import signing, targets
@@ -377,15 +378,6 @@ async def background(settings: Settings | None = None) -> AsyncIterator[None]:
     if not settings.run_background_tasks:
         yield
         return
-    stop = asyncio.Event()
-    task = asyncio.create_task(run(stop, settings), name="webhook-dispatcher")
-    try:
+    async with for_the_app(lambda stop: run(stop, settings), name="webhook-dispatcher",
+                           grace_seconds=settings.webhook_timeout_seconds + 5):
         yield
-    finally:
-        stop.set()
-        try:
-            # An in-flight delivery keeps its lease and is retried by whoever
-            # runs next if we are cut short.
-            await asyncio.wait_for(task, timeout=settings.webhook_timeout_seconds + 5)
-        except (TimeoutError, asyncio.CancelledError):
-            task.cancel()
