@@ -184,7 +184,8 @@ def render(rows: list[dict], run: Run, *, repo: Path, args: tuple[str, ...] | li
     lines += [
         ("Written by the reliability suite (`tests/reliability/`, `tests/cluster/`), not by hand, and only from "
          "a run of every check: `pytest -m 'reliability or cluster'` (CI sizes) or "
-         "`CASEWORK_RELIABILITY_FULL=1 pytest -m 'reliability or cluster'` (full sizes) rewrites this file; a run that leaves a check out writes `{PARTIAL_REPORT}` instead."),
+         "`CASEWORK_RELIABILITY_FULL=1 pytest -m 'reliability or cluster'` (full sizes) rewrites this file; "
+         f"a run that leaves a check out writes `{PARTIAL_REPORT}` instead."),
         ("Each check drives the real service (`casework serve`, uvicorn) over HTTP on 127.0.0.1 against a "
          "PostgreSQL of its own that the suite may stop and start."),
         "",
