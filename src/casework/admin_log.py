@@ -3,11 +3,11 @@ in ``admin_event`` with before and after, like case events.
 
 Each change is written once. A table with an ``admin_audit`` trigger
 (``AUDITED_BY_TRIGGER``; a test compares it with the database) is recorded
-by its trigger at commit, with the actor this module sets for the
-transaction, the same way the /admin mount does; the caller's ``before`` and
-``after`` are not needed there. The other administered things (webhook
-subscriptions and deliveries, notice templates, document numbering) have no
-trigger and are written here."""
+by its trigger at commit: its writers only name the actor for their
+transaction (``act_as``), the same way the /admin mount does. The other
+administered things (webhook subscriptions and deliveries, notice
+templates, document numbering, devices, Open311 apps) have no trigger and
+are written here (``record_admin_change``)."""
 
 from __future__ import annotations
 
@@ -36,8 +36,7 @@ async def record_admin_change(
     before: dict[str, Any] | None, after: dict[str, Any] | None, action: str | None = None,
 ) -> None:
     if entity in AUDITED_BY_TRIGGER:
-        await act_as(conn, actor, role=None if actor else "cli")
-        return
+        raise ValueError(f"{entity} is recorded by its trigger: call act_as, not record_admin_change")
     await conn.execute(
         """INSERT INTO admin_event (actor_id, actor_role, entity, key, action, before, after)
            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)""",

@@ -210,7 +210,7 @@ def _read_password(prompt: str) -> str:
 def cmd_users_set_password(args: argparse.Namespace) -> None:
     """Set a user's password on the server (audited; the user's tokens end)."""
     from casework.access.service import UserError, set_password
-    from casework.admin_log import record_admin_change
+    from casework.admin_log import act_as
     from casework.db import connection, ensure_database_url, transaction
 
     ensure_database_url()
@@ -223,9 +223,7 @@ def cmd_users_set_password(args: argparse.Namespace) -> None:
                 if user_id is None:
                     raise UserError(f"no user {args.username}")
                 await set_password(conn, user_id, password)
-                await record_admin_change(conn, actor=None, entity="user", key=args.username, before=None,
-                                          after={"password_changed": True, "by": "casework users set-password"},
-                                          action="password")
+                await act_as(conn, None, role="cli")  # recorded by the app_user trigger as action "password"
 
     try:
         asyncio.run(_with_pool(run))

@@ -19,7 +19,7 @@ from casework.access.policy import ROLES
 from casework.access.schemas import UserCreate, UserRead, UserUpdate
 from casework.access.scope import division_bounds
 from casework.access.service import Principal
-from casework.admin_log import record_admin_change
+from casework.admin_log import act_as
 from casework.db import connection, transaction
 from casework.problems import Problem, conflict, invalid, not_found
 
@@ -70,8 +70,7 @@ async def create(admin: Principal, data: UserCreate) -> UserRead:
                     raise conflict("exists", str(exc)) from None
                 raise invalid([{"field": "user", "message": str(exc)}]) from None
             row = await conn.fetchrow(f"SELECT {_VIEW} FROM app_user WHERE id = $1", user_id)
-            await record_admin_change(conn, actor=admin, entity="user", key=data.username, before=None,
-                                      after=dict(row))
+            await act_as(conn, admin)  # the app_user trigger records the change
     return _read(row)
 
 
@@ -93,12 +92,9 @@ async def update(admin: Principal, user_id: int, data: UserUpdate) -> UserRead:
                     WHERE id = $1 RETURNING {_VIEW}""",
                 user_id, data.role, data.active, data.jurisdiction,
             )
-            after = dict(row)
             if data.password is not None:
                 await service.set_password(conn, user_id, data.password)
-                after["password_changed"] = True
-            await record_admin_change(conn, actor=admin, entity="user", key=row["username"],
-                                      before=dict(before), after=after)
+            await act_as(conn, admin)  # the app_user trigger records each change, a password without its hash
     return _read(row)
 
 
@@ -111,5 +107,4 @@ async def change_own_password(principal: Principal, current: str, new: str, *, a
     async with transaction():
         async with connection() as conn:
             await service.set_password(conn, principal.id, new)
-            await record_admin_change(conn, actor=principal, entity="user", key=principal.username,
-                                      before=None, after={"password_changed": True}, action="password")
+            await act_as(conn, principal)  # recorded by the app_user trigger as action "password"

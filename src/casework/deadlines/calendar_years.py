@@ -9,7 +9,7 @@ import datetime as dt
 import msgspec
 
 from casework.access.service import Principal
-from casework.admin_log import record_admin_change
+from casework.admin_log import act_as
 from casework.cache import invalidate
 from casework.db import connection, transaction
 from casework.deadlines.recompute import recompute_for_year
@@ -41,10 +41,7 @@ async def correct_calendar_year(year: int, data: CalendarYearWrite, actor: Princ
         raise invalid([{"field": f"days[{i}].day", "message": f"is not in {year}"} for i in wrong])
     async with transaction():
         async with connection() as conn:
-            before = await conn.fetch(
-                "SELECT day, kind, name FROM calendar_day WHERE day >= $1 AND day < $2 ORDER BY day",
-                dt.date(year, 1, 1), dt.date(year + 1, 1, 1),
-            )
+            await act_as(conn, actor)  # the audit triggers record each day and the year
             await conn.execute("DELETE FROM calendar_day WHERE day >= $1 AND day < $2",
                                dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
             await conn.executemany(
@@ -55,12 +52,6 @@ async def correct_calendar_year(year: int, data: CalendarYearWrite, actor: Princ
                 """INSERT INTO calendar_year (year, source, complete) VALUES ($1, $2, true)
                    ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, complete = true""",
                 year, data.source,
-            )
-            await record_admin_change(
-                conn, actor=actor, entity="calendar_year", key=str(year),
-                before={"days": [dict(b) for b in before]} if before else None,
-                after={"source": data.source, "days": [{"day": d.day, "kind": d.kind, "name": d.name}
-                                                       for d in data.days]},
             )
     invalidate("calendar")
     recomputed = await recompute_for_year(year, data.source)

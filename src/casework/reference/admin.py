@@ -7,7 +7,7 @@ from __future__ import annotations
 import msgspec
 
 from casework.access.service import Principal
-from casework.admin_log import record_admin_change
+from casework.admin_log import act_as
 from casework.db import connection, transaction
 from casework.problems import conflict, invalid
 from casework.reference import service
@@ -35,6 +35,7 @@ async def add_division(data: DivisionWrite, actor: Principal) -> DivisionRead:
                 "SELECT true FROM division WHERE code = $1", data.parent_code
             ):
                 raise invalid([{"field": "parent_code", "message": "unknown division"}])
+            await act_as(conn, actor)  # the division trigger records the change
             row = await conn.fetchrow(
                 """INSERT INTO division (code, name_zh, name_en, level, parent_code, prefix)
                    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING
@@ -44,8 +45,6 @@ async def add_division(data: DivisionWrite, actor: Principal) -> DivisionRead:
             )
             if row is None:
                 raise conflict("exists", f"division {data.code} exists")
-            await record_admin_change(conn, actor=actor, entity="division", key=data.code,
-                                      before=None, after=dict(row))
     service.reference_changed()
     return msgspec.convert(dict(row), DivisionRead)
 
@@ -61,7 +60,7 @@ async def put_body(code: str, data: BodyWrite, actor: Principal) -> BodyRead:
             if data.superior_code is not None and not await conn.fetchval(
                     "SELECT true FROM body WHERE code = $1", data.superior_code):
                 raise invalid([{"field": "superior_code", "message": f"no body {data.superior_code}"}])
-            before = await conn.fetchrow(f"SELECT {_BODY_COLUMNS} FROM body WHERE code = $1", code)
+            await act_as(conn, actor)  # the body trigger records the change
             row = await conn.fetchrow(
                 f"""INSERT INTO body (code, name_zh, name_en, kind, division_code, level, remit, active,
                                       superior_code)
@@ -75,8 +74,6 @@ async def put_body(code: str, data: BodyWrite, actor: Principal) -> BodyRead:
                 code, data.name_zh, data.name_en, data.kind, data.division_code, division.level,
                 data.remit, data.active, data.superior_code,
             )
-            await record_admin_change(conn, actor=actor, entity="body", key=code,
-                                      before=dict(before) if before else None, after=dict(row))
     service.reference_changed()
     return msgspec.convert(dict(row), BodyRead)
 
@@ -86,7 +83,7 @@ async def put_category(code: str, data: CategoryWrite, actor: Principal) -> Cate
         raise invalid([{"field": "code", "message": "letters, digits and underscores, at most 64"}])
     async with transaction():
         async with connection() as conn:
-            before = await conn.fetchrow(f"SELECT {_CATEGORY_COLUMNS} FROM category WHERE code = $1", code)
+            await act_as(conn, actor)  # the category trigger records the change
             row = await conn.fetchrow(
                 f"""INSERT INTO category (code, label_zh, label_en, civil, law_related, position, source)
                     VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -98,7 +95,5 @@ async def put_category(code: str, data: CategoryWrite, actor: Principal) -> Cate
                 code, data.label_zh, data.label_en, data.civil, data.law_related, data.position,
                 data.source,
             )
-            await record_admin_change(conn, actor=actor, entity="category", key=code,
-                                      before=dict(before) if before else None, after=dict(row))
     service.reference_changed()
     return msgspec.convert(dict(row), CategoryRead)

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from casework.access.service import Principal
-from casework.admin_log import record_admin_change
+from casework.admin_log import act_as
 from casework.db import connection, transaction
 from casework.problems import invalid, not_found
 from casework.reference.service import reference_changed
@@ -49,7 +49,7 @@ async def put_routing_rule(code: str, data: RoutingRuleWrite, actor: Principal) 
         raise invalid([{"field": "code", "message": "letters, digits and underscores, at most 64"}])
     async with transaction():
         async with connection() as conn:
-            before = await conn.fetchrow(f"SELECT {_RULE_COLUMNS} FROM routing_rule WHERE code = $1", code)
+            await act_as(conn, actor)  # the routing_rule trigger records the change
             row = await conn.fetchrow(
                 f"""INSERT INTO routing_rule (code, position, conditions, track, body_kind, reason_zh,
                                              reason_en, source, active, body_max_level)
@@ -62,10 +62,6 @@ async def put_routing_rule(code: str, data: RoutingRuleWrite, actor: Principal) 
                     RETURNING {_RULE_COLUMNS}""",
                 code, data.position, json.dumps(data.conditions), data.track, data.body_kind,
                 data.reason_zh, data.reason_en, data.source, data.active, data.body_max_level,
-            )
-            await record_admin_change(
-                conn, actor=actor, entity="routing_rule", key=code,
-                before=_rule(before) if before else None, after=_rule(row),
             )
     reference_changed()
     return msgspec.convert(_rule(row), RoutingRuleRead)
