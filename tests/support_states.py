@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 
+from casework import timeutil
 from tests.support import act
 
 _suits = itertools.count(90000)
@@ -43,13 +44,12 @@ async def escalate_to_concluded_litigation(users, case: dict, outcome: str = "ju
     """A failed mediation goes to court: the party files (a linked lawsuit),
     the court accepts it and gives judgment; the litigation proceeding
     follows the court's record."""
-    import datetime as dt
 
     response = await act(users["village_mediator"], case["reference"], "escalate",
                          {"track": "litigation", "reason": "调解不成，起诉"})
     assert response.status_code == 200, response.text
-    today = dt.date.today().isoformat()
-    number = f"({dt.date.today().year})晋0403民初{next(_suits)}号"
+    today = timeutil.today().isoformat()
+    number = f"({timeutil.today().year})晋0403民初{next(_suits)}号"
     clerk = users["clerk"]
     etag = (await clerk.get(f"/api/v1/cases/{case['reference']}")).headers["etag"]
     linked = await clerk.post(f"/api/v1/cases/{case['reference']}/lawsuits", headers={"If-Match": etag}, json={

@@ -34,12 +34,15 @@ async def bulk(users, db):
             SELECT id, 1, 'people_mediation', $1, 'accepted' FROM c RETURNING id, case_id
         )
         INSERT INTO clock (case_id, proceeding_id, time_limit_code, started_on, due_on, state)
-        SELECT p.case_id, p.id, 'people_mediation.target', current_date - 40,
-               CASE WHEN c.seq % 2 = 0 THEN current_date - 5 ELSE current_date + 40 END, 'running'
+        SELECT p.case_id, p.id, 'people_mediation.target', (casework_now() AT TIME ZONE 'Asia/Shanghai')::date - 40,
+               CASE WHEN c.seq % 2 = 0 THEN (casework_now() AT TIME ZONE 'Asia/Shanghai')::date - 5 ELSE (casework_now() AT TIME ZONE 'Asia/Shanghai')::date + 40 END, 'running'
         FROM p JOIN c ON c.id = p.case_id
         """,
         body_id, ROWS,
     )
+    # Every case has its current proceeding, as intake leaves it.
+    await db.execute("""UPDATE case_file c SET current_proceeding_id = p.id FROM proceeding p
+                        WHERE p.case_id = c.id AND c.county_code = '140425' AND c.current_proceeding_id IS NULL""")
     return users["bl_export_ps"]
 
 

@@ -3,6 +3,7 @@ record and feedback queries for a case no one else can see yet)."""
 
 from __future__ import annotations
 
+from casework import timeutil
 from casework.records.service import RECORD_KINDS
 from tests.support import dispute
 
@@ -35,7 +36,7 @@ async def test_intake_answers_exactly_what_the_detail_route_shows(users):
         dispute(summary="逐项一致"),
         petition(),
         dispute(category="urban_management", parties=[person(), agency],
-                act_known_on=(dt.date.today() - dt.timedelta(days=200)).isoformat(),
+                act_known_on=(timeutil.today() - dt.timedelta(days=200)).isoformat(),
                 requested_track="reconsideration", override_reason="申请人坚持申请复议"),
         dispute(summary="同一申请人第一次", parties=[applicant, person("respondent", name="李邻居")]),
         dispute(summary="同一申请人第二次", parties=[applicant, person("respondent", name="李邻居")]),

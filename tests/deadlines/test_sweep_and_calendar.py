@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from casework import timeutil
 from casework.deadlines.sweep import sweep
 from tests.support import act, dispute, petition
 
@@ -16,8 +17,8 @@ async def test_sweep_marks_due_soon_and_breached_exactly_once_with_two_sweeps_ra
     soon = (await users["clerk"].post("/api/v1/cases", json=petition(summary="即将到期"))).json()
     late = (await users["clerk"].post("/api/v1/cases", json=petition(summary="已经超期"))).json()
     # Time passing, set up directly: one clock is due tomorrow, one ran out 3 days ago.
-    await db.execute("UPDATE clock SET due_on = current_date + 1 WHERE case_id = $1", soon["id"])
-    await db.execute("UPDATE clock SET due_on = current_date - 3 WHERE case_id = $1", late["id"])
+    await db.execute("UPDATE clock SET due_on = (casework_now() AT TIME ZONE 'Asia/Shanghai')::date + 1 WHERE case_id = $1", soon["id"])
+    await db.execute("UPDATE clock SET due_on = (casework_now() AT TIME ZONE 'Asia/Shanghai')::date - 3 WHERE case_id = $1", late["id"])
 
     results = await asyncio.gather(sweep(), sweep(), sweep())
     worked = [r for r in results if "skipped" not in r]
@@ -108,7 +109,7 @@ async def test_an_unknown_year_is_reported_then_an_admin_adds_it_and_clocks_are_
 async def test_backlog_upkeep_folds_past_days_daily_and_purges_zero_rows_weekly(users, db):
     from casework.deadlines.sweep import backlog_housekeeping
 
-    today = dt.date.today()
+    today = timeutil.today()
     await db.execute("DELETE FROM maintenance_run")
     # A dated row whose day has passed, and a row whose count came back to zero.
     await db.execute(

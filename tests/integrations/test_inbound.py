@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import time
 
 os.environ["CASEWORK_INTEGRATION_SECRETS"] = "court=court-test-secret,legal_aid=aid-test-secret"
 
+from casework import timeutil
 from casework.integrations import inbound
 from tests.records.support import case_number, days_ago, new_dispute, write
 
@@ -103,7 +103,7 @@ async def test_the_legal_aid_centre_pushes_its_decision_and_the_lawyer(users):
     record = (await write(clerk, ref, "legal-aid", {"party_position": 1, "centre": "潞州区法律援助中心",
                                                     "applied_on": days_ago(3), "aid_type": "legal_advice",
                                                     "external_id": external})).json()
-    today = dt.date.today().isoformat()
+    today = timeutil.today().isoformat()
     decided = await push("legal_aid", {"event_id": f"d-{external}", "type": "legal_aid.decided",
                                        "data": {"external_id": external, "decision": "granted",
                                                 "decided_on": today}}, users)

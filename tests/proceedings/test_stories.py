@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from casework import timeutil
 from casework.deadlines.calendar import compute_due
 from casework.deadlines.service import holiday_calendar
 from tests.support import act, dispute, on, person, petition
@@ -90,7 +91,7 @@ async def test_a_petition_goes_through_review_and_re_review_to_termination_and_a
     assert notice["served"] is False
     served = await officer.post(f"/api/v1/cases/{ref}/notices/{notice['id']}/service",
                                 headers={"If-Match": opinion.headers["etag"]},
-                                json={"method": "in_person", "served_on": dt.date.today().isoformat()})
+                                json={"method": "in_person", "served_on": timeutil.today().isoformat()})
     assert served.status_code == 200, served.text
     detail = (await officer.get(f"/api/v1/cases/{ref}")).json()
     window = [c for c in detail["proceeding"]["clocks"] if c["time_limit"] == "petition.request_review"]
@@ -136,7 +137,7 @@ async def test_a_petition_goes_through_review_and_re_review_to_termination_and_a
     officer_view = (await officer.get(f"/api/v1/cases/{repeat['reference']}")).json()
     assert {"find_same_matter", "find_new_matter"} <= set(officer_view["allowed_actions"])
     same = await act(officer, repeat["reference"], "find_same_matter", {
-        "reason": "与已复核终结事项事实和理由相同", "served": {"method": "in_person", "served_on": str(dt.date.today())}})
+        "reason": "与已复核终结事项事实和理由相同", "served": {"method": "in_person", "served_on": str(timeutil.today())}})
     assert same.status_code == 200, same.text
     assert (same.json()["status"], same.json()["not_accepted_reason"]) == ("not_accepted", "terminated_matter")
     assert [n["kind"] for n in same.json()["notices"]] == ["not_accepted_notice"]

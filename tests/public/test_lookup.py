@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import statistics
 import time
 
+from casework import timeutil
 from tests import support_states
 from tests.support import dispute, person, petition
 from tests.support_access import client_from
@@ -59,7 +59,7 @@ async def test_a_petition_shows_forwarded_accepted_handling_then_concluded_with_
         view = (await party.post("/api/v1/public/lookup", json=query)).json()
         assert [s["stage"] for s in view["stages"]] == ["received", "forwarded", "accepted", "handling"]
         await support_states.conclude(users, case, outcome="opinion_issued", opinion="partly_supported",
-                                      served={"method": "in_person", "served_on": dt.date.today().isoformat()})
+                                      served={"method": "in_person", "served_on": timeutil.today().isoformat()})
         view = (await party.post("/api/v1/public/lookup", json=query)).json()
     assert [s["stage"] for s in view["stages"]] == ["received", "forwarded", "accepted", "concluded"]
     assert view["outcome"] == {"code": "opinion_issued", "opinion": "partly_supported"}

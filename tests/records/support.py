@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import random
 
+from casework import timeutil
 from tests.support import dispute, person
 
 AGENCY = {"role": "respondent", "kind": "agency", "name": "潞州区某街道办事处"}
@@ -14,11 +15,11 @@ _serial = itertools.count(random.randrange(1000, 9000) * 100)
 
 def case_number(kind: str = "民初") -> str:
     """A fresh court case number of this year, e.g. (2026)晋0403民初123号."""
-    return f"({dt.date.today().year})晋0403{kind}{next(_serial)}号"
+    return f"({timeutil.today().year})晋0403{kind}{next(_serial)}号"
 
 
 def days_ago(n: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=n)).isoformat()
+    return (timeutil.today() - dt.timedelta(days=n)).isoformat()
 
 
 async def etag(client, reference: str) -> str:

@@ -3,8 +3,7 @@ the litigation window after a reconsideration decision; on time and late."""
 
 from __future__ import annotations
 
-import datetime as dt
-
+from casework import timeutil
 from tests.records.support import (
     agency_reconsideration,
     case_number,
@@ -60,13 +59,13 @@ async def test_legal_aid_decided_and_assigned_late_is_recorded_as_late(users, db
     record = (await write(clerk, ref, "legal-aid", {"party_position": 1, "centre": "潞州区法律援助中心",
                                                     "applied_on": days_ago(9), "aid_type": "legal_advice"})).json()
     assert clocks_by_limit(record)["legal_aid.decide"]["status"] == "breached"  # 7 days from 9 days ago
-    today = dt.date.today().isoformat()
+    today = timeutil.today().isoformat()
     granted = await write(clerk, ref, f"legal-aid/{record['id']}/decision", {"decision": "granted",
                                                                              "decided_on": today})
     clocks = clocks_by_limit(granted.json())
     assert clocks["legal_aid.decide"]["status"] == "late"
     # Time passing, set up directly: the 3-day assignment window ran out yesterday.
-    await db.execute("""UPDATE clock SET due_on = current_date - 1
+    await db.execute("""UPDATE clock SET due_on = (casework_now() AT TIME ZONE 'Asia/Shanghai')::date - 1
                         WHERE record_kind = 'legal_aid' AND record_id = $1 AND time_limit_code = 'legal_aid.assign'""",
                      record["id"])
     assigned = await write(clerk, ref, f"legal-aid/{record['id']}/lawyer",

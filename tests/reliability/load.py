@@ -8,7 +8,6 @@ its figures and what it lost.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from casework import timeutil
 from tests.support import dispute
 
 CLIENT_TIMEOUT = 10.0  # seconds: a request unanswered by then counts as a hang
@@ -97,7 +97,7 @@ def client(base_url: str, token: str | None = None, **kwargs) -> httpx.AsyncClie
 
 
 def today() -> str:
-    return dt.date.today().isoformat()
+    return timeutil.today().isoformat()
 
 
 def draft(summary: str) -> dict[str, Any]:

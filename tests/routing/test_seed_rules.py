@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
+from casework import timeutil
 from tests.support import dispute, person, petition
 
-TODAY = dt.date.today()
+TODAY = timeutil.today()
 AGENCY = {"role": "respondent", "kind": "agency", "name": "潞州区某行政执法局"}
 COMPANY = {"role": "respondent", "kind": "organization", "name": "长治某置业有限公司"}
 
