@@ -62,7 +62,10 @@ async def lock_case_by_id(conn: Any, case_id: int) -> dict[str, Any]:
 _FINAL = ", ".join(f"'{s}'" for s in sorted(registry().final_states))
 
 # The case's status from its proceeding's state comes from the track
-# registry (data/tracks.json), written out once as SQL here.
+# registry (data/tracks.json), written out once as SQL here. The next due
+# date is the body's (docs/proceedings.md: a party's window or a court's
+# clock never makes a case due for a body), as the backlog counts it. One statement
+# for one case (every action) and for many (the sweep's lapses).
 _SYNC = f"""
 UPDATE case_file c SET
     current_proceeding_id = p.id, track = p.track, stage = p.state, body_id = p.body_id,
@@ -70,15 +73,26 @@ UPDATE case_file c SET
     status = {registry().status_sql("p.state")},
     terminated = c.terminated OR p.state = 'terminated',
     closed_at = CASE WHEN p.state IN ({_FINAL}) THEN coalesce(c.closed_at, casework_now()) ELSE NULL END,
-    next_due_on = (SELECT min(k.due_on) FROM clock k WHERE k.proceeding_id = p.id AND k.state = 'running'),
+    next_due_on = (SELECT min(k.due_on) FROM clock k
+                   WHERE k.proceeding_id = p.id AND k.state = 'running' AND k.whose = 'body'),
     version = c.version + 1, updated_at = casework_now()
-FROM proceeding p WHERE c.id = $1 AND p.id = $2
-RETURNING c.version
+FROM unnest($1::bigint[], $2::bigint[]) AS s(case_id, proceeding_id) JOIN proceeding p ON p.id = s.proceeding_id
+WHERE c.id = s.case_id
+RETURNING c.id, c.version
 """
 
 
 async def sync_case(conn: Any, case_id: int, proceeding_id: int) -> str:
     """Derive the case's status, stage, track, body and next due date from
     its current proceeding; bump its version. Returns the new ETag."""
-    version = await conn.fetchval(_SYNC, case_id, proceeding_id)
-    return etag(case_id, version)
+    synced = await sync_cases(conn, [(case_id, proceeding_id)])
+    if case_id not in synced:
+        raise LookupError(f"case {case_id} has no proceeding {proceeding_id} to derive its state from")
+    return synced[case_id]
+
+
+async def sync_cases(conn: Any, pairs: list[tuple[int, int]]) -> dict[int, str]:
+    """``sync_case`` for many (locked) cases at once: (case id, its current
+    proceeding id) each; their new ETags by case id."""
+    rows = await conn.fetch(_SYNC, [c for c, _ in pairs], [p for _, p in pairs])
+    return {r["id"]: etag(r["id"], r["version"]) for r in rows}
