@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                    "casework.documents.generate", "casework.notices.unserved", "casework.notices.delivery")),
     ("domain", ("casework.proceedings.service", "casework.proceedings.act", "casework.proceedings.handlers",
                 "casework.proceedings.steps", "casework.proceedings.acceptance", "casework.proceedings.handling",
-                "casework.proceedings.moving_on", "casework.proceedings.correction",
+                "casework.proceedings.moving_on", "casework.proceedings.correction", "casework.proceedings.lapses",
                 "casework.notices.service", "casework.deadlines.*", "casework.routing.*", "casework.reference.*",
                 "casework.cases.core", "casework.cases.events", "casework.cases.identity", "casework.access.*",
                 "casework.admin_log", "casework.documents.numbering")),

@@ -60,6 +60,45 @@ async def log_case_events(
     return [r["id"] for r in ids]
 
 
+# Events of many cases, written by the system (no actor), with their outbox
+# rows: the sweep's lapses. Each case's events keep the order given.
+_INSERT_EVENTS_OF_CASES = """
+WITH x AS MATERIALIZED (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+                  WITH ORDINALITY AS x(case_id, reference, proceeding_id, type, data, n)
+), e AS (
+    INSERT INTO case_event (case_id, proceeding_id, type, data)
+    SELECT x.case_id, x.proceeding_id, x.type, x.data::jsonb FROM x ORDER BY x.n
+    RETURNING id, case_id, type, at, data
+), o AS (
+    INSERT INTO outbox (event_id, case_id, type, payload)
+    SELECT e.id, e.case_id, e.type,
+           jsonb_build_object('event_id', e.id, 'type', e.type, 'case', r.reference, 'at', casework_rfc3339(e.at),
+                              'data', e.data)
+    FROM e JOIN (SELECT DISTINCT case_id, reference FROM x) r ON r.case_id = e.case_id ORDER BY e.id
+)
+SELECT count(*) FROM e
+"""
+
+
+async def log_system_events(
+    conn: Any, cases: Iterable[tuple[int, str, Iterable[tuple[str, dict[str, Any], int | None]]]],
+) -> int:
+    """Append events the system wrote (no actor) for many cases in one round
+    trip: (case id, reference, events as for ``log_case_events``) each, the
+    cases locked by the caller. Returns how many were written."""
+    columns: tuple[list[Any], ...] = ([], [], [], [], [])
+    for case_id, reference, events in cases:
+        for type_, data, proceeding_id in events:
+            for column, value in zip(columns, (case_id, reference, proceeding_id, type_,
+                                               json.dumps(data, default=timeutil.json_default, ensure_ascii=False)),
+                                     strict=True):
+                column.append(value)
+    if not columns[0]:
+        return 0
+    return await conn.fetchval(_INSERT_EVENTS_OF_CASES, *columns)
+
+
 async def log_case_event(
     conn: Any,
     *,

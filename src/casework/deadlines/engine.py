@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework import timeutil
-from casework.deadlines.calendar import add_months
+from casework.deadlines.calendar import HolidayCalendar, add_months
 from casework.deadlines.service import Limit, due_of, holiday_calendar, paused_so_far, time_limits
 from casework.problems import Problem, invalid
 
@@ -86,22 +86,42 @@ def _event_data(clock: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {**data, **extra}
 
 
+def new_clock(
+    cal: HolidayCalendar, subject: Subject, limit: Limit, on: dt.date, *, by: str,
+    start_ref: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The row of a clock of ``limit`` started on ``on`` (not yet stored),
+    and the data of its ``clock_started`` event."""
+    due = due_of(cal, limit, on)
+    row = {"case_id": subject.case_id, "proceeding_id": subject.proceeding_id, "time_limit_code": limit.code,
+           "started_on": on, "due_on": due.due_on, "calendar_incomplete": due.calendar_incomplete,
+           "record_kind": subject.record_kind, "record_id": subject.record_id, "whose": limit.whose,
+           "start_ref": json.dumps({"event": by, **(start_ref or {})}, default=timeutil.json_default)}
+    return row, _event_data(row, started_on=str(on), by=by, calendar_incomplete=due.calendar_incomplete)
+
+
 async def start(
     conn: Any, subject: Subject, limit: Limit, on: dt.date, journal: Journal, *, by: str,
     start_ref: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    cal = await holiday_calendar()
-    due = due_of(cal, limit, on)
+    new, event = new_clock(await holiday_calendar(), subject, limit, on, by=by, start_ref=start_ref)
     row = dict(await conn.fetchrow(
         """INSERT INTO clock (case_id, proceeding_id, time_limit_code, started_on, due_on, state, calendar_incomplete,
                               record_kind, record_id, whose, start_ref)
            VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10::jsonb) RETURNING *""",
-        subject.case_id, subject.proceeding_id, limit.code, on, due.due_on, due.calendar_incomplete,
-        subject.record_kind, subject.record_id, limit.whose,
-        json.dumps({"event": by, **(start_ref or {})}, default=timeutil.json_default)))
-    journal.add("clock_started", _event_data(row, started_on=str(on), by=by,
-                                             calendar_incomplete=due.calendar_incomplete), subject.proceeding_id)
+        *(new[k] for k in NEW_CLOCK_COLUMNS)))
+    journal.add("clock_started", event, subject.proceeding_id)
     return row
+
+
+# The columns ``new_clock`` fills, in the order the inserts take them.
+NEW_CLOCK_COLUMNS = ("case_id", "proceeding_id", "time_limit_code", "started_on", "due_on", "calendar_incomplete",
+                     "record_kind", "record_id", "whose", "start_ref")
+
+
+def begun_by(limits: dict[str, Limit], subject: Subject, event: str) -> list[Limit]:
+    """The limits of the subject's track that ``event`` begins."""
+    return [limit for limit in limits.values() if event in limit.starts_on and subject.matches(limit)]
 
 
 async def start_for(
@@ -109,11 +129,8 @@ async def start_for(
     start_ref: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Start every limit of the subject's track that ``event`` begins, from ``on``."""
-    started = []
-    for limit in (await time_limits()).values():
-        if event in limit.starts_on and subject.matches(limit):
-            started.append(await start(conn, subject, limit, on, journal, by=event, start_ref=start_ref))
-    return started
+    return [await start(conn, subject, limit, on, journal, by=event, start_ref=start_ref)
+            for limit in begun_by(await time_limits(), subject, event)]
 
 
 def outcome_on(limit: Limit, row: dict[str, Any], on: dt.date, due_on: dt.date) -> tuple[str, dt.date | None]:
@@ -131,8 +148,27 @@ async def stop(
 ) -> dict[str, Any]:
     """Stop one clock on ``on``: its outcome is counted against its due date
     (for a paused clock, the date its pause has moved it to)."""
-    limit = (await time_limits())[row["time_limit_code"]]
-    cal = await holiday_calendar()
+    fields, event = stopped_fields(await holiday_calendar(), (await time_limits())[row["time_limit_code"]], row, on,
+                                   by=by, outcome=outcome)
+    stopped = dict(await conn.fetchrow(
+        """UPDATE clock SET state = 'stopped', stopped_on = $2, outcome = $3, met = ($3 = 'met'), breached_on = $4,
+               due_on = $5, paused_days = $6, paused_since = NULL
+           WHERE id = $1 RETURNING *""",
+        *(fields[k] for k in STOPPED_COLUMNS)))
+    journal.add("clock_stopped", event, row["proceeding_id"])
+    return stopped
+
+
+# The columns ``stopped_fields`` gives, in the order the updates take them.
+STOPPED_COLUMNS = ("id", "stopped_on", "outcome", "breached_on", "due_on", "paused_days")
+
+
+def stopped_fields(
+    cal: HolidayCalendar, limit: Limit, row: dict[str, Any], on: dt.date, *, by: str, outcome: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What stopping the clock ``row`` on ``on`` sets (its outcome counted
+    against its due date; for a paused clock, the date its pause has moved
+    it to), and the data of its ``clock_stopped`` event."""
     due_on = row["due_on"]
     paused_days = row["paused_days"]
     if row["state"] == "paused":
@@ -140,15 +176,11 @@ async def stop(
         due_on = due_of(cal, limit, row["started_on"], paused_days + row["extended_by"]).due_on
     counted, breached_on = outcome_on(limit, row, on, due_on)
     outcome = outcome or counted
-    stopped = dict(await conn.fetchrow(
-        """UPDATE clock SET state = 'stopped', stopped_on = $2, outcome = $3, met = ($3 = 'met'), breached_on = $4,
-               due_on = $5, paused_days = $6, paused_since = NULL
-           WHERE id = $1 RETURNING *""",
-        row["id"], on, outcome, breached_on if outcome != "not_applicable" else row["breached_on"], due_on,
-        paused_days))
-    journal.add("clock_stopped", _event_data(stopped, stopped_on=str(on), outcome=outcome, met=outcome == "met",
-                                             by=by), row["proceeding_id"])
-    return stopped
+    fields = {"id": row["id"], "stopped_on": on, "outcome": outcome,
+              "breached_on": breached_on if outcome != "not_applicable" else row["breached_on"],
+              "due_on": due_on, "paused_days": paused_days}
+    event = _event_data({**row, "due_on": due_on}, stopped_on=str(on), outcome=outcome, met=outcome == "met", by=by)
+    return fields, event
 
 
 async def stop_for(

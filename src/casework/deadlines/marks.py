@@ -17,7 +17,7 @@ from casework.deadlines.service import holiday_calendar, time_limits
 from casework.proceedings.tracks import registry
 from casework.settings import get_settings
 
-# Lapses settled case by case (what the law decides when a period ends).
+# Lapses settled by proceedings.lapses (what the law decides when a period ends).
 LAPSES = ("deemed_accepted", "deemed_withdrawn", "close")
 
 
@@ -102,11 +102,13 @@ _MARK_DUE_SOON = _MARK.format(column="due_soon_marked_at", event="clock_due_soon
                               condition="k.due_on >= $1 AND k.due_on <= $2")
 # A breach: a body's or court's clock past its date ($7: the limits whose
 # lapse is a breach). The first late day is kept (breached_on); the lapse
-# is handled unless the limit starts something on it ($8: settled per case).
+# is handled unless the limit starts something on it ($8: settled by
+# proceedings.lapses, perhaps already: a clock a lapse started may be
+# settled before it is marked, and stays settled).
 _MARK_BREACHED = _MARK.format(
     column="breached_marked_at", event="clock_breached", extra=_SUPERVISE,
-    also=(", breached_on = coalesce(k.breached_on, k.due_on + 1), lapse_handled_at = CASE WHEN "
-          "k.time_limit_code = ANY($8::text[]) THEN NULL ELSE casework_now() END"),
+    also=(", breached_on = coalesce(k.breached_on, k.due_on + 1), lapse_handled_at = coalesce(k.lapse_handled_at, "
+          "CASE WHEN k.time_limit_code = ANY($8::text[]) THEN NULL ELSE casework_now() END)"),
     condition="k.due_on < $1 AND $2::date IS NOT NULL AND k.time_limit_code = ANY($7::text[])")
 
 
@@ -123,7 +125,7 @@ async def _once(conn: Any, sql: str, *args: Any) -> Any:
 
 
 async def lapse_codes() -> tuple[list[str], list[str]]:
-    """(limits whose lapse is a breach, limits whose lapse is settled case by case)."""
+    """(limits whose lapse is a breach, limits whose lapse is settled by proceedings.lapses)."""
     limits = await time_limits()
     breaches = [c for c, lim in limits.items() if lim.on_lapse == "breach"]
     special = [c for c, lim in limits.items() if lim.on_lapse in LAPSES or lim.then_starts]

@@ -31,12 +31,11 @@ import msgspec
 import structlog
 
 from casework import metrics, timeutil
-from casework.cases.core import lock_case_by_id
 from casework.db import connection, transaction
 from casework.deadlines.marks import lapse_codes, mark, nth_working_day
 from casework.deadlines.schemas import SweepResult
 from casework.deadlines.service import holiday_calendar
-from casework.proceedings.service import settle_lapses
+from casework.proceedings.lapses import settle_lapses
 from casework.settings import get_settings
 
 log = structlog.get_logger(__name__)
@@ -141,24 +140,32 @@ async def _sweep_batch(today: dt.date, soon_until: dt.date, part: int, parts: in
     return due_soon, breached, len(cases)
 
 
-async def settle_due_lapses(today: dt.date, batch_cases: int = 500) -> int:
+async def settle_due_lapses(today: dt.date, batch_cases: int = BATCH_CASES) -> int:
     """Deemed acceptances and withdrawals, closed party windows, and what a
-    lapse starts: few a day, settled case by case (proceedings.service)."""
+    lapse starts (proceedings.lapses), for every case with a lapse before
+    ``today``: batch by batch, the cases locked in id order, each batch
+    set-based and its own transaction. A lapse may begin a period that has
+    itself already run out (a sweep after a long outage): the next batch
+    finds it, until nothing is left."""
     _, special = await lapse_codes()
     settled = 0
     while True:
         async with transaction():
             async with connection() as conn:
-                case_ids = [r["case_id"] for r in await conn.fetch(
-                    """SELECT DISTINCT case_id FROM clock
-                       WHERE state = 'running' AND lapse_handled_at IS NULL AND due_on < $1
-                         AND time_limit_code = ANY($2::text[]) ORDER BY case_id LIMIT $3""",
-                    today, special, batch_cases)]
-                for case_id in case_ids:
-                    case = await lock_case_by_id(conn, case_id)
-                    settled += await settle_lapses(conn, case, today)
-        if len(case_ids) < batch_cases:
+                cases = await conn.fetch(
+                    """SELECT c.id, c.reference, c.division_code, c.current_proceeding_id FROM case_file c
+                       WHERE c.id = ANY(ARRAY(
+                           SELECT DISTINCT case_id FROM clock
+                           WHERE state = 'running' AND lapse_handled_at IS NULL AND due_on < $1
+                             AND time_limit_code = ANY($2::text[]) ORDER BY case_id LIMIT $3))
+                       ORDER BY c.id FOR UPDATE OF c""",
+                    today, special, batch_cases)
+                if not cases:
+                    return settled
+                done = await settle_lapses(conn, cases, today)
+        if not done:  # cannot happen (each lapse found is settled); never loop on it
             return settled
+        settled += done
 
 
 async def backlog_housekeeping(today: dt.date | None = None) -> dict[str, Any]:

@@ -18,14 +18,11 @@ from casework.access.service import Principal
 from casework.cases import core
 from casework.cases.events import log_case_events
 from casework.db import connection, transaction
-from casework.deadlines.engine import Journal, Subject, apply_event, start_for, stop, stop_all
-from casework.deadlines.marks import LAPSES, mark
-from casework.deadlines.service import time_limits
-from casework.notices import service as notices
 from casework.problems import Problem, invalid, not_found
 from casework.proceedings import transitions as tt
-from casework.proceedings.act import Act, conflict_state, moment
+from casework.proceedings.act import Act, conflict_state
 from casework.proceedings.handlers import HANDLERS
+from casework.proceedings.lapses import settle_lapses
 from casework.proceedings.schemas import ACTION_BODIES, Common
 
 DATE_FLOOR_YEAR = 1990
@@ -76,7 +73,7 @@ async def perform(
         async with connection() as conn:
             case = await core.lock_case(conn, reference, actor, settled)
             await apply_action(conn, case, action, data, actor=actor, today=today)
-            await settle_lapses(conn, await core.lock_case_by_id(conn, case["id"]), today)
+            await settle_lapses(conn, [await core.lock_case_by_id(conn, case["id"])], today)
             return await render(conn, case["id"], actor)
 
 
@@ -89,7 +86,7 @@ async def settle_first(reference: str, actor: Principal, if_match: str | None, a
     async with transaction():
         async with connection() as conn:
             case = await core.lock_case(conn, reference, actor, if_match)
-            await settle_lapses(conn, case, as_of)
+            await settle_lapses(conn, [case], as_of)
             return core.etag(case["id"], await conn.fetchval("SELECT version FROM case_file WHERE id = $1",
                                                               case["id"]))
 
@@ -139,69 +136,3 @@ async def apply_action(
     await log_case_events(conn, case_id=case["id"], reference=case["reference"], actor=actor,
                           events=act.journal.events)
     return act
-
-
-# ---------------------------------------------------------------- lapses
-
-_BASIS = {
-    "deemed_accepted": "行政复议法 (2023) art. 30(3): not decided within the acceptance review period, "
-                       "the application is accepted",
-    "deemed_withdrawn": "not supplemented in time: the application is treated as withdrawn "
-                        "(行政复议法 (2023) art. 31; 法律援助法 art. 43)",
-}
-
-
-async def settle_lapses(conn: Any, case: dict[str, Any], today: dt.date) -> int:
-    """What the law already decided on this (locked) case because a period
-    ran out: a deemed acceptance or withdrawal, a party's window closed, and
-    the periods a lapse begins (``then_starts``). Run by the sweep and before
-    every action, so nobody acts on a state the law has moved past. Each
-    lapse is handled once (``lapse_handled_at``). The case's clocks are first
-    marked due soon and breached as of ``today``, as the sweep would."""
-    await mark(conn, today, [case])
-    limits = await time_limits()
-    special = [code for code, lim in limits.items() if lim.on_lapse in LAPSES or lim.then_starts]
-    rows = await conn.fetch(
-        """SELECT * FROM clock WHERE case_id = $1 AND state = 'running' AND lapse_handled_at IS NULL
-             AND due_on < $2 AND time_limit_code = ANY($3::text[]) ORDER BY due_on, id FOR UPDATE""",
-        case["id"], today, special)
-    if not rows:
-        return 0
-    journal = Journal()
-    for row in rows:
-        clock = dict(row)
-        limit = limits[clock["time_limit_code"]]
-        lapsed_on = clock["due_on"]
-        proceeding = dict(await conn.fetchrow("SELECT * FROM proceeding WHERE id = $1", clock["proceeding_id"]))
-        subject = Subject(case["id"], proceeding["id"], proceeding["track"], clock["record_kind"], clock["record_id"])
-        if limit.on_lapse == "deemed_accepted":
-            await stop(conn, clock, lapsed_on, journal, by=f"lapse:{limit.code}", outcome="deemed")
-            if proceeding["state"] in ("pending_acceptance", "supplementing"):
-                await conn.execute("UPDATE proceeding SET state = 'accepted', accepted_at = $2 WHERE id = $1",
-                                   proceeding["id"], moment(lapsed_on, today))
-                journal.add("deemed_accepted", {"on": str(lapsed_on), "basis": _BASIS["deemed_accepted"],
-                                                "time_limit": limit.code}, proceeding["id"])
-                await apply_event(conn, subject, "deemed_accepted", lapsed_on, journal)
-        elif limit.on_lapse == "deemed_withdrawn":
-            await stop(conn, clock, lapsed_on, journal, by=f"lapse:{limit.code}", outcome="lapsed")
-            if proceeding["state"] not in tt.OPEN_STATES:
-                pass
-            else:
-                await conn.execute("UPDATE proceeding SET state = 'withdrawn', concluded_at = $2 WHERE id = $1",
-                                   proceeding["id"], moment(lapsed_on, today))
-                journal.add("deemed_withdrawn", {"on": str(lapsed_on), "basis": _BASIS["deemed_withdrawn"],
-                                                 "time_limit": limit.code}, proceeding["id"])
-                await stop_all(conn, proceeding["id"], lapsed_on, journal, by="deemed_withdrawn")
-        elif limit.on_lapse == "close":
-            await stop(conn, clock, lapsed_on, journal, by=f"lapse:{limit.code}", outcome="lapsed")
-        if limit.then_starts:
-            await start_for(conn, subject, f"lapse:{limit.code}", lapsed_on, journal,
-                            start_ref={"lapse_of": clock["id"]})
-            if limit.code == "labour_mediation.settle":
-                # 劳动争议调解仲裁法 art. 14: the party may now apply for arbitration, and is told so.
-                await notices.issue(conn, case, proceeding, "arbitration_notice", lapsed_on, journal, actor_id=None,
-                                    details={"basis": limit.source})
-        await conn.execute("UPDATE clock SET lapse_handled_at = casework_now() WHERE id = $1", clock["id"])
-    await log_case_events(conn, case_id=case["id"], reference=case["reference"], actor=None, events=journal.events)
-    await core.sync_case(conn, case["id"], case["current_proceeding_id"])
-    return len(rows)
