@@ -9,20 +9,27 @@ import secrets
 
 import asyncpg
 import httpx
+import pytest
 
 from casework.cli import DEMO_PASSWORD
 from tests.conftest import ADMIN_URL, _with_database
 from tests.test_serving import Served
 
 DEMO_DAY = "2026-12-09T09:00:00+08:00"  # a Wednesday
+# Before 08:00 in Beijing the UTC date is still the day before: the demo's
+# session was once dated by it, before the case was received, and the
+# service would not start.
+EARLY_MORNING = "2026-12-09T07:30:00+08:00"
 
 
-async def test_the_demo_starts_with_breached_and_due_soon_cases_on_the_day_it_runs(database, tmp_path):
+@pytest.mark.parametrize("demo_starts_at", [DEMO_DAY, EARLY_MORNING], ids=["morning", "before_8_beijing"])
+async def test_the_demo_starts_with_breached_and_due_soon_cases_on_the_day_it_runs(database, tmp_path,
+                                                                                   demo_starts_at):
     name = f"casework_demo_{secrets.token_hex(3)}"
     admin = await asyncpg.connect(ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
     clock_file = tmp_path / "clock"
-    clock_file.write_text(DEMO_DAY)
+    clock_file.write_text(demo_starts_at)
     # Background tasks on: the sweep runs at start and must leave the demo's story standing.
     served = Served("demo", "--demo", "--force", CASEWORK_DATABASE_URL=_with_database(ADMIN_URL, name),
                     CASEWORK_CLOCK_FILE=str(clock_file), CASEWORK_BACKGROUND_TASKS="1")

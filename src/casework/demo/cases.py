@@ -156,7 +156,8 @@ async def seed_demo_cases(password: str) -> int:
             user = await authenticate(who, password)
             detail = await read.get_case(body.reference, user)
             if action == "record_session":
-                payload = {**payload, "held_on": str(detail.received_at.date())}
+                # The Beijing day it was received: received_at is UTC, a day behind before 08:00.
+                payload = {**payload, "held_on": str(timeutil.local_date(detail.received_at))}
             await proceedings.perform(
                 body.reference, action, proceedings.decode_body(action, msgspec.json.encode(payload)), actor=user,
                 if_match=core.etag(detail.id, detail.version), render=read.case_detail,
