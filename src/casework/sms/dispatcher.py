@@ -57,12 +57,41 @@ def template_ids(settings: Settings) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
+def _moved_to(data: dict[str, Any]) -> tuple[str | None, int | None]:
+    """The body an event sent the matter to: (code, id), either may be None.
+    ``forwarded`` names it by code (``to``); ``assigned`` by id (``after``)."""
+    after = data.get("after") if isinstance(data.get("after"), dict) else {}
+    return data.get("to"), after.get("body_id")
+
+
+def _stays_in_the_body(data: dict[str, Any]) -> bool:
+    """An assignment inside the same body (to one of its own officers): no 转送 or 交办 to tell."""
+    before = data.get("before") if isinstance(data.get("before"), dict) else None
+    after = data.get("after") if isinstance(data.get("after"), dict) else None
+    return before is not None and after is not None and before.get("body_id") == after.get("body_id")
+
+
+async def _body_name(conn: Any, case: Any, data: dict[str, Any]) -> str:
+    """The body the event sent the matter to, else the current proceeding's.
+    Messages are made after the fact (every few seconds, or after a
+    restart or a backlog): a matter forwarded and already returned is still
+    told where it was forwarded."""
+    code, body_id = _moved_to(data)
+    if code:
+        name = await conn.fetchval("SELECT name_zh FROM body WHERE code = $1", code)
+    elif body_id is not None:
+        name = await conn.fetchval("SELECT name_zh FROM body WHERE id = $1", body_id)
+    else:
+        name = await conn.fetchval(
+            "SELECT b.name_zh FROM proceeding p JOIN body b ON b.id = p.body_id WHERE p.id = $1",
+            case["current_proceeding_id"])
+    return name or ""
+
+
 async def _params(conn: Any, step: dict[str, Any], case: Any, data: dict[str, Any]) -> dict[str, str]:
     values: dict[str, str] = {"reference": case["reference"]}
     if "body" in step["params"]:
-        values["body"] = await conn.fetchval(
-            "SELECT b.name_zh FROM proceeding p JOIN body b ON b.id = p.body_id WHERE p.id = $1",
-            case["current_proceeding_id"]) or ""
+        values["body"] = await _body_name(conn, case, data)
     if "reason" in step["params"]:
         code = data.get("reason_code") or case["not_accepted_reason"] or "other"
         reasons = await reference.public_reasons()
@@ -104,6 +133,10 @@ async def _make_for(conn: Any, row: Any, settings: Settings) -> int:
         return 0
     data = json.loads(row["data"]) if isinstance(row["data"], str) else (row["data"] or {})
     if step.get("when_whose") and data.get("whose") != step["when_whose"]:
+        return 0
+    if step.get("when_time_limit") and data.get("time_limit") not in step["when_time_limit"]:
+        return 0
+    if step.get("only_to_another_body") and _stays_in_the_body(data):
         return 0
     case = await conn.fetchrow("SELECT * FROM case_file WHERE id = $1", row["case_id"])
     parties = await conn.fetch(
