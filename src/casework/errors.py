@@ -134,10 +134,25 @@ def unexpected_problem(exc: Exception) -> ProblemDetailsException:
     )
 
 
+# Each kind of exception and how it becomes a problem (most specific first).
+PROBLEM_OF: dict[type[Exception], Any] = {
+    ValidationException: validation_problem,
+    HTTPException: http_problem,
+    Exception: unexpected_problem,
+}
+
+
+def problem_of(exc: Exception) -> ProblemDetailsException:
+    """The problem an exception is answered with, as the plugin would: for
+    routes whose contract has an error format of its own (Open311), which
+    render the same status and detail their own way."""
+    if isinstance(exc, ProblemDetailsException):
+        return exc
+    for kind, convert in PROBLEM_OF.items():
+        if isinstance(exc, kind):
+            return convert(exc)
+    raise AssertionError("Exception is in PROBLEM_OF")  # pragma: no cover
+
+
 def problem_details_plugin() -> ProblemDetailsPlugin:
-    mapping: dict[type[Exception], Any] = {
-        ValidationException: validation_problem,
-        HTTPException: http_problem,
-        Exception: unexpected_problem,
-    }
-    return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=mapping))
+    return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=dict(PROBLEM_OF)))

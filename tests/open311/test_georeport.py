@@ -150,3 +150,24 @@ async def test_a_key_still_works_after_the_personal_data_key_is_rotated(app, use
         response = await post(app, "json", spec_example(issued["api_key"], **ours(service_code="dispute.none")))
     assert response.status_code == 404, response.text  # not 403: the key was accepted
     assert await db.fetchval("SELECT key_hash FROM open311_app WHERE id = $1", issued["id"]) != before
+
+
+async def test_every_refusal_on_the_open311_routes_is_in_the_specification_s_format(app, users):
+    """Refusals from outside the Open311 service itself (the body limit, a
+    malformed form, a value PostgreSQL cannot store) and a date whose 90-day
+    window falls before year 1 are answered as the specification's errors in
+    the format the path asks for, with a single charset: not problem+json,
+    not a 500."""
+    key = (await issue(users, "边界测试 app"))["api_key"]
+    async with client_from(app) as civic_app:
+        too_big = await civic_app.post("/open311/v2/requests.xml", data={"api_key": key, "description": "长" * 12000})
+        torn = await civic_app.post("/open311/v2/requests.json", content=b"--a\r\nContent-Disposition: form-data",
+                                    headers={"content-type": "multipart/form-data; boundary=b"})
+        nul = await civic_app.get("/open311/v2/requests/140403-2026-%00.json")
+        year_one = await civic_app.get("/open311/v2/requests.xml", params={"end_date": "0001-01-01T00:00:00Z"})
+    assert too_big.status_code == 413 and too_big.headers["content-type"] == "text/xml; charset=utf-8"
+    assert ET.fromstring(too_big.content).find("error").findtext("code") == "413"
+    assert torn.status_code == 400 and torn.json()[0]["code"] == 400
+    assert nul.status_code == 422 and nul.json() == [{"code": 422, "description": nul.json()[0]["description"]}]
+    assert year_one.status_code == 400, year_one.text
+    assert "end_date" in ET.fromstring(year_one.content).find("error").findtext("description")

@@ -15,13 +15,17 @@ from xml.etree import ElementTree
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import ProblemDetailsException
 
 from casework.access.auth import requires
+from casework.errors import problem_of
 from casework.open311 import service
 from casework.open311.schemas import AppCreate, AppIssued, AppList, AppRead, Open311Error
 from casework.public.schemas import APPLICATION_MAX_BYTES
 
-MEDIA = {"json": "application/json", "xml": "text/xml; charset=utf-8"}
+# Litestar adds "; charset=utf-8" to a text/ type: naming it here too sent it twice.
+MEDIA = {"json": "application/json", "xml": "text/xml"}
 # The specification's XML element for each item of a list.
 ITEM = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute", "values": "value"}
 
@@ -69,6 +73,20 @@ def _failure(failure: service.Open311Failure, fmt: str) -> Response[Any]:
                    status=failure.code)
 
 
+def _spec_error(request: Request, exc: Exception) -> Response[Any]:
+    """Whatever else refuses a request on these routes (the body limit, a
+    malformed form, a value PostgreSQL cannot store, our own bug) is told in
+    the specification's format too, with the status and logging the rest of
+    the service gives it (errors.py)."""
+    problem = problem_of(exc)
+    fmt = request.url.path.rpartition(".")[2]
+    response = _failure(service.Open311Failure(problem.status_code, problem.detail or ""),
+                        fmt if fmt in MEDIA else "json")
+    for name, value in (problem.headers or {}).items():  # Retry-After on a 503
+        response.headers[name] = value
+    return response
+
+
 async def _serve(fmt_of: str, work: Any, root: str, item: str | None, status: int = 200) -> Response[Any]:
     fmt = fmt_of.rpartition(".")[2] if fmt_of.rpartition(".")[2] in MEDIA else "json"
     try:
@@ -81,6 +99,9 @@ class Open311Controller(Controller):
     path = "/open311/v2"
     include_in_schema = False
     opt = {"exclude_from_auth": True}
+    # Every class the problem-details plugin handles app-wide, or the closer match there would win.
+    exception_handlers = {kind: _spec_error for kind in (ProblemDetailsException, ValidationException,
+                                                        HTTPException, Exception)}
 
     @get(["/discovery.json", "/discovery.xml"])
     async def discovery(self, request: Request) -> Response[Any]:

@@ -296,7 +296,10 @@ async def list_requests(params: dict[str, str]) -> list[ServiceRequest]:
                                     ids[:MAX_REQUESTS])
             return [_as_request(r) for r in rows]
         end = _moment(params.get("end_date"), "end_date") or timeutil.now()
-        start = _moment(params.get("start_date"), "start_date") or end - MAX_RANGE
+        try:
+            start = _moment(params.get("start_date"), "start_date") or end - MAX_RANGE
+        except OverflowError:  # an end_date in year 1: 90 days before it is no date
+            raise Open311Failure(400, "end_date is out of range") from None
         if end - start > MAX_RANGE or start > end:
             raise Open311Failure(400, "start_date and end_date may span at most 90 days, start first")
         status = _codes(params.get("status"))
