@@ -42,6 +42,11 @@ def test_smoke_mode_writes_every_measure(tmp_path):
     in_flight = result["config"]["connections"] * (result["config"]["runs"] + 1)
     assert m["intake"]["requests_ok"] <= m["intake"]["cases_created"] <= m["intake"]["requests_ok"] + in_flight
     assert m["intake_floor"]["per_second"] > 0 and m["intake_floor"]["errors"] == 0
+    # Online filings, each with a fresh challenge solved: every one filed, once.
+    online = m["online_submissions"]
+    assert online["per_second"] > 0 and online["errors"] == 0
+    assert online["cases_created"] == online["requests_ok"] == result["config"]["online_filings"] * result["config"]["runs"]
+    assert online["challenge"]["solve_seconds_mean"] > 0 and online["ratio_to_intake"] > 0
     for name in ("framework_floor", "case_detail", "case_list_city", "case_list_county",
                  "backlog_summary_city", "backlog_summary_county"):
         assert m[name]["errors"] == 0 and m[name]["p99_ms"] > 0, name
@@ -82,3 +87,26 @@ def test_recommended_settings_come_from_the_deploy_file_scaled_to_memory():
     small = recommended_settings(ram_bytes=8 * 1024**3)
     assert small["shared_buffers"] == "2048MB" and small["effective_cache_size"] == "5461MB"
     assert set(small) == set(big)
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_one_measure_alone_is_printed_and_never_written_over_a_complete_run(tmp_path):
+    """``--only online_submissions``: seed, serve, that measure; its table and
+    JSON on stdout, nothing in --out (nor the README: a partial run)."""
+    server = os.environ.get("CASEWORK_TEST_DATABASE_URL") or "tuned"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--only", "online_submissions", "--server", server,
+         "--out", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert list(tmp_path.iterdir()) == []
+    assert (ROOT / "README.md").read_text(encoding="utf-8") == readme
+    result = json.loads(done.stdout[done.stdout.index("\n{") + 1:])
+    assert set(result["measures"]) == {"seed", "online_submissions", "memory"}
+    assert result["mode"] == "smoke, only online_submissions"
+    assert result["measures"]["online_submissions"]["errors"] == 0
+    assert "Online filing: POST /api/v1/public/applications" in done.stdout
