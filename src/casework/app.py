@@ -17,7 +17,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from casework import metrics
+from casework import metrics, reads
 from casework.access.auth import build_jwt_auth
 from casework.access.controller import AuthController, UserController
 from casework.admin import admin_handler
@@ -41,6 +41,7 @@ from casework.middleware import (
     BodyDeadlineMiddleware,
     ConditionalGetMiddleware,
     HeadAsGetMiddleware,
+    ReadYourWritesMiddleware,
     RefusedPreflightMiddleware,
     RequestContextMiddleware,
 )
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with pool_lifespan(app):
+        async with pool_lifespan(app), reads.lifespan(settings):
             tasks = []
             if settings.run_background_tasks:
                 interval = settings.sweep_interval_seconds
@@ -172,7 +173,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # preflight has its request id and access-log line too, HEAD reaches
     # every GET route, and every 401 carries its challenge.
     app.asgi_handler = RequestContextMiddleware(HeadAsGetMiddleware(BearerChallengeMiddleware(
-        RefusedPreflightMiddleware(app.asgi_handler))))
+        RefusedPreflightMiddleware(ReadYourWritesMiddleware(app.asgi_handler)))))
     app.state.jwt_auth = jwt_auth
     app.state.settings = settings
     return app

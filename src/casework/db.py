@@ -16,6 +16,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -185,6 +186,15 @@ _held_connection: ContextVar[tuple[asyncio.Task | None, Any] | None] = ContextVa
     "casework_held_connection", default=None)
 
 
+def holds_connection() -> bool:
+    """Whether the running task is inside a transaction or holds a pooled
+    connection through connection(): what it reads next shares that one."""
+    if engine().current_transaction.get() is not None:
+        return True
+    held = _held_connection.get()
+    return held is not None and held[0] is asyncio.current_task()
+
+
 @asynccontextmanager
 async def connection() -> AsyncIterator[Any]:
     """An asyncpg connection: the current Piccolo transaction's, the one this
@@ -208,7 +218,7 @@ async def connection() -> AsyncIterator[Any]:
     if db.pool is None:
         conn = await db.get_new_connection()
         try:
-            await _carry_clock(conn, local=False)
+            await carry_clock(conn, local=False)
             yield conn
         finally:
             await conn.close()
@@ -216,7 +226,7 @@ async def connection() -> AsyncIterator[Any]:
     conn = await db.pool.acquire(timeout=get_settings().db_acquire_timeout_seconds)
     token = _held_connection.set((asyncio.current_task(), conn))
     try:
-        await _carry_clock(conn, local=False)
+        await carry_clock(conn, local=False)
         yield conn
     except BaseException as exc:
         if database_unavailable(exc):
@@ -251,6 +261,23 @@ async def separate_connection() -> AsyncIterator[Any]:
         await db.pool.release(conn)
 
 
+@dataclass
+class ReadPosition:
+    """What the running request's reads may see, for read routing
+    (casework.reads; one per request while routing is on).
+
+    ``after_lsn``: a WAL position a standby must have replayed before it
+    serves this request (the caller's last write, or a bound the request
+    set itself). ``primary_only``: the request has opened a transaction (it
+    writes), so its later reads stay on the primary too."""
+
+    after_lsn: int | None = None
+    primary_only: bool = False
+
+
+read_position: ContextVar[ReadPosition | None] = ContextVar("casework_read_position", default=None)
+
+
 class BoundedTransaction(PostgresTransaction):
     """Piccolo's transaction, made safe for a database that fails.
 
@@ -278,11 +305,14 @@ class BoundedTransaction(PostgresTransaction):
     async def __aenter__(self) -> PostgresTransaction:
         if self._parent is not None:
             return self._parent
+        position = read_position.get()
+        if position is not None:
+            position.primary_only = True
         self.connection = await self.get_connection()
         try:
             self.transaction = self.connection.transaction()
             await self.begin()
-            await _carry_clock(self.connection, local=True)
+            await carry_clock(self.connection, local=True)
         except BaseException as exc:
             await self._give_back(exc)
             raise
@@ -308,7 +338,7 @@ class BoundedTransaction(PostgresTransaction):
         return exception is None
 
 
-async def _carry_clock(conn: Any, *, local: bool) -> None:
+async def carry_clock(conn: Any, *, local: bool) -> None:
     """Give SQL's ``casework_now()`` the service's time when the clock was
     moved (timeutil); costs nothing otherwise. A plain connection gets it
     for its session (it is set again on every acquire), a transaction for

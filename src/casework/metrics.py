@@ -25,17 +25,25 @@ OUTBOX_DEPTH = Gauge("casework_outbox_depth", "Outbox rows not yet fanned out to
 OUTBOX_OLDEST_AGE = Gauge("casework_outbox_oldest_age_seconds",
                           "Age of the oldest outbox row not yet fanned out (0 when none)")
 WEBHOOK_PENDING = Gauge("casework_webhook_deliveries_pending", "Webhook deliveries waiting to be sent")
+# Read routing (casework.reads): where each routed read ran, and why the
+# primary when it did; the standby's replay lag as last checked.
+READS = Counter("casework_db_reads", "Routed reads, by where they ran (primary, standby) and why", ["target", "reason"])
+READ_STANDBY_LAG = Gauge("casework_read_standby_lag_seconds",
+                         "How far the read standby's replay was behind the primary at the last check")
+READ_STANDBY_IN_ROTATION = Gauge("casework_read_standby_in_rotation",
+                                 "1 while routed reads may use the standby, 0 while they all go to the primary")
 
 
 class PoolCollector(Collector):
-    """The asyncpg pool's connections in use and idle, read at scrape time."""
+    """An asyncpg pool's connections in use and idle, read at scrape time."""
 
-    def __init__(self) -> None:
-        self.pool: Any = None  # set by db.pool_lifespan while the pool is open
+    def __init__(self, name: str = "casework_db_pool_connections",
+                 documentation: str = "Connections of this process's database pool, by state") -> None:
+        self.name, self.documentation = name, documentation
+        self.pool: Any = None  # set by db.pool_lifespan (reads.lifespan) while the pool is open
 
     def collect(self):
-        family = GaugeMetricFamily("casework_db_pool_connections",
-                                   "Connections of this process's database pool, by state", labels=["state"])
+        family = GaugeMetricFamily(self.name, self.documentation, labels=["state"])
         if self.pool is not None:
             size, idle = self.pool.get_size(), self.pool.get_idle_size()
             family.add_metric(["in_use"], size - idle)
@@ -46,3 +54,6 @@ class PoolCollector(Collector):
 
 POOL = PoolCollector()
 REGISTRY.register(POOL)
+READ_POOL = PoolCollector("casework_db_read_pool_connections",
+                          "Connections of this process's pool to the read standby, by state")
+REGISTRY.register(READ_POOL)

@@ -20,7 +20,7 @@ from typing import Any
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from casework import telemetry
+from casework import reads, telemetry
 from casework.problems import TYPE_BASE, Problem
 
 log = structlog.get_logger("casework.access")
@@ -78,6 +78,36 @@ def _route_of(scope: Scope) -> str:
     # The route template (/api/v1/cases/{reference:str}), set by Litestar's
     # router: low cardinality, and nothing of the request's own values.
     return scope.get("path_template") or scope.get("path", "")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ReadYourWritesMiddleware:
+    """Read routing's part of each request (casework.reads), while it is on:
+    the request's read position (what its routed reads must see), and,
+    after a signed-in caller's write request, the caller's new position
+    noted on the primary before the answer starts, so the caller's next
+    request, on any instance, reads nothing older than this write."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not reads.enabled():
+            await self.app(scope, receive, send)
+            return
+        writes = scope["method"] not in SAFE_METHODS
+
+        async def send_after_noting(message: Message) -> None:
+            if writes and message["type"] == "http.response.start":
+                user_id = getattr(scope.get("user"), "id", None)  # set by the JWT middleware
+                if isinstance(user_id, int):
+                    await reads.note_write(user_id)
+            await send(message)
+
+        with reads.request_scope():
+            await self.app(scope, receive, send_after_noting)
 
 
 class HeadAsGetMiddleware:

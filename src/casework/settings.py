@@ -96,6 +96,15 @@ class Settings:
     db_connect_timeout_seconds: float = 5.0
     db_acquire_timeout_seconds: float = 5.0
     db_command_timeout_seconds: float = 5.0
+    # Read routing (casework.reads, README "Read routing"): heavy read-only
+    # routes may go to a standby named here (several hosts allowed, with
+    # target_session_attrs=standby); empty: every read on the primary. A
+    # standby whose replay is further behind the primary than the lag
+    # setting (seconds) is left out until it catches up; it is checked
+    # this often.
+    read_database_url: str = ""
+    read_max_lag_seconds: float = 5.0
+    read_check_seconds: float = 1.0
     repeat_window_days: int = 365
     due_soon_working_days: int = 3
     sweep_interval_seconds: int = 300
@@ -229,6 +238,9 @@ def load_settings() -> Settings:
         db_connect_timeout_seconds=_float("CASEWORK_DB_CONNECT_TIMEOUT_SECONDS", 5.0),
         db_acquire_timeout_seconds=_float("CASEWORK_DB_ACQUIRE_TIMEOUT_SECONDS", 5.0),
         db_command_timeout_seconds=_float("CASEWORK_DB_COMMAND_TIMEOUT_SECONDS", 5.0),
+        read_database_url=env.get("CASEWORK_READ_DATABASE_URL", "").strip(),
+        read_max_lag_seconds=_float("CASEWORK_READ_MAX_LAG_SECONDS", 5.0),
+        read_check_seconds=_float("CASEWORK_READ_CHECK_SECONDS", 1.0),
         repeat_window_days=_int("CASEWORK_REPEAT_WINDOW_DAYS", 365),
         due_soon_working_days=_int("CASEWORK_DUE_SOON_WORKING_DAYS", 3),
         sweep_interval_seconds=_int("CASEWORK_SWEEP_INTERVAL_SECONDS", 300),

@@ -8,6 +8,7 @@ from typing import Any
 
 import structlog
 
+from casework import reads
 from casework.access import passwords
 from casework.access.policy import ROLES
 from casework.db import connection
@@ -31,23 +32,31 @@ class Principal:
 _USER_COLUMNS = "id, username, role, body_id, jurisdiction, token_version, active"
 
 
+# With read routing on (casework.reads), the same read brings the user's
+# last write position: a standby serves this request only once it has
+# replayed that far.
+_READ_POSITION = ", (SELECT p.lsn FROM read_position p WHERE p.user_id = app_user.id) AS read_after"
+
+
 async def principal_by_id(user_id: int, session_id: int | None = None) -> tuple[Principal, bool] | None:
     """The user and whether their token may act: active, and, for a token
     issued under a device session (``session_id``), that session not revoked
     (one round trip either way: this runs on every request)."""
+    position = _READ_POSITION if reads.enabled() else ""
     async with connection() as conn:
         if session_id is None:
-            row = await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM app_user WHERE id = $1", user_id)
+            row = await conn.fetchrow(f"SELECT {_USER_COLUMNS}{position} FROM app_user WHERE id = $1", user_id)
         else:
             row = await conn.fetchrow(
-                f"""SELECT {_USER_COLUMNS}, EXISTS (SELECT FROM device_session s WHERE s.id = $2
-                                                      AND s.user_id = app_user.id AND s.revoked_at IS NULL) AS live
+                f"""SELECT {_USER_COLUMNS}{position}, EXISTS (SELECT FROM device_session s WHERE s.id = $2
+                           AND s.user_id = app_user.id AND s.revoked_at IS NULL) AS live
                     FROM app_user WHERE id = $1""", user_id, session_id)
     if row is None:
         return None
     data = dict(row)
     active = data.pop("active") and data.pop("live", True)
     data.pop("live", None)
+    reads.require_position(data.pop("read_after", None))
     return Principal(**data), active
 
 
