@@ -24,8 +24,8 @@ from casework import timeutil
 from casework.access.scope import Scope
 from casework.backlog.labels import KIND_ZH, STAGE_ZH, STATUS_ZH, TRACK_ZH
 from casework.backlog.service import due_item, due_list_query
-from casework.db import connection
 from casework.deadlines.calendar import HolidayCalendar
+from casework.reads import read_connection
 
 BOM = "\ufeff"
 CHUNK_CHARS = 24 * 1024  # at most ~72 KiB of UTF-8 (3 bytes a Chinese character)
@@ -51,7 +51,7 @@ async def stream_csv(
     writer = csv.writer(buffer)  # lineterminator \r\n
     buffer.write(BOM)
     writer.writerow(header)
-    async with connection() as conn:
+    async with read_connection() as conn:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             async for record in conn.cursor(sql, *args, prefetch=FETCH_ROWS):
                 writer.writerow([_cell(v) for v in to_row(record)])

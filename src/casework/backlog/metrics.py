@@ -13,12 +13,12 @@ from typing import Any
 
 import msgspec
 
+from casework import reads
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.backlog.labels import RATING_ZH, TRACK_ZH
 from casework.backlog.schemas import BacklogMetrics
 from casework.backlog.service import period_bounds, scope_for
-from casework.db import connection
 from casework.proceedings.tracks import registry
 
 MEDIATION_OUTCOMES = ("agreement", "failed", "withdrawn", "party_refused")
@@ -105,7 +105,8 @@ async def metrics(actor: Principal, *, start: dt.date, end: dt.date, division: s
     scope = within or Scope.nothing()
     args: list[Any] = [lo, hi]
     cases = scope.sql("c", args)  # $3.. : the same fragment in every query below
-    async with connection() as conn:
+
+    async def figures(conn: Any) -> tuple[Any, ...]:
         on_time = (await on_time_counts(conn, scope, start, end)).get("", {"concluded": 0, "on_time": 0})
         mediation = await conn.fetchrow(
             f"""SELECT count(*) AS concluded, count(*) FILTER (WHERE p.outcome = 'agreement') AS agreements
@@ -148,7 +149,10 @@ async def metrics(actor: Principal, *, start: dt.date, end: dt.date, division: s
                 "available": True, "counts": counts, "total": total,
                 "satisfied_share": rate(counts["satisfied"] + counts["basically_satisfied"], total),
             }
-        satisfaction["labels_zh"] = RATING_ZH
+        return on_time, mediation, repeats, durations, satisfaction
+
+    on_time, mediation, repeats, durations, satisfaction = await reads.read(figures)
+    satisfaction["labels_zh"] = RATING_ZH
     result.update({
         "on_time_conclusion_rate": {
             "rate": rate(on_time["on_time"], on_time["concluded"]),

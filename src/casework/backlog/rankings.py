@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from casework import reads
 from casework.access.service import Principal
 from casework.backlog import service
 from casework.backlog.metrics import DEFINITIONS, on_time_counts, rate
 from casework.backlog.schemas import Crumb, Period, RankingRow, Rankings
-from casework.db import connection
 from casework.problems import invalid
 
 RANK_DEFINITIONS = {
@@ -134,7 +134,7 @@ async def rankings(
     else:
         depth = None
         group = _ON_TIME_GROUP[by]
-    async with connection() as conn:
+    async def figures(conn: Any) -> tuple[Any, ...]:
         counters = (within.whole_divisions and len(scope) in service.LEVEL_LENGTHS
                     and (by != "division" or depth == service.child_length(scope)))
         if counters:
@@ -152,6 +152,9 @@ async def rankings(
             labelled = {k: (labels.get((by, k), k or "—"), None) for k in keys}
         scope_name = await service._division_name(conn, scope)
         scope_path = [Crumb(**c) for c in await service.division_path(conn, scope)]
+        return open_rows, now, before, labelled, scope_name, scope_path
+
+    open_rows, now, before, labelled, scope_name, scope_path = await reads.read(figures)
     rows = [_row(k, label, drill, open_rows.get(k, zero), now.get(k, none), before.get(k, none))
             for k, (label, drill) in labelled.items()]
 

@@ -19,12 +19,11 @@ from typing import Any
 
 import msgspec
 
-from casework import paging, timeutil
+from casework import paging, reads, timeutil
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.backlog.labels import STAGE_ZH, TRACK_ZH
 from casework.backlog.schemas import AgeBucket, Aging, BacklogSummary, DueList
-from casework.db import connection
 from casework.deadlines.calendar import ONE_DAY, HolidayCalendar, working_days_until
 from casework.deadlines.service import holiday_calendar
 from casework.problems import invalid
@@ -93,7 +92,7 @@ async def summary(
     child = child_length(scope)
     if "division" in group_by and child is None:
         raise invalid([{"field": "division", "message": "a village has no divisions below it"}])
-    async with connection() as conn:
+    async def figures(conn: Any) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]], dict, str | None, list]:
         if use_counters and within.whole_divisions and len(group_by) == 1 and len(scope) in LEVEL_LENGTHS:
             source = "counters"
             rows = await _tally(conn, scope, group_by[0], today, soon)
@@ -103,10 +102,11 @@ async def summary(
             source = "cases"
             rows = await _grouped(conn, within, group_by, child, today, soon)
             totals = await _grouped(conn, within, [], child, today, soon)
-        total = {k: sum(r[k] for r in totals) for k in ("open", "overdue", "due_soon")}
         labels = await _labels(conn, scope, [r["key"] for r in rows])
-        scope_name = await _division_name(conn, scope)
-        scope_path = await division_path(conn, scope)
+        return source, rows, totals, labels, await _division_name(conn, scope), await division_path(conn, scope)
+
+    source, rows, totals, labels, scope_name, scope_path = await reads.read(figures)
+    total = {k: sum(r[k] for r in totals) for k in ("open", "overdue", "due_soon")}
     groups = []
     for row in rows:
         key = {k: (v if v != "" else None) for k, v in row["key"].items()}
@@ -325,8 +325,7 @@ async def due_list(
     after = paging.decode(cursor, _after, legacy=_legacy_after) if cursor else None
     sql, args = due_list_query(scope, which, today, soon, filters, after, limit + 1)
     cal = await holiday_calendar()
-    async with connection() as conn:
-        rows = await conn.fetch(sql, *args)
+    rows = await reads.read(lambda conn: conn.fetch(sql, *args))
     items = [due_item(r, cal, today) for r in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
     return msgspec.convert({
@@ -344,21 +343,20 @@ async def aging(actor: Principal, *, division: str | None) -> Aging:
     scope = within.prefix if within is not None else None
     counts = {label: 0 for label, _, _ in AGE_BUCKETS}
     if within is not None:
-        async with connection() as conn:
-            if within.whole_divisions and len(within.prefix) in LEVEL_LENGTHS:
-                rows = await conn.fetch(
-                    """SELECT value::date AS received_on, sum(n) AS n FROM backlog_tally
-                       WHERE scope = $1 AND dim = 'received' GROUP BY value HAVING sum(n) <> 0""",
-                    within.prefix,
-                )
-            else:
-                args: list[Any] = []
-                join, where = cases_in(within, args)
-                rows = await conn.fetch(
-                    f"""SELECT b.received_on, count(*) AS n FROM backlog_case b {join}
-                        WHERE b.open AND {where} GROUP BY b.received_on""",
-                    *args,
-                )
+        if within.whole_divisions and len(within.prefix) in LEVEL_LENGTHS:
+            rows = await reads.read(lambda conn: conn.fetch(
+                """SELECT value::date AS received_on, sum(n) AS n FROM backlog_tally
+                   WHERE scope = $1 AND dim = 'received' GROUP BY value HAVING sum(n) <> 0""",
+                within.prefix,
+            ))
+        else:
+            args: list[Any] = []
+            join, where = cases_in(within, args)
+            rows = await reads.read(lambda conn: conn.fetch(
+                f"""SELECT b.received_on, count(*) AS n FROM backlog_case b {join}
+                    WHERE b.open AND {where} GROUP BY b.received_on""",
+                *args,
+            ))
         for row in rows:
             age = (today - row["received_on"]).days
             counts[bucket_of(age)] += int(row["n"])

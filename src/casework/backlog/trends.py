@@ -7,10 +7,10 @@ from typing import Any
 
 import msgspec
 
+from casework import reads
 from casework.access.service import Principal
 from casework.backlog.schemas import Trends
 from casework.backlog.service import cases_in, period_bounds, scope_for
-from casework.db import connection
 from casework.problems import invalid
 
 
@@ -44,7 +44,8 @@ async def trends(
     if within is not None:
         lo, hi = period_bounds(start, end)
         trunc = "week" if interval == "week" else "month"
-        async with connection() as conn:
+
+        async def counts(conn: Any) -> tuple[list[Any], list[Any]]:
             args: list[Any] = [lo, hi]
             intake = await conn.fetch(
                 f"""SELECT date_trunc('{trunc}', c.received_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS p,
@@ -62,6 +63,9 @@ async def trends(
                       AND b.left_open_at >= $1 AND b.left_open_at < $2 GROUP BY 1, 2""",
                 *args,
             )
+            return intake, closed
+
+        intake, closed = await reads.read(counts)
         for name, rows in (("intake", intake), ("closed", closed)):
             for row in rows:
                 if row["p"] in table:

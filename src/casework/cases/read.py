@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from casework import paging, timeutil
+from casework import paging, reads, timeutil
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.cases import core
@@ -219,8 +219,7 @@ async def list_cases(actor: Principal, filters: dict[str, Any], limit: int, curs
         f"SELECT {LIST_COLUMNS} FROM case_file c WHERE {' AND '.join(clauses)} "
         f"ORDER BY c.id DESC LIMIT ${len(args)}"
     )
-    async with connection() as conn:
-        rows = await conn.fetch(sql, *args)
+    rows = await reads.read(lambda conn: conn.fetch(sql, *args))
     items = [dict(r) for r in rows[:limit]]
     return msgspec.convert(paging.page(items, len(rows), limit, lambda r: (r["id"],)), CasePage)
 

@@ -7,11 +7,10 @@ import datetime as dt
 
 import msgspec
 
-from casework import paging
+from casework import paging, reads
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.cases.read import LIST_COLUMNS
-from casework.db import connection
 from casework.proceedings.schemas import WorkQueue
 
 
@@ -20,16 +19,15 @@ async def work_queue(actor: Principal, limit: int, cursor: str | None) -> WorkQu
     earliest due first (cases with no running clock last)."""
     after_due, after_id = paging.decode(cursor, _after, legacy=_legacy_after) if cursor else (None, None)
     low, high = Scope.of(actor).bounds
-    async with connection() as conn:
-        rows = await conn.fetch(
-            f"""SELECT {LIST_COLUMNS}, c.assignee_id FROM case_file c
-                WHERE c.status = 'open' AND c.division_code >= $1 AND c.division_code < $2
-                  AND (c.assignee_id = $3 OR (c.body_id = $4 AND c.assignee_id IS NULL))
-                  AND ($5::date IS NULL OR (coalesce(c.next_due_on, 'infinity'::date), c.id) > ($5, $6))
-                ORDER BY coalesce(c.next_due_on, 'infinity'::date), c.id
-                LIMIT $7""",
-            low, high, actor.id, actor.body_id, after_due, after_id, limit + 1,
-        )
+    rows = await reads.read(lambda conn: conn.fetch(
+        f"""SELECT {LIST_COLUMNS}, c.assignee_id FROM case_file c
+            WHERE c.status = 'open' AND c.division_code >= $1 AND c.division_code < $2
+              AND (c.assignee_id = $3 OR (c.body_id = $4 AND c.assignee_id IS NULL))
+              AND ($5::date IS NULL OR (coalesce(c.next_due_on, 'infinity'::date), c.id) > ($5, $6))
+            ORDER BY coalesce(c.next_due_on, 'infinity'::date), c.id
+            LIMIT $7""",
+        low, high, actor.id, actor.body_id, after_due, after_id, limit + 1,
+    ))
     items = [dict(r) for r in rows[:limit]]
     return msgspec.convert(paging.page(items, len(rows), limit, lambda r: (r["next_due_on"], r["id"])), WorkQueue)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from casework import timeutil
+from casework import reads, timeutil
 from casework.access import throttle
 from casework.cases.events import log_case_event
 from casework.db import connection, transaction
@@ -68,12 +68,17 @@ async def _verified_case_id(reference: str, code: str, address: str) -> int:
     hashes = receipt_hashes(reference, code)
     async with connection() as conn:
         counted = await throttle.attempt(conn, [(per_reference, reference), (per_address, address)], _THROTTLED)
+        # The primary's position now: the view (read routing) may come from a
+        # standby only once it has replayed this far, so it is never older
+        # than what the party did before asking.
         row = await conn.fetchrow(
-            "SELECT id, receipt_code_hash FROM case_file WHERE reference = $1 AND receipt_code_hash = ANY($2::text[])",
+            """SELECT id, receipt_code_hash, pg_current_wal_lsn() AS position FROM case_file
+               WHERE reference = $1 AND receipt_code_hash = ANY($2::text[])""",
             reference, hashes,
         )
         if row is None:
             raise no_match()
+        reads.require_position(row["position"])
         await throttle.forget(conn, counted)
         if row["receipt_code_hash"] != hashes[0]:  # hashed under a key since rotated out
             await conn.execute("UPDATE case_file SET receipt_code_hash = $2 WHERE id = $1", row["id"], hashes[0])
@@ -82,8 +87,7 @@ async def _verified_case_id(reference: str, code: str, address: str) -> int:
 
 async def lookup(reference: str, code: str, address: str) -> PublicCaseView:
     case_id = await _verified_case_id(reference, code, address)
-    async with connection() as conn:
-        return msgspec.convert(await _public_view(conn, case_id), PublicCaseView)
+    return msgspec.convert(await reads.read(lambda conn: _public_view(conn, case_id)), PublicCaseView)
 
 
 def _stages(p: dict[str, Any], forwarded_at: dt.datetime | None,

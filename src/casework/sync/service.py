@@ -27,11 +27,10 @@ from typing import Any
 
 import msgspec
 
-from casework import paging
+from casework import paging, reads
 from casework.access.scope import Scope
 from casework.access.service import Principal
 from casework.cases.read import LIST_COLUMNS
-from casework.db import connection
 from casework.sync.schemas import SyncPage
 
 START = (0, -1)
@@ -72,7 +71,8 @@ def _was_in(scope: Scope, prefix: str, args: list[Any]) -> str:
 async def changes(actor: Principal, *, since: str | None, limit: int) -> SyncPage:
     txid, case_id = decode_cursor(since)
     scope = Scope.of(actor)
-    async with connection() as conn:
+
+    async def feed(conn: Any) -> tuple[int, list[Any], list[Any], list[Any]]:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             horizon = int(await conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text"))
             args: list[Any] = [str(txid), case_id, str(horizon), limit + 1]
@@ -95,6 +95,14 @@ async def changes(actor: Principal, *, since: str | None, limit: int) -> SyncPag
                 """SELECT case_id, id, filename, content_type, size_bytes, sha256, personal_data, purpose,
                           uploaded_at, withdrawn_at IS NOT NULL AS withdrawn
                    FROM attachment WHERE case_id = ANY($1::bigint[]) ORDER BY id""", ids)
+        return horizon, rows, cases, files
+
+    # On a standby the feed is the primary's as of a moment ago: its
+    # horizon is that moment's oldest running transaction, so it lags, as
+    # a long transaction makes it lag, and never skips.
+    horizon, rows, cases, files = await reads.read(feed)
+    page = rows[:limit]
+    ids = sorted({r["case_id"] for r in page})
     current = {r["id"]: {**dict(r), "files": []} for r in cases}
     for row in files:
         if row["case_id"] in current:
