@@ -166,3 +166,19 @@ async def test_the_public_lookup_reads_on_the_standby_once_it_has_what_the_prima
         response = await party.post("/api/v1/public/lookup", json=credentials)
     assert response.status_code == 200, response.text
     assert reads_counted("standby", "in_rotation") == standby + 1
+
+
+async def test_a_read_node_that_turns_out_a_primary_is_left_when_the_url_asked_for_a_standby(routed, users):
+    """After a failover the pooled read connections reach the promoted node:
+    with target_session_attrs=standby they are dropped and the reads go to
+    the primary until a check finds a standby again."""
+    assert reads.Standby(dataclasses.replace(
+        get_settings(), read_database_url="postgresql://u:p@db1:5432,db2:5432/casework?target_session_attrs=standby",
+    )).standby_only
+    assert not routed.standby_only  # the test database: no attribute asked for, a primary serves
+    routed.standby_only = True
+    await routed.check()
+    assert not routed.in_rotation
+    out = reads_counted("primary", "out_of_rotation")
+    assert (await users["supervisor"].get("/api/v1/cases?limit=5")).status_code == 200
+    assert reads_counted("primary", "out_of_rotation") == out + 1

@@ -50,6 +50,7 @@ import asyncio
 import collections
 import math
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -67,10 +68,11 @@ T = TypeVar("T")
 # What pg_stat_activity shows for the read pool's connections.
 APPLICATION_NAME = "casework-read"
 PRIMARY_POSITION_SQL = "SELECT pg_current_wal_lsn()"
-# A read node that is not in recovery is a primary (a standby promoted
-# under us): it is as current as can be.
+# A read node that is not in recovery is a primary: it is as current as
+# can be.
 REPLAYED_SQL = """SELECT CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_replay_lsn(), '0/0')
                               ELSE pg_current_wal_lsn() END"""
+IN_RECOVERY_SQL = "SELECT pg_is_in_recovery()"
 # After the commits of a write request: the primary's position, kept per
 # user. Flushed locally but not waited for by the synchronous standby: a
 # failover loses at most the newest positions, and the new standby (the
@@ -79,6 +81,11 @@ NOTE_WRITE_SQL = """
 INSERT INTO read_position AS p (user_id, lsn, written_at)
 SELECT $1, pg_current_wal_lsn(), now() FROM (SELECT set_config('synchronous_commit', 'local', true)) AS local_commit
 ON CONFLICT (user_id) DO UPDATE SET lsn = greatest(p.lsn, excluded.lsn), written_at = excluded.written_at"""
+
+
+def _session_attrs(url: str) -> str:
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    return (query.get("target_session_attrs") or [""])[0].lower()
 
 
 def _standby_fault(exc: BaseException) -> bool:
@@ -93,6 +100,10 @@ class Standby:
 
     def __init__(self, settings: Settings) -> None:
         self.url = settings.read_database_url
+        # The URL asks for a standby and nothing else (the deployment's
+        # way): a primary behind a pooled connection means a failover
+        # promoted the standby under it.
+        self.standby_only = _session_attrs(self.url) in ("standby", "read-only", "hot-standby")
         self.max_lag_seconds = settings.read_max_lag_seconds
         self.check_seconds = settings.read_check_seconds
         self.acquire_timeout = settings.db_acquire_timeout_seconds
@@ -145,6 +156,7 @@ class Standby:
         conn = await self.pool.acquire(timeout=self.acquire_timeout)
         failure: BaseException | None = None
         try:
+            standby = await conn.fetchval(IN_RECOVERY_SQL)
             replayed = await conn.fetchval(REPLAYED_SQL)
             self.replayed[conn.get_server_pid()] = replayed
         except BaseException as exc:
@@ -152,6 +164,13 @@ class Standby:
             raise
         finally:
             await _give_back(self, conn, failure)
+        if not standby and self.standby_only:
+            # Promoted under us: the pool's connections reach the new
+            # primary; new ones (target_session_attrs) find the standby
+            # once there is one again. Until a check finds it, the primary.
+            await self.pool.expire_connections()
+            self.set_rotation(False, math.inf, reason="read node promoted")
+            return
         self.set_rotation(*self.lag(replayed))
 
     def lag(self, replayed: int) -> tuple[bool, float]:
