@@ -107,6 +107,7 @@ class Cluster:
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="casework-cluster-", dir="/var/tmp")))
     password: str = field(default_factory=lambda: secrets.token_hex(16))
     personal_data_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    metrics_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     service_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -135,6 +136,13 @@ class Cluster:
 
     def node_dsn(self, name: str, database: str = "casework") -> str:
         return f"postgresql://postgres:{self.password}@127.0.0.1:{self.nodes[name].pg_port}/{database}"
+
+    def read_dsn(self, database: str = "casework") -> str:
+        """For CASEWORK_READ_DATABASE_URL: both nodes, connections go to whichever is a standby."""
+        return self.dsn(database, target_session_attrs="standby")
+
+    def standby(self) -> str | None:
+        return next((m["name"] for m in self.members() if m["role"] in ("sync_standby", "replica")), None)
 
     # ------------------------------------------------------------ start
 
@@ -231,7 +239,8 @@ class Cluster:
             cursor.execute("CREATE DATABASE casework")
         conn.close()
 
-    def start_service(self, name: str) -> harness.ServiceProcess:
+    def start_service(self, name: str, env: dict[str, str] | None = None) -> harness.ServiceProcess:
+        """Start an instance; ``env`` adds to (or, empty values, takes back) the settings every instance gets."""
         service = harness.ServiceProcess(self.dsn(), f"cluster-{name}", {
             # Each instance is its own process; one worker each, like one pod each.
             "CASEWORK_WORKERS": "1",
@@ -239,7 +248,11 @@ class Cluster:
             # (in its data folder) cannot read what the others encrypted
             # (idempotent replays, personal data). The JWT secret the harness
             # sets is the same for all already.
-            "CASEWORK_PERSONAL_DATA_KEY": self.personal_data_key, **self.service_env})
+            "CASEWORK_PERSONAL_DATA_KEY": self.personal_data_key,
+            # Heavy reads on the standby (casework.reads), as deploy/casework.env.example says.
+            "CASEWORK_READ_DATABASE_URL": self.read_dsn(),
+            "CASEWORK_METRICS_TOKEN": self.metrics_token,
+            **self.service_env, **(env or {})})
         self.services.append(service)
         service.start()
         return service
@@ -283,6 +296,18 @@ class Cluster:
             env=self.node_env(self.nodes[leader]), capture_output=True, text=True, timeout=120, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"patronictl switchover failed: {done.stdout}{done.stderr}")
+
+    def set_parameter(self, name: str, value: str) -> None:
+        """Change a PostgreSQL setting on every node through Patroni's dynamic
+        configuration (``patronictl edit-config``), as an operator would; it
+        takes effect at each node's next loop (a reload, no restart)."""
+        leader = self.leader() or next(iter(self.nodes))
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "patronictl"), "-c", str(DEPLOY / "patroni" / "patroni.yml"),
+             "edit-config", "-p", f"{name}={value}", "--force"],
+            env=self.node_env(self.nodes[leader]), capture_output=True, text=True, timeout=60, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"patronictl edit-config failed: {done.stdout}{done.stderr}")
 
     # ------------------------------------------------------------ stop
 
@@ -341,6 +366,8 @@ def main() -> None:
             "haproxy": cluster.base_url,
             "services": [s.base_url for s in cluster.services],
             "database_url": cluster.dsn(),
+            "read_database_url": cluster.read_dsn(),
+            "metrics_token": cluster.metrics_token,
             "patroni": {name: node.rest_url for name, node in cluster.nodes.items()},
             "leader": cluster.leader(),
             "etcd": f"http://127.0.0.1:{cluster.etcd_port}",

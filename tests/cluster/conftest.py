@@ -37,11 +37,14 @@ def cluster():
 
     # Both instances sweep every second (they race for the same clocks) and
     # share a clock file (absent: the wall clock) that test_two_instances
-    # moves on; webhooks may go to a receiver on loopback.
+    # moves on; webhooks may go to a receiver on loopback. Read routing is
+    # on (cluster.py) and checks the standby twice a second, with a lag
+    # limit test_read_routing crosses on purpose.
     started = Cluster()
     started.service_env.update({
         "CASEWORK_SWEEP_INTERVAL_SECONDS": "1", "CASEWORK_CLOCK_FILE": str(started.root / "clock"),
-        "CASEWORK_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "CASEWORK_WEBHOOK_BACKOFF_BASE_SECONDS": "1"})
+        "CASEWORK_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "CASEWORK_WEBHOOK_BACKOFF_BASE_SECONDS": "1",
+        "CASEWORK_READ_MAX_LAG_SECONDS": "5", "CASEWORK_READ_CHECK_SECONDS": "0.5"})
     started.start()
     try:
         yield started
