@@ -4,6 +4,7 @@ would, and measure each figure next to its floor from the same run.
     PYTHONPATH=src python -m bench                      # a million cases, several minutes
     PYTHONPATH=src python -m bench --smoke              # a thousand cases, seconds (CI may run this)
     PYTHONPATH=src python -m bench --only online_submissions --cases 100000   # one measure, a minute or two
+    PYTHONPATH=src python -m bench --cluster            # the loopback cluster's reads and intake (bench/cluster.py)
 
 Makes a fresh database on ``--server`` (default ``tuned``: a PostgreSQL
 the bench starts from the bundled binaries with the settings of
@@ -1049,8 +1050,13 @@ def rewrite_readme(table: str, readme: Path = ROOT / "README.md") -> bool:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=int, help="cases to seed (default 1,000,000; 1,000 with --smoke)")
+    parser.add_argument("--cases", type=int,
+                        help="cases to seed (default 1,000,000; 1,000 with --smoke; 20,000 with --cluster)")
     parser.add_argument("--smoke", action="store_true", help="1,000 cases, 1 s runs: seconds, for CI")
+    parser.add_argument("--cluster", action="store_true",
+                        help="the loopback cluster instead (bench/cluster.py, as root): reads from the primary "
+                             "against the standby, intake with synchronous replication against without; writes "
+                             "<out>/cluster.json and cluster.md only")
     parser.add_argument("--server", default="tuned",
                         help="'tuned' (default): a PostgreSQL the bench starts with deploy/postgresql.conf; "
                              "'embedded': the same with PostgreSQL's defaults; or the URL of a server whose "
@@ -1072,6 +1078,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
+    if args.cluster:
+        from bench.cluster import main as cluster_main
+
+        cluster_main(args)
+        return
     if args.only:
         # A partial run: its figures are printed, never written over a complete run's.
         result = Bench(args).run_only(args.only)

@@ -148,18 +148,27 @@ class Cluster:
 
     def start(self, services: int = 2) -> None:
         try:
-            self.start_etcd()
-            for name in NODES:
-                self.start_node(name)
-            self.wait_healthy()
-            self._create_database()
-            for index in range(services):
-                self.start_service(f"app{index + 1}")
-            self.start_haproxy()
-            self.wait_for_balancer()
+            self.start_database()
+            self.start_services(services)
         except BaseException:
             self.stop()
             raise
+
+    def start_database(self) -> None:
+        """etcd and both Patroni nodes, until a leader and a streaming
+        synchronous standby; then the (empty) casework database."""
+        self.start_etcd()
+        for name in NODES:
+            self.start_node(name)
+        self.wait_healthy()
+        self._create_database()
+
+    def start_services(self, count: int = 2) -> None:
+        """``count`` instances and HAProxy in front of the first two."""
+        for index in range(count):
+            self.start_service(f"app{index + 1}")
+        self.start_haproxy()
+        self.wait_for_balancer()
 
     def start_etcd(self) -> None:
         # The member's settings as /etc/default/etcd names them (deploy/etcd/etcd.env).
@@ -297,17 +306,21 @@ class Cluster:
         if done.returncode != 0:
             raise RuntimeError(f"patronictl switchover failed: {done.stdout}{done.stderr}")
 
-    def set_parameter(self, name: str, value: str) -> None:
-        """Change a PostgreSQL setting on every node through Patroni's dynamic
-        configuration (``patronictl edit-config``), as an operator would; it
-        takes effect at each node's next loop (a reload, no restart)."""
+    def edit_config(self, *options: str) -> None:
+        """Change the dynamic configuration (``patronictl edit-config``, e.g.
+        ``-s synchronous_mode=false`` or ``-p work_mem=8MB``), as an operator
+        would; each node applies it at its next loop (a reload, no restart)."""
         leader = self.leader() or next(iter(self.nodes))
         done = subprocess.run(
             [str(Path(sys.executable).parent / "patronictl"), "-c", str(DEPLOY / "patroni" / "patroni.yml"),
-             "edit-config", "-p", f"{name}={value}", "--force"],
+             "edit-config", *options, "--force"],
             env=self.node_env(self.nodes[leader]), capture_output=True, text=True, timeout=60, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"patronictl edit-config failed: {done.stdout}{done.stderr}")
+
+    def set_parameter(self, name: str, value: str) -> None:
+        """A PostgreSQL setting on every node, through Patroni."""
+        self.edit_config("-p", f"{name}={value}")
 
     # ------------------------------------------------------------ stop
 
