@@ -106,7 +106,8 @@ async def test_a_read_inside_or_after_a_transaction_of_the_request_stays_on_the_
 
 
 async def test_a_standby_behind_the_lag_setting_is_taken_out_and_reads_go_to_the_primary(routed, monkeypatch, users):
-    monkeypatch.setattr(reads, "REPLAYED_SQL", "SELECT '0/1'::pg_lsn")  # replayed nothing noted since
+    # replayed nothing noted since
+    monkeypatch.setattr(reads, "CHECK_SQL", "SELECT pg_is_in_recovery() AS standby, '0/1'::pg_lsn AS replayed")
     await routed.check()
     assert not routed.in_rotation
     assert REGISTRY.get_sample_value("casework_read_standby_in_rotation") == 0

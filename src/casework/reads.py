@@ -70,9 +70,10 @@ APPLICATION_NAME = "casework-read"
 PRIMARY_POSITION_SQL = "SELECT pg_current_wal_lsn()"
 # A read node that is not in recovery is a primary: it is as current as
 # can be.
-REPLAYED_SQL = """SELECT CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_replay_lsn(), '0/0')
-                              ELSE pg_current_wal_lsn() END"""
-IN_RECOVERY_SQL = "SELECT pg_is_in_recovery()"
+REPLAYED = """CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_replay_lsn(), '0/0')
+                   ELSE pg_current_wal_lsn() END"""
+REPLAYED_SQL = f"SELECT {REPLAYED}"
+CHECK_SQL = f"SELECT pg_is_in_recovery() AS standby, {REPLAYED} AS replayed"
 # After the commits of a write request: the primary's position, kept per
 # user. Flushed locally but not waited for by the synchronous standby: a
 # failover loses at most the newest positions, and the new standby (the
@@ -156,8 +157,7 @@ class Standby:
         conn = await self.pool.acquire(timeout=self.acquire_timeout)
         failure: BaseException | None = None
         try:
-            standby = await conn.fetchval(IN_RECOVERY_SQL)
-            replayed = await conn.fetchval(REPLAYED_SQL)
+            standby, replayed = await conn.fetchrow(CHECK_SQL)
             self.replayed[conn.get_server_pid()] = replayed
         except BaseException as exc:
             failure = exc
