@@ -22,6 +22,7 @@ from typing import Any
 
 from docxtpl import DocxTemplate
 
+from casework import timeutil
 from casework.access.service import Principal
 from casework.cases import core
 from casework.cases.events import log_case_events
@@ -111,7 +112,7 @@ async def generate(reference: str, notice_id: int, *, actor: Principal, if_match
                     "parties": parties, "matter": case["summary"], "opinion": details.get("opinion", ""),
                     "reason": details.get("reason", ""), "terms": details.get("terms", ""),
                     "channels": details.get("channels", ""), "extension_days": details.get("extension_days", ""),
-                    "received_on": zh_date(case["received_at"].date()),
+                    "received_on": zh_date(timeutil.local_date(case["received_at"])),  # the Beijing day
                     "party_windows": await _party_windows(notice["kind"]),
                     "body_clocks": await _body_clocks(conn, notice["proceeding_id"]),
                     "legal_basis": kind.get("legal_basis", ""), "details": details,
