@@ -152,12 +152,17 @@ async def settle_due_lapses(today: dt.date, batch_cases: int = BATCH_CASES) -> i
     while True:
         async with transaction():
             async with connection() as conn:
+                # MATERIALIZED, as the marks' batches: with ORDER BY case_id
+                # LIMIT the planner may walk every clock in case order
+                # looking for lapses that are not there (0.5 s a sweep
+                # at a million open clocks).
                 cases = await conn.fetch(
-                    """SELECT c.id, c.reference, c.division_code, c.current_proceeding_id FROM case_file c
-                       WHERE c.id = ANY(ARRAY(
-                           SELECT DISTINCT case_id FROM clock
+                    """WITH due AS MATERIALIZED (
+                           SELECT case_id FROM clock
                            WHERE state = 'running' AND lapse_handled_at IS NULL AND due_on < $1
-                             AND time_limit_code = ANY($2::text[]) ORDER BY case_id LIMIT $3))
+                             AND time_limit_code = ANY($2::text[]))
+                       SELECT c.id, c.reference, c.division_code, c.current_proceeding_id FROM case_file c
+                       WHERE c.id = ANY(ARRAY(SELECT DISTINCT case_id FROM due ORDER BY case_id LIMIT $3))
                        ORDER BY c.id FOR UPDATE OF c""",
                     today, special, batch_cases)
                 if not cases:
