@@ -33,10 +33,11 @@ def fuzz(base_url: str, tokens: dict[str, str], examples: int, seed: int) -> dic
 
     schema = schemathesis.openapi.from_url(base_url + "/schema/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
-    session = requests.Session()
+    sessions = [requests.Session()]
     figures = {"requests": 0, "operations": len(operations), "statuses": Counter(), "by_role": Counter(),
                "server_errors": [], "not_problem_json": [], "schema_mismatch": [], "not_local": 0,
-               "no_invalid_form": set()}
+               "no_invalid_form": set(), "connection_400": []}
+    previous = [""]
     checks = [not_a_server_error, content_type_conformance, response_schema_conformance,
               response_headers_conformance]
 
@@ -55,10 +56,22 @@ def fuzz(base_url: str, tokens: dict[str, str], examples: int, seed: int) -> dic
                         figures["not_local"] += 1
                         return
                     try:
-                        response = case.call(base_url=base_url, session=session, headers=headers, timeout=15)  # noqa: B023
+                        response = case.call(base_url=base_url, session=sessions[0], headers=headers, timeout=15)  # noqa: B023
+                        if response.status_code == 400 and response.text.startswith("Invalid HTTP request received"):
+                            # uvicorn's own answer when it cannot parse what
+                            # arrived on a kept-alive connection: seen once in a
+                            # CI run (session 24) on a plain GET, not reproduced.
+                            # Kept in the report with the request before it;
+                            # the request is made again on a new connection and
+                            # judged by that answer.
+                            figures["connection_400"].append(f"{case.method} {url} after {previous[0]}")
+                            sessions[0] = requests.Session()
+                            response = case.call(base_url=base_url, session=sessions[0], headers=headers,  # noqa: B023
+                                                 timeout=15)
                     except requests.RequestException as exc:
                         figures["server_errors"].append(f"{case.method} {url}: no answer {type(exc).__name__}")
                         return
+                    previous[0] = f"{case.method} {url} ({response.status_code})"
                     figures["requests"] += 1
                     figures["by_role"][role] += 1  # noqa: B023
                     figures["statuses"][response.status_code] += 1
@@ -112,7 +125,9 @@ async def test_generated_requests_for_every_role_get_no_5xx_and_match_the_schema
         held=f"5xx {len(figures['server_errors'])}, errors not problem+json {len(figures['not_problem_json'])}, "
              f"responses not matching the schema {len(figures['schema_mismatch'])}; statuses "
              f"{', '.join(f'{k}: {v}' for k, v in figures['statuses'].items())}; "
-             f"operations with no invalid form {len(figures['no_invalid_form'])}",
+             f"operations with no invalid form {len(figures['no_invalid_form'])}; "
+             f"uvicorn's own 400 on a kept-alive connection, made again on a new one "
+             f"{len(figures['connection_400'])}",
         lost="—",
         ok=ok,
         figures={"nodeid": request.node.nodeid, "seed": seed, "examples": examples,
