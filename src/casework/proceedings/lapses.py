@@ -25,7 +25,7 @@ from casework.cases import core
 from casework.cases.events import log_case_events, log_system_events
 from casework.deadlines import engine
 from casework.deadlines.engine import Journal, Subject
-from casework.deadlines.marks import LAPSES, mark
+from casework.deadlines.marks import lapse_codes, mark
 from casework.deadlines.service import Limit, holiday_calendar, time_limits
 from casework.notices import service as notices
 from casework.proceedings import transitions as tt
@@ -48,10 +48,6 @@ def _moves_the_proceeding(limit: Limit) -> bool:
     return limit.on_lapse in ("deemed_accepted", "deemed_withdrawn") or limit.code in _NOTICE_ON_LAPSE
 
 
-def special_codes(limits: dict[str, Limit]) -> list[str]:
-    return [code for code, lim in limits.items() if lim.on_lapse in LAPSES or lim.then_starts]
-
-
 async def settle_lapses(conn: Any, cases: Sequence[Any], today: dt.date) -> int:
     """Settle every lapse of ``cases`` (locked rows with id, reference,
     division code and current proceeding, in id order) before ``today``;
@@ -63,11 +59,11 @@ async def settle_lapses(conn: Any, cases: Sequence[Any], today: dt.date) -> int:
     await mark(conn, today, cases)
     limits = await time_limits()
     rows = await conn.fetch(
-        """SELECT k.*, p.track, p.state AS proceeding_state FROM clock k JOIN proceeding p ON p.id = k.proceeding_id
+        """SELECT k.*, p.track FROM clock k JOIN proceeding p ON p.id = k.proceeding_id
            WHERE k.case_id = ANY($1::bigint[]) AND k.state = 'running' AND k.lapse_handled_at IS NULL
              AND k.due_on < $2 AND k.time_limit_code = ANY($3::text[])
            ORDER BY k.case_id, k.due_on, k.id FOR UPDATE OF k""",
-        [c["id"] for c in cases], today, special_codes(limits))
+        [c["id"] for c in cases], today, (await lapse_codes())[1])
     if not rows:
         return 0
     by_id = {c["id"]: c for c in cases}
@@ -86,7 +82,7 @@ async def settle_lapses(conn: Any, cases: Sequence[Any], today: dt.date) -> int:
             limit = limits[clock["time_limit_code"]]
             if limit.on_lapse == "close":
                 fields, event = engine.stopped_fields(cal, limit, clock, clock["due_on"], by=f"lapse:{limit.code}",
-                                               outcome="lapsed")
+                                                      outcome="lapsed")
                 stops.append(fields)
                 journal.add("clock_stopped", event, clock["proceeding_id"])
             subject = Subject(case_id, clock["proceeding_id"], clock["track"], clock["record_kind"],
@@ -94,7 +90,7 @@ async def settle_lapses(conn: Any, cases: Sequence[Any], today: dt.date) -> int:
             event_name = f"lapse:{limit.code}"
             for begun in engine.begun_by(limits, subject, event_name) if limit.then_starts else ():
                 row, event = engine.new_clock(cal, subject, begun, clock["due_on"], by=event_name,
-                                       start_ref={"lapse_of": clock["id"]})
+                                              start_ref={"lapse_of": clock["id"]})
                 starts.append(row)
                 journal.add("clock_started", event, clock["proceeding_id"])
         settled.append((case_id, case["reference"], journal.events))
