@@ -69,7 +69,7 @@ MEASURES = ("seed", "framework_floor", "intake", "intake_floor", "online_submiss
 ONLINE_TARGET_NAME = "online submissions (challenge verified) / staff intake throughput"
 ONLINE_TARGET = 0.4
 # What --only may pick: measures that need nothing but the seeded city and the service.
-ONLY = ("framework_floor", "intake", "online_submissions")
+ONLY = ("framework_floor", "intake", "online_submissions", "sign_in_burst")
 # Concurrent sign-ins fired during a case-detail load; their memory counts in the peak.
 SIGN_IN_BURST = 50
 BURST_PASSWORD = "bench-burst-password-1404"
@@ -840,6 +840,11 @@ class Bench:
                     m["intake_floor"] = self.floor()
                 if "online_submissions" in names:
                     m["online_submissions"] = self.online_submissions()
+                if "sign_in_burst" in names:  # a case-detail load first, as in the complete run
+                    m["case_detail_load"] = self.get_run("details.txt", connections=self.connections,
+                                                         seconds=self.sizes["seconds"],
+                                                         label=f"case detail, {self.connections} connections")
+                    m["sign_in_burst"] = self.sign_in_burst()
             finally:
                 m["memory"] = self.stop_server()
         finally:
@@ -962,8 +967,16 @@ def markdown(r: dict[str, Any]) -> str:
     else:
         mem = m["memory"]
         per = ", ".join(f"{p['role']} {p['peak_mb']:.0f}" for p in mem["processes"])
+        if "sign_in_burst" in m:
+            load, burst = m["case_detail_load"], m["sign_in_burst"]
+            rows.append((f"Case detail ({cfg['connections']} connections)", f"{load['per_second']:,.0f} req/s",
+                         "—", "—", "—"))
+            rows.append((f"Sign-in burst: {burst['at_once']} at once during a case-detail run",
+                         f"{burst['sign_ins']['ok']} signed in, {burst['sign_ins']['busy_503']} told to retry (503), "
+                         f"in {burst['burst_seconds']:.1f} s", "—", "—", "—"))
+        phases = ", ".join(f"{name} {mb:.0f}" for name, mb in mem["peak_total_mb_by_phase"].items())
         rows.append(("Service peak RSS in these measures only", f"{mem['peak_total_mb']:.0f} MB total ({per})",
-                     "—", "—", "—"))
+                     f"by phase: {phases}", "—", "—"))
     pg_settings = ", ".join(f"{k} {v}" for k, v in mc.get("postgresql_settings", {}).items())
     lines = [
         f"Machine: {mc['cpu']}, {mc['cores']} cores, {mc['ram_gb']} GB RAM; PostgreSQL {mc['postgresql']} "

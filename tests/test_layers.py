@@ -43,7 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                              "casework.documents.filetypes", "casework.documents.kinds")),
     ("base", ("casework.db", "casework.timeutil", "casework.settings", "casework.problems", "casework.paging",
               "casework.cache", "casework.logging", "casework.personal.crypto", "casework.personal.outbound",
-              "casework.piccolo_conf", "casework.documents.storage", "casework.periodic", "casework.metrics",
+              "casework.piccolo_conf", "casework.piccolo_engine", "casework.embedded", "casework.documents.storage", "casework.periodic", "casework.metrics",
               "casework.telemetry", "casework.reads")),
 ]
 # Where a general pattern above would place a module too high, a specific

