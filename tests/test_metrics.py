@@ -88,6 +88,11 @@ async def test_counters_move_with_requests_sweeps_webhook_failures_and_throttles
     assert not any(reference in str(labels) for (_n, labels) in after)  # templates, never paths
     assert value(after, "casework_request_duration_seconds_count", path=route) - value(
         before, "casework_request_duration_seconds_count", path=route) == 4
+    # The names and labels Litestar's Prometheus middleware used (dashboards read them);
+    # nothing left in progress once the answers are out; a scrape does not count itself.
+    assert {dict(labels).get("app_name") for (n, labels) in after if n == "casework_requests_total"} == {"casework"}
+    assert value(after, "casework_requests_in_progress", path=route) == 0
+    assert value(after, "casework_requests_total", path="/metrics") == 0
 
     assert value(after, "casework_db_pool_connections", state="idle") + value(
         after, "casework_db_pool_connections", state="in_use") >= 1

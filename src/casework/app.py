@@ -35,7 +35,7 @@ from casework.errors import problem_details_plugin
 from casework.health import health, ready
 from casework.integrations.inbound_controller import InboundEventController
 from casework.logging import configure_logging
-from casework.metrics_controller import MetricsController, prometheus_config
+from casework.metrics_controller import MetricsController
 from casework.middleware import (
     BearerChallengeMiddleware,
     BodyDeadlineMiddleware,
@@ -179,7 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         on_app_init=[jwt_auth.on_app_init],
         plugins=[problem_details_plugin(), *otel_plugins(tracing)],
-        middleware=[prometheus_config().middleware,
+        middleware=[metrics.RequestMetrics,
                     DefineMiddleware(BodyDeadlineMiddleware, seconds=settings.request_body_timeout_seconds,
                                      upload_seconds=settings.upload_body_timeout_seconds),
                     ConditionalGetMiddleware],

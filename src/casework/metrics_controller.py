@@ -1,7 +1,6 @@
 """GET /metrics: Prometheus text, for a bearer of CASEWORK_METRICS_TOKEN only.
 
-The registry (metrics.py and the request metrics of Litestar's Prometheus
-middleware, ``prometheus_config``) rendered by prometheus_client, after
+The registry (metrics.py, the request metrics included) rendered by prometheus_client, after
 the outbox gauges are read from the database. (Litestar's own
 PrometheusController cannot run a query first: its handler is final.) With no token configured the route answers
 404, as if it did not exist: metrics name routes and volumes, which is
@@ -16,21 +15,11 @@ from litestar import Controller, Response, get
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from casework import metrics
 from casework.db import connection
 from casework.settings import get_settings
-
-METRICS_PATH = "/metrics"
-
-
-def prometheus_config() -> PrometheusConfig:
-    # group_path: the route template ("/api/v1/cases/{reference}"), never the
-    # path itself, which would carry case references and grow without end.
-    return PrometheusConfig(app_name="casework", prefix="casework", group_path=True,
-                            exclude_unhandled_paths=True, exclude=[METRICS_PATH])
 
 
 def metrics_token_guard(connection_: ASGIConnection, _handler: BaseRouteHandler) -> None:
@@ -57,7 +46,7 @@ async def refresh_outbox() -> None:
 
 
 class MetricsController(Controller):
-    path = METRICS_PATH
+    path = metrics.METRICS_PATH
     guards = [metrics_token_guard]
     include_in_schema = False
     opt = {"exclude_from_auth": True}  # its own token, not a user's

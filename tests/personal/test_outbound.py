@@ -30,6 +30,12 @@ def test_outbound_payloads_lose_identifiers_by_default_and_keep_them_when_allowe
 def test_log_lines_never_carry_identifiers(app):
     event = redact_log_event(None, "info", {"event": "x", "data": {"phone": "13812345678", "ok": 1}})
     assert event == {"event": "x", "data": {"phone": "[redacted]", "ok": 1}}
+    # At the top level, and in a list, too; a flat line without one passes as it is.
+    assert redact_log_event(None, "info", {"event": "x", "receipt_code": "AB12CD"})["receipt_code"] == "[redacted]"
+    assert redact_log_event(None, "info", {"event": "x", "rows": [{"address": "东街1号"}]})["rows"] == [
+        {"address": "[redacted]"}]
+    line = {"event": "request", "method": "GET", "path": "/health", "status": 200, "ms": 0.3}
+    assert redact_log_event(None, "info", dict(line)) == line
     assert redact_log_event in structlog.get_config()["processors"]
 
 
