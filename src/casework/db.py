@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
-import structlog
 from piccolo.engine.postgres import PostgresTransaction
 
 from casework import metrics, timeutil
@@ -23,8 +22,6 @@ from casework.settings import get_settings
 
 if TYPE_CHECKING:
     from piccolo.engine.postgres import PostgresEngine
-
-log = structlog.get_logger(__name__)
 
 def migrations_folder() -> Path:
     """The migrations: the repository's top-level migrations/ (the package is

@@ -71,5 +71,3 @@ def ensure_database_url() -> str:
         os.environ["CASEWORK_DATABASE_URL"] = url
         get_settings.cache_clear()
     return url
-
-

@@ -8,6 +8,7 @@ multiprocess mode, see README "Metrics".
 
 from __future__ import annotations
 
+from functools import cache
 from time import perf_counter
 from typing import Any
 
@@ -72,20 +73,20 @@ REQUESTS_IN_PROGRESS = Gauge("casework_requests_in_progress", "Total requests cu
 METRICS_PATH = "/metrics"  # served by metrics_controller
 NOT_COUNTED = frozenset({METRICS_PATH})  # a scrape does not count itself
 
-_counted: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
-_in_progress: dict[tuple[str, str], Any] = {}
 
-
+@cache
 def _children(method: str, path: str, status: int) -> tuple[Any, Any, Any]:
     """The labelled children for one route and status, looked up once: each
     ``labels()`` takes a lock and checks its arguments."""
-    key = (method, path, status)
-    found = _counted.get(key)
-    if found is None:
-        values = (method, path, str(status), "casework")
-        found = _counted[key] = (REQUESTS.labels(*values), REQUEST_SECONDS.labels(*values),
-                                 REQUEST_ERRORS.labels(*values) if status >= 500 else None)
-    return found
+    values = (method, path, str(status), "casework")
+    return (REQUESTS.labels(*values), REQUEST_SECONDS.labels(*values),
+            REQUEST_ERRORS.labels(*values) if status >= 500 else None)
+
+
+@cache
+def _in_progress(method: str, path: str) -> Any:
+    # Litestar labelled it with status 200, before there is one.
+    return REQUESTS_IN_PROGRESS.labels(method, path, "200", "casework")
 
 
 class RequestMetrics:
@@ -107,9 +108,7 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         method = scope["method"]
-        progress = _in_progress.get((method, path))
-        if progress is None:  # Litestar labelled it with status 200, before there is one
-            progress = _in_progress[(method, path)] = REQUESTS_IN_PROGRESS.labels(method, path, "200", "casework")
+        progress = _in_progress(method, path)
         status = 200
         started = perf_counter()
 
