@@ -74,8 +74,14 @@ def test_serve_logs_json_or_console_lines_as_asked(database):
         try:
             served.start()
             assert httpx.get(served.url + "/api/v1/cases", timeout=5).status_code == 401
+            # A query string can carry personal data (a search by name or
+            # phone): the service's own access line drops it, and uvicorn's
+            # own access line (raw path, client address) is not written.
+            assert httpx.get(served.url + "/api/v1/cases?q=13800138000", timeout=5).status_code == 401
         finally:
             served.stop_process()
+        written = served.log.read_text()
+        assert "13800138000" not in written and "uvicorn.access" not in written, written[-2000:]
         lines = [line for line in served.log.read_text().splitlines() if "reference_data_seeded" in line]
         assert lines, served.log.read_text()[-2000:]
         if log_format == "json":

