@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 
 async def test_health_and_ready_are_open(anon):
     assert (await anon.get("/health")).json() == {"status": "ok"}
@@ -38,7 +41,31 @@ async def test_the_request_id_goes_in_and_out(users):
     response = await users["clerk"].get("/api/v1/reference", headers={"X-Request-ID": "station-42.abc"})
     assert response.headers["x-request-id"] == "station-42.abc"
     generated = await users["clerk"].get("/api/v1/reference")
-    assert len(generated.headers["x-request-id"]) == 32
+    again = await users["clerk"].get("/api/v1/reference")
+    ids = {generated.headers["x-request-id"], again.headers["x-request-id"]}
+    assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids), ids
+    refused = await users["clerk"].get("/api/v1/reference", headers={"X-Request-ID": "bad id with spaces"})
+    assert refused.headers["x-request-id"] not in ids | {"bad id with spaces"}
+
+
+def test_a_forked_worker_draws_request_ids_of_its_own():
+    """Ids are a per-process random prefix and a counter: a child forked from
+    a process that already drew ids must not repeat them."""
+    from casework.middleware import _request_ids
+
+    before = _request_ids.new()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its first id, then out without running pytest's teardown
+        os.write(write, _request_ids.new().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    in_child = os.read(read, 64).decode()
+    os.close(read)
+    after = _request_ids.new()
+    assert before[:20] == after[:20] and int(after[20:], 16) == int(before[20:], 16) + 1
+    assert in_child[:20] != before[:20] and len(in_child) == 32
 
 
 async def test_logs_carry_no_personal_data(users, capfd):

@@ -204,6 +204,24 @@ async def test_a_body_that_stops_halfway_is_answered_408_and_closed(services):
     assert b"request-timeout" in payload
 
 
+async def test_a_chunked_body_that_stops_halfway_is_answered_408_too(services):
+    """A body announced by Transfer-Encoding rather than Content-Length is
+    held to the same deadline (a request with neither has no body to wait for)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", services["as_installed"].port)
+    try:
+        writer.write(b"POST /api/v1/auth/token HTTP/1.1\r\nHost: casework.test\r\n"
+                     b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"10\r\n{\"username\": \"so\r\n")
+        await writer.drain()
+        received, closed = await _read_until_closed(reader, timeout=8)
+    finally:
+        writer.close()
+    assert closed, "the service held a half-sent chunked body open"
+    head, _, payload = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), received[:300]
+    assert b"request-timeout" in payload
+
+
 async def test_a_slow_but_steady_request_still_gets_through(services):
     """The deadlines bound a stalled request, not an ordinary one: a request
     sent in pieces well within them is answered normally."""

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
+import logging
+import os
 import re
+import secrets
 import time
-import uuid
-from typing import Any
 
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,55 +25,83 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from casework import reads, telemetry
 from casework.problems import TYPE_BASE, Problem
 
-log = structlog.get_logger("casework.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+class _RequestIds:
+    """New request ids: 32 hex characters, like a UUID's, from a random
+    per-process prefix (80 bits) and a counter. A uuid4 per request reads
+    the kernel's random source each time, 3 of the microseconds a
+    ``GET /health`` costs; the prefix is drawn again in a forked child, so
+    two workers never share one."""
+
+    def __init__(self) -> None:
+        self._reseed()
+        os.register_at_fork(after_in_child=self._reseed)
+
+    def _reseed(self) -> None:
+        self._prefix = secrets.token_hex(10)
+        self._count = itertools.count()
+
+    def new(self) -> str:
+        return f"{self._prefix}{next(self._count) & 0xFFFFFFFFFFFF:012x}"
+
+
+_request_ids = _RequestIds()
+
+
 class RequestContextMiddleware:
+    """The request id (bound into structlog's context, returned in
+    ``X-Request-ID``) and the access-log line, for every HTTP request."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Bound now, after configure_logging: a module-level proxy would
+        # resolve itself on every call. Fields are computed only when the
+        # configured level writes the line (the bench and many deployments
+        # run at WARNING).
+        self.log = structlog.get_logger("casework.access").bind()
+        self.log_requests = self.log.is_enabled_for(logging.INFO)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         supplied = None
-        for name, value in scope.get("headers", []):
+        for name, value in scope["headers"]:
             if name == b"x-request-id":
                 supplied = value.decode("latin-1")
                 break
-        request_id = supplied if supplied and _SANE_ID.match(supplied) else uuid.uuid4().hex
-        method = scope.get("method")  # before HeadAsGetMiddleware answers HEAD as GET
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        request_id = supplied if supplied and _SANE_ID.match(supplied) else _request_ids.new()
+        encoded_id = request_id.encode()
+        method = scope["method"]  # before HeadAsGetMiddleware answers HEAD as GET
+        # Reset, not cleared, at the end: uvicorn runs each request in a task
+        # of its own, so there is nothing before it to clear; an in-process
+        # client (the tests) gets its context back as it was.
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
-        status: dict[str, Any] = {"code": 500}
+        status = 500
         traced: dict[str, str] = {}
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status = message["status"]
                 # The request's span is current while its answer starts (the
                 # tracing middleware runs inside this one): its ids go on the
                 # access-log line written after it ended.
-                traced.update(telemetry.current_ids())
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}
+                if self.log_requests:
+                    traced.update(telemetry.current_ids())
+                message = {**message, "headers": [*message.get("headers", ()), (b"x-request-id", encoded_id)]}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            log.info(
-                "request",
-                method=method,
-                path=_route_of(scope),
-                status=status["code"],
-                ms=round((time.perf_counter() - started) * 1000, 1),
-                **traced,
-            )
-            structlog.contextvars.clear_contextvars()
+            if self.log_requests:
+                self.log.info("request", method=method, path=_route_of(scope), status=status,
+                              ms=round((time.perf_counter() - started) * 1000, 1), **traced)
+            structlog.contextvars.reset_contextvars(**tokens)
 
 
 def _route_of(scope: Scope) -> str:
@@ -302,9 +332,12 @@ class BodyDeadlineMiddleware:
         self.upload_seconds = upload_seconds if upload_seconds is not None else seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = scope.get("route_handler") if scope["type"] == "http" else None
+        if scope["type"] != "http" or not _has_body(scope):
+            await self.app(scope, receive, send)
+            return
+        handler = scope.get("route_handler")
         seconds = self.upload_seconds if handler is not None and handler.opt.get("upload") else self.seconds
-        if scope["type"] != "http" or seconds <= 0:
+        if seconds <= 0:
             await self.app(scope, receive, send)
             return
         deadline = asyncio.get_running_loop().time() + seconds
@@ -326,3 +359,13 @@ class BodyDeadlineMiddleware:
             return message
 
         await self.app(scope, receive_in_time, send)
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether the request's head announces a body (RFC 9112 6.3: with
+    neither Content-Length nor Transfer-Encoding there is none, and
+    ``receive`` answers at once)."""
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
