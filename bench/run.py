@@ -309,7 +309,7 @@ async def admin_sql(server_url: str, sql: str) -> None:
 
 async def timed_sweep(day: dt.date) -> tuple[float, dict[str, Any]]:
     """One deadline sweep as of ``day`` on a pool of its own: (seconds, marks by kind)."""
-    from casework.cli import _with_pool
+    from casework.bootstrap import with_pool as _with_pool
     from casework.deadlines.sweep import sweep
 
     started = time.perf_counter()
@@ -377,7 +377,7 @@ class Bench:
         import asyncpg
 
         from casework.access.service import UserError, create_user
-        from casework.cli import _with_pool
+        from casework.bootstrap import with_pool as _with_pool
 
         async def make_users() -> None:
             accounts = [(USER, PASSWORD, "supervisor", "1404", "CZ-PB")] + [
@@ -440,7 +440,7 @@ class Bench:
         import asyncpg
 
         from casework import timeutil
-        from casework.cli import _with_pool
+        from casework.bootstrap import with_pool as _with_pool
         from casework.deadlines.sweep import backlog_housekeeping
 
         conn = await asyncpg.connect(self.url)

@@ -68,7 +68,7 @@ async def database():
         await admin.execute(f'CREATE DATABASE "{TEST_DB}"')
     finally:
         await admin.close()
-    from casework.cli import migrate_and_seed
+    from casework.bootstrap import migrate_and_seed
 
     await migrate_and_seed()
     yield os.environ["CASEWORK_DATABASE_URL"]

@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from casework.cli import DEMO_PASSWORD
+from casework.bootstrap import DEMO_PASSWORD
 from tests.conftest import ADMIN_URL, _with_database
 from tests.test_serving import Served
 

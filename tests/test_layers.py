@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 # Top to bottom. Patterns are fnmatch on the dotted module name.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("entry", ("casework.app", "casework.cli", "casework.serving", "casework.demo*",
+    ("entry", ("casework.app", "casework.cli", "casework.bootstrap", "casework.serving", "casework.demo*",
                "casework.documents.make_templates")),
     ("http", ("casework.admin", "*.controller", "*_controller", "casework.health", "casework.pages", "casework.dashboard*", "casework.middleware",
               "casework.errors", "casework.openapi_doc", "casework.openapi_shapes", "casework.access.auth",

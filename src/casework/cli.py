@@ -15,89 +15,8 @@ import sys
 
 os.environ.setdefault("PICCOLO_CONF", "casework.piccolo_conf")
 
-DEMO_PASSWORD = "casework-demo"
-DEMO_USERS = [
-    # username, role, jurisdiction, body code
-    ("clerk", "clerk", "140403", "140403-ROL"),
-    ("clerk_shangdang", "clerk", "140404", "140404-ROL"),
-    ("mediator", "mediator", "140403", "140403100201-PMC"),
-    ("officer", "officer", "140403", "140403-PB"),
-    ("reconsideration", "officer", "140403", "140403-RO"),
-    ("supervisor", "supervisor", "140403", "140403-PB"),
-    ("bureau", "supervisor", "1404", "CZ-PB"),
-    ("admin", "admin", "14", None),
-    ("auditor", "auditor", "1404", None),
-]
-
-
-async def _with_pool(coro_factory):
-    from casework.db import engine
-
-    db = engine()
-    await db.start_connection_pool(min_size=1, max_size=4)
-    try:
-        return await coro_factory()
-    finally:
-        await db.close_connection_pool()
-
-
-async def migrate_and_seed() -> None:
-    """Apply migrations and seed reference data, one process at a time."""
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    from casework.db import engine
-    from casework.reference.seed import seed_reference_data
-
-    db = engine()
-    lock = await db.get_new_connection()
-    try:
-        # Two instances starting together must not both migrate.
-        await lock.execute("SELECT pg_advisory_lock(72140400)")
-        # "all": casework, plus piccolo_user and sessions for /admin.
-        from casework.logging import prints_as_log_lines
-
-        with prints_as_log_lines("piccolo"):  # its banner is printed, not logged
-            result = await run_forwards(app_name="all")
-        if not result.success:
-            raise SystemExit(f"migrations failed: {result.message}")
-        counts = await _with_pool(seed_reference_data)
-        if counts.get("time_limits_corrected"):
-            # Limits brought up to the project's data: their clocks follow.
-            from casework.cache import invalidate
-            from casework.deadlines.recompute import recompute_for_limits
-
-            invalidate()
-            await _with_pool(lambda: recompute_for_limits(counts["time_limits_corrected"]))
-        from casework.admin import sync_admin_users
-
-        await _with_pool(sync_admin_users)
-        from casework.personal.rotation import stored_data_opens
-
-        if await _with_pool(stored_data_opens) is False:
-            raise SystemExit(
-                "CASEWORK_PERSONAL_DATA_KEY does not open the personal data already in the database: every "
-                "instance needs the same key (and, while rotating, the old ones in CASEWORK_PERSONAL_DATA_OLD_KEYS)")
-    finally:
-        await lock.close()
-
-
-async def seed_demo() -> None:
-    from casework.access.service import UserError, create_user
-
-    async def run() -> None:
-        for username, role, jurisdiction, body in DEMO_USERS:
-            try:
-                await create_user(username=username, password=DEMO_PASSWORD, role=role,
-                                  jurisdiction=jurisdiction, body_code=body, display_name=f"demo {role}")
-            except UserError:
-                pass  # already there from an earlier start
-
-    await _with_pool(run)
-    from casework.demo.cases import seed_demo_cases
-
-    made = await _with_pool(lambda: seed_demo_cases(DEMO_PASSWORD))
-    if made:
-        say(f"{made} demo cases created")
+# Light at import (the supervisor imports this module): its own imports are inside its functions.
+from casework.bootstrap import DEMO_PASSWORD, DEMO_USERS, migrate_and_seed, seed_demo, with_pool
 
 
 def _prepare(demo: bool) -> None:
@@ -105,7 +24,9 @@ def _prepare(demo: bool) -> None:
     _configure_logging()  # a spawned process starts unconfigured
     asyncio.run(migrate_and_seed())
     if demo:
-        asyncio.run(seed_demo())
+        made = asyncio.run(seed_demo())
+        if made:
+            say(f"{made} demo cases created")
         say(f"demo users (password {DEMO_PASSWORD}): " + ", ".join(u[0] for u in DEMO_USERS))
 
 
@@ -188,7 +109,7 @@ def cmd_users_create(args: argparse.Namespace) -> None:
                                  display_name=args.display_name or "")
 
     try:
-        user_id = asyncio.run(_with_pool(run))
+        user_id = asyncio.run(with_pool(run))
     except UserError as exc:
         raise SystemExit(f"error: {exc}") from None
     print(f"user {args.username} created (id {user_id})")
@@ -227,7 +148,7 @@ def cmd_users_set_password(args: argparse.Namespace) -> None:
                 await act_as(conn, None, role="cli")  # recorded by the app_user trigger as action "password"
 
     try:
-        asyncio.run(_with_pool(run))
+        asyncio.run(with_pool(run))
     except UserError as exc:
         raise SystemExit(f"error: {exc}") from None
     print(f"password of {args.username} changed; their tokens no longer work")
@@ -242,7 +163,7 @@ def cmd_sweep(_args: argparse.Namespace) -> None:
     from casework.embedded import ensure_database_url
 
     ensure_database_url()
-    result = msgspec.to_builtins(asyncio.run(_with_pool(sweep_and_upkeep)))
+    result = msgspec.to_builtins(asyncio.run(with_pool(sweep_and_upkeep)))
     print(json.dumps(result, ensure_ascii=False, indent=1))
 
 
@@ -259,7 +180,7 @@ def cmd_sweep_files(args: argparse.Namespace) -> None:
         report = await sweep_orphans(args.grace_seconds)
         return {"removed": report.removed, "stray": await stray_objects() if args.list_strays else None}
 
-    print(json.dumps(asyncio.run(_with_pool(run)), ensure_ascii=False, indent=1))
+    print(json.dumps(asyncio.run(with_pool(run)), ensure_ascii=False, indent=1))
 
 
 def cmd_dispatch(args: argparse.Namespace) -> None:
@@ -282,7 +203,7 @@ def cmd_dispatch(args: argparse.Namespace) -> None:
             loop.add_signal_handler(sig, stop.set)
         await dispatcher.run(stop)
 
-    asyncio.run(_with_pool(run))
+    asyncio.run(with_pool(run))
 
 
 def cmd_rotate_keys(_args: argparse.Namespace) -> None:
@@ -293,7 +214,7 @@ def cmd_rotate_keys(_args: argparse.Namespace) -> None:
     ensure_database_url()
     if not get_settings().personal_data_old_keys:
         print("note: CASEWORK_PERSONAL_DATA_OLD_KEYS is empty; re-encrypting under the current key only")
-    report = asyncio.run(_with_pool(rotate_keys))
+    report = asyncio.run(with_pool(rotate_keys))
     print(f"re-encrypted and re-hashed {report.parties} parties, {report.idempotency_records} idempotency records")
     if report.unreadable:
         raise SystemExit(f"error: no configured key opens {len(report.unreadable)} rows: "
