@@ -150,9 +150,8 @@ async def rankings(
         else:
             labels = await service._labels(conn, scope, [{by: k} for k in keys])
             labelled = {k: (labels.get((by, k), k or "—"), None) for k in keys}
-        scope_name = await service._division_name(conn, scope)
-        scope_path = [Crumb(**c) for c in await service.division_path(conn, scope)]
-        return open_rows, now, before, labelled, scope_name, scope_path
+        scope_name, path = await service.scope_names(conn, scope)
+        return open_rows, now, before, labelled, scope_name, [Crumb(**c) for c in path]
 
     open_rows, now, before, labelled, scope_name, scope_path = await reads.read(figures)
     rows = [_row(k, label, drill, open_rows.get(k, zero), now.get(k, none), before.get(k, none))

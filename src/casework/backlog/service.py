@@ -96,14 +96,15 @@ async def summary(
         if use_counters and within.whole_divisions and len(group_by) == 1 and len(scope) in LEVEL_LENGTHS:
             source = "counters"
             rows = await _tally(conn, scope, group_by[0], today, soon)
-            totals = (await _tally(conn, scope, "track", today, soon))
+            # Every open case has one track: the totals are the track rows'.
+            totals = rows if group_by[0] == "track" else await _tally(conn, scope, "track", today, soon)
             rows = [{"key": {group_by[0]: r["value"]}, **_counts(r)} for r in rows]
         else:
             source = "cases"
             rows = await _grouped(conn, within, group_by, child, today, soon)
             totals = await _grouped(conn, within, [], child, today, soon)
         labels = await _labels(conn, scope, [r["key"] for r in rows])
-        return source, rows, totals, labels, await _division_name(conn, scope), await division_path(conn, scope)
+        return source, rows, totals, labels, *await scope_names(conn, scope)
 
     source, rows, totals, labels, scope_name, scope_path = await reads.read(figures)
     total = {k: sum(r[k] for r in totals) for k in ("open", "overdue", "due_soon")}
@@ -170,22 +171,19 @@ async def _grouped(
     ]
 
 
-async def division_path(conn: Any, prefix: str) -> list[dict[str, str]]:
-    """The named levels from the province down to ``prefix``, for breadcrumbs:
-    [{"prefix": "14", "name": "山西省"}, {"prefix": "1404", "name": "长治市"}, ...]."""
-    levels = [prefix[:n] for n in LEVEL_LENGTHS[1:] if n <= len(prefix)]
-    if not levels:
-        return []
-    rows = await conn.fetch("SELECT code, name_zh FROM division WHERE code = ANY($1::text[])",
-                            [p.ljust(12, "0") for p in levels])
-    names = {r["code"]: r["name_zh"] for r in rows}
-    return [{"prefix": p, "name": names.get(p.ljust(12, "0"), p)} for p in levels]
-
-
-async def _division_name(conn: Any, prefix: str) -> str | None:
+async def scope_names(conn: Any, prefix: str) -> tuple[str | None, list[dict[str, str]]]:
+    """The scope's own name ("全部" for the whole, None for a code the
+    division table lacks) and its breadcrumbs, the named levels from the
+    province down to it: [{"prefix": "14", "name": "山西省"}, {"prefix":
+    "1404", "name": "长治市"}, ...]. One query for both."""
     if not prefix:
-        return "全部"
-    return await conn.fetchval("SELECT name_zh FROM division WHERE code = $1", prefix.ljust(12, "0"))
+        return "全部", []
+    levels = [prefix[:n] for n in LEVEL_LENGTHS[1:] if n <= len(prefix)]
+    own = prefix.ljust(12, "0")
+    rows = await conn.fetch("SELECT code, name_zh FROM division WHERE code = ANY($1::text[])",
+                            sorted({own, *(p.ljust(12, "0") for p in levels)}))
+    names = {r["code"]: r["name_zh"] for r in rows}
+    return names.get(own), [{"prefix": p, "name": names.get(p.ljust(12, "0"), p)} for p in levels]
 
 
 async def _labels(conn: Any, scope: str, keys: list[dict[str, str]]) -> dict[tuple[str, str], str]:
@@ -205,7 +203,7 @@ async def _labels(conn: Any, scope: str, keys: list[dict[str, str]]) -> dict[tup
             "SELECT code, name_zh FROM division WHERE code = ANY($1::text[])", [p.ljust(12, "0") for p in prefixes]
         )
         names = {r["code"]: r["name_zh"] for r in rows}
-        scope_name = await _division_name(conn, scope) or scope
+        scope_name = (await scope_names(conn, scope))[0] or scope
         for prefix in prefixes:
             if prefix.endswith("0" * (len(prefix) - len(scope))) and len(prefix) > len(scope):
                 # The case sits at the scope's own level (e.g. a county-level body).
