@@ -309,11 +309,11 @@ async def admin_sql(server_url: str, sql: str) -> None:
 
 async def timed_sweep(day: dt.date) -> tuple[float, dict[str, Any]]:
     """One deadline sweep as of ``day`` on a pool of its own: (seconds, marks by kind)."""
-    from casework.bootstrap import with_pool as _with_pool
+    from casework.bootstrap import with_pool
     from casework.deadlines.sweep import sweep
 
     started = time.perf_counter()
-    result = await _with_pool(lambda: sweep(day))
+    result = await with_pool(lambda: sweep(day))
     return time.perf_counter() - started, {"due_soon": result.get("marked_due_soon"),
                                            "breached": result.get("marked_breached")}
 
@@ -377,7 +377,7 @@ class Bench:
         import asyncpg
 
         from casework.access.service import UserError, create_user
-        from casework.bootstrap import with_pool as _with_pool
+        from casework.bootstrap import with_pool
 
         async def make_users() -> None:
             accounts = [(USER, PASSWORD, "supervisor", "1404", "CZ-PB")] + [
@@ -389,7 +389,7 @@ class Bench:
                 except UserError:
                     pass
 
-        await _with_pool(make_users)
+        await with_pool(make_users)
         conn = await asyncpg.connect(self.url)
         try:
             self.user_id = await conn.fetchval("SELECT id FROM app_user WHERE username = $1", USER)
@@ -440,7 +440,7 @@ class Bench:
         import asyncpg
 
         from casework import timeutil
-        from casework.bootstrap import with_pool as _with_pool
+        from casework.bootstrap import with_pool
         from casework.deadlines.sweep import backlog_housekeeping
 
         conn = await asyncpg.connect(self.url)
@@ -456,7 +456,7 @@ class Bench:
             # The backlog upkeep that follows each sweep (folding the tally's
             # past days), timed apart: it is not deadline work.
             started = time.perf_counter()
-            upkeep = await _with_pool(lambda day=day: backlog_housekeeping(day))
+            upkeep = await with_pool(lambda day=day: backlog_housekeeping(day))
             out[f"{name}_upkeep_seconds"] = time.perf_counter() - started
             out[f"{name}_backlog_rows_folded"] = upkeep["backlog_rows_folded"]
             log(f"sweep {label} {name} ({day}): {out[f'{name}_seconds']:.2f}s {out[f'{name}_marked']}; "

@@ -82,8 +82,8 @@ def test_serve_logs_json_or_console_lines_as_asked(database):
             served.stop_process()
         written = served.log.read_text()
         assert "13800138000" not in written and "uvicorn.access" not in written, written[-2000:]
-        lines = [line for line in served.log.read_text().splitlines() if "reference_data_seeded" in line]
-        assert lines, served.log.read_text()[-2000:]
+        lines = [line for line in written.splitlines() if "reference_data_seeded" in line]
+        assert lines, written[-2000:]
         if log_format == "json":
             assert json.loads(lines[0])["event"] == "reference_data_seeded"
         else:

@@ -107,7 +107,7 @@ def _route_standard_logging(level: str, processors: list, renderer: object) -> N
         named.propagate = True
     # Not uvicorn's access line: it prints the raw path with its query string
     # (a search by name or phone) and the client address. The service writes
-    # its own access line (middleware.AccessLog), query string dropped.
+    # its own access line (middleware.RequestContextMiddleware), query string dropped.
     # uvicorn decides per connection from hasHandlers(), so this logger must
     # have none and must not reach the root's.
     access = logging.getLogger("uvicorn.access")

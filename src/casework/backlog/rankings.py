@@ -145,12 +145,12 @@ async def rankings(
         now = await on_time_counts(conn, within, start, end, group)
         before = await on_time_counts(conn, within, previous[0], previous[1], group)
         keys = set(open_rows) | set(now) | set(before)
+        scope_name, path = await service.scope_names(conn, scope)
         if by == "division":
             labelled = await _division_rows(conn, scope, depth, keys)
         else:
-            labels = await service._labels(conn, scope, [{by: k} for k in keys])
+            labels = await service._labels(conn, scope, scope_name, [{by: k} for k in keys])
             labelled = {k: (labels.get((by, k), k or "—"), None) for k in keys}
-        scope_name, path = await service.scope_names(conn, scope)
         return open_rows, now, before, labelled, scope_name, [Crumb(**c) for c in path]
 
     open_rows, now, before, labelled, scope_name, scope_path = await reads.read(figures)

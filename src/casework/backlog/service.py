@@ -103,8 +103,9 @@ async def summary(
             source = "cases"
             rows = await _grouped(conn, within, group_by, child, today, soon)
             totals = await _grouped(conn, within, [], child, today, soon)
-        labels = await _labels(conn, scope, [r["key"] for r in rows])
-        return source, rows, totals, labels, *await scope_names(conn, scope)
+        scope_name, scope_path = await scope_names(conn, scope)
+        labels = await _labels(conn, scope, scope_name, [r["key"] for r in rows])
+        return source, rows, totals, labels, scope_name, scope_path
 
     source, rows, totals, labels, scope_name, scope_path = await reads.read(figures)
     total = {k: sum(r[k] for r in totals) for k in ("open", "overdue", "due_soon")}
@@ -186,7 +187,8 @@ async def scope_names(conn: Any, prefix: str) -> tuple[str | None, list[dict[str
     return names.get(own), [{"prefix": p, "name": names.get(p.ljust(12, "0"), p)} for p in levels]
 
 
-async def _labels(conn: Any, scope: str, keys: list[dict[str, str]]) -> dict[tuple[str, str], str]:
+async def _labels(conn: Any, scope: str, scope_name: str | None,
+                  keys: list[dict[str, str]]) -> dict[tuple[str, str], str]:
     labels: dict[tuple[str, str], str] = {}
     bodies = sorted({int(k["body"]) for k in keys if k.get("body")})
     if bodies:
@@ -203,11 +205,10 @@ async def _labels(conn: Any, scope: str, keys: list[dict[str, str]]) -> dict[tup
             "SELECT code, name_zh FROM division WHERE code = ANY($1::text[])", [p.ljust(12, "0") for p in prefixes]
         )
         names = {r["code"]: r["name_zh"] for r in rows}
-        scope_name = (await scope_names(conn, scope))[0] or scope
         for prefix in prefixes:
             if prefix.endswith("0" * (len(prefix) - len(scope))) and len(prefix) > len(scope):
                 # The case sits at the scope's own level (e.g. a county-level body).
-                labels[("division", prefix)] = f"{scope_name}（本级）"
+                labels[("division", prefix)] = f"{scope_name or scope}（本级）"
             else:
                 labels[("division", prefix)] = names.get(prefix.ljust(12, "0"), prefix)
     for code, name in TRACK_ZH.items():
