@@ -170,6 +170,24 @@ async def test_acceptance_and_an_extension_are_told_with_the_new_due_date(app, u
                      ("extended", {"reference": receipt["reference"], "due_on": due_after})]
 
 
+
+async def test_a_phone_is_told_in_the_order_the_case_moved_even_when_the_first_message_fails(
+        app, users, db, gateway):
+    config = settings(gateway)
+    await dispatch_once(config)
+    number = phone()
+    receipt = (await file(app, application(applicant={"name": "吴", "phone": number}))).json()
+    station = users["village_mediator"]
+    await act(station, receipt["reference"], "register_online")
+    await act(station, receipt["reference"], "accept")
+    gateway.script = ["fail"]  # the registration's first try
+    await drain(config, db, receipt["reference"])
+    received = [(m["template_id"], m["message_id"]) for m in gateway.to(number)]
+    registered = received[0][1]
+    assert received == [("SMS_0001", registered), ("SMS_0001", registered),
+                        ("accepted", received[2][1])], received
+    assert int(received[2][1].rsplit("-", 1)[1]) > int(registered.rsplit("-", 1)[1])
+
 # ---------------------------------------------------------------- forwarded, concluded, the party's window
 
 HRSS_NAME = "潞州区人力资源和社会保障局"

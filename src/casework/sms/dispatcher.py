@@ -172,14 +172,20 @@ async def _make_for(conn: Any, row: Any, settings: Settings) -> int:
 
 
 async def claim_due(settings: Settings, limit: int = 50) -> list[dict[str, Any]]:
+    """Claims due messages, at most one a phone: the earliest one that phone
+    still has pending. A citizen reads "accepted" after "registered", even
+    when the first was held up by a failing gateway; a message given up on
+    (dead) no longer holds back the next."""
     async with transaction():
         async with connection() as conn:
             rows = await conn.fetch(
                 """WITH due AS (
-                       SELECT id FROM sms_message
-                       WHERE state = 'pending' AND next_attempt_at <= now()
-                         AND (claimed_until IS NULL OR claimed_until < now())
-                       ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                       SELECT s.id FROM sms_message s
+                       WHERE s.state = 'pending' AND s.next_attempt_at <= now()
+                         AND (s.claimed_until IS NULL OR s.claimed_until < now())
+                         AND NOT EXISTS (SELECT 1 FROM sms_message e
+                                         WHERE e.phone_hash = s.phone_hash AND e.state = 'pending' AND e.id < s.id)
+                       ORDER BY s.next_attempt_at, s.id LIMIT $1 FOR UPDATE SKIP LOCKED)
                    UPDATE sms_message m SET claim_token = gen_random_uuid(),
                           claimed_until = now() + make_interval(secs => $2)
                    FROM due, party p WHERE m.id = due.id AND p.id = m.party_id
