@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from casework.cache import cached
@@ -23,33 +22,11 @@ from casework.deadlines.calendar import (
     units_between,
     working_days_until,
 )
+from casework.reference.schemas import TimeLimitRead
 from casework.settings import get_settings
 
-
-@dataclass(frozen=True)
-class Limit:
-    code: str
-    track: str
-    record: str | None
-    step_zh: str
-    step_en: str
-    length: int
-    unit: str
-    whose: str  # body | party | court
-    start_event: str
-    starts_on: tuple[str, ...]
-    stops_on: tuple[str, ...]
-    on_lapse: str  # breach | close | deemed_accepted | deemed_withdrawn
-    then_starts: tuple[str, ...]
-    pausable: bool
-    extendable: bool
-    extension_length: int
-    extension_unit: str
-    extension_approver: str
-    party_window: bool
-    source: str
-    verify: bool
-    note: str
+# A time limit as the service reads it is the shape the API shows of it.
+Limit = TimeLimitRead
 
 
 _LIMIT_COLUMNS = """code, track, record, step_zh, step_en, length, unit, whose, start_event, starts_on, stops_on,
@@ -75,8 +52,7 @@ async def holiday_calendar() -> HolidayCalendar:
 async def _load_limits() -> dict[str, Limit]:
     async with connection() as conn:
         rows = await conn.fetch(f"SELECT {_LIMIT_COLUMNS} FROM time_limit")
-    return {r["code"]: Limit(**{**dict(r), "starts_on": tuple(r["starts_on"]), "stops_on": tuple(r["stops_on"]),
-                                "then_starts": tuple(r["then_starts"])}) for r in rows}
+    return {r["code"]: Limit(**dict(r)) for r in rows}
 
 
 async def time_limits() -> dict[str, Limit]:

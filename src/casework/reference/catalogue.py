@@ -44,7 +44,7 @@ async def reference_data() -> ReferenceData:
                                for r in reasons],
         },
         "roles": list(ROLES),
-        "time_limits": [vars(lim) for lim in limits.values()],
+        "time_limits": list(limits.values()),
         # decline's reason_code: what a party is told, in standard words
         "public_reasons": list(reasons),
     }

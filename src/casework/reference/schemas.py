@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from casework.routing.schemas import BodyKind
+from casework.routing.schemas import BodyKind, RoutedBody
 
 Code12 = Annotated[str, Meta(pattern=r"^[0-9]{12}$")]
 Label = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -57,15 +57,9 @@ class DivisionList(Struct):
     items: list[DivisionRead]
 
 
-class BodyRead(Struct):
+class BodyRead(RoutedBody):
     """A handling body; an empty ``remit`` takes every category."""
 
-    id: int
-    code: str
-    name_zh: str
-    name_en: str
-    kind: str
-    division_code: str
     level: int
     remit: list[str]
     active: bool
@@ -136,7 +130,7 @@ class Terms(Struct):
     public_reasons: list[Word]
 
 
-class TimeLimitRead(Struct):
+class TimeLimitRead(Struct, frozen=True):
     """A statutory time limit (reference/data/time_limits.json): its length,
     the events that start and stop it, what a lapse means, and its source."""
 
@@ -147,11 +141,11 @@ class TimeLimitRead(Struct):
     step_en: str
     length: int
     unit: str
-    whose: str
+    whose: str  # body | party | court
     start_event: str
     starts_on: list[str]
     stops_on: list[str]
-    on_lapse: str
+    on_lapse: str  # breach | close | deemed_accepted | deemed_withdrawn
     then_starts: list[str]
     pausable: bool
     extendable: bool

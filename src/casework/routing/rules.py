@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from msgspec import Struct
+
 from casework.deadlines.calendar import HolidayCalendar, compute_due
 
 
@@ -40,8 +42,10 @@ class Draft:
     received_on: dt.date
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
+    """A routing rule as the router tries it (routing/schemas.py shows it,
+    with whether it is active)."""
+
     id: int
     code: str
     position: int

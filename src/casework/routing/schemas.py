@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from msgspec import Meta, Struct
 
 from casework.proceedings.tracks import body_kind_codes, track_codes
+from casework.routing.rules import Rule
 
 # The registry's body kinds (proceedings/data/tracks.json), as a type for the API.
 BodyKind = Literal.__getitem__(body_kind_codes())  # type: ignore[misc]
@@ -26,20 +27,10 @@ class RoutingRuleWrite(Struct, forbid_unknown_fields=True):
     body_max_level: Annotated[int, Meta(ge=1, le=5)] | None = None
 
 
-class RoutingRuleRead(Struct):
+class RoutingRuleRead(Rule, frozen=True):
     """One rule: when its ``conditions`` (routing/rules.py) hold, a case
     goes to ``track`` and the nearest active body of ``body_kind``."""
 
-    id: int
-    code: str
-    position: int
-    conditions: dict[str, Any]
-    track: str
-    body_kind: str
-    body_max_level: int | None
-    reason_zh: str
-    reason_en: str
-    source: str
     active: bool
 
 
@@ -50,6 +41,9 @@ class RoutingRuleList(Struct):
 
 
 class RoutedBody(Struct):
+    """A handling body as a routing names it: who it is and where
+    (reference/schemas.py's ``BodyRead`` adds its remit and standing)."""
+
     id: int
     code: str
     name_zh: str
