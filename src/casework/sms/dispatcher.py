@@ -37,7 +37,7 @@ from casework.periodic import for_the_app
 from casework.personal import crypto
 from casework.reference import service as reference
 from casework.settings import Settings, get_settings
-from casework.webhooks.dispatcher import backoff_seconds, failure_reason
+from casework.webhooks.dispatcher import backoff_seconds, post_once
 
 log = structlog.get_logger(__name__)
 
@@ -197,25 +197,14 @@ async def claim_due(settings: Settings, limit: int = 50) -> list[dict[str, Any]]
 
 async def send(claim: dict[str, Any], client: httpx.AsyncClient, settings: Settings) -> str:
     phone = crypto.decrypt(claim["phone_enc"])
-    status: int | None = None
-    retry_after: float | None = None
     if phone is None:
         return await _finish(claim, settings, ok=False, status=None, error="phone_unreadable", give_up=True)
     body = {"message_id": f"casework-sms-{claim['id']}", "phone": phone, "template_id": claim["template_id"],
             "params": json.loads(claim["params"])}
     headers = {"Authorization": f"Bearer {settings.sms_gateway_token}"} if settings.sms_gateway_token else {}
-    try:
-        response = await client.post(settings.sms_gateway_url, json=body, headers=headers)
-    except httpx.HTTPError as exc:
-        error = failure_reason(exc)
-    else:
-        status = response.status_code
-        if 200 <= status < 300:
-            return await _finish(claim, settings, ok=True, status=status, error=None)
-        error = f"http_{status}"
-        raw = response.headers.get("retry-after")
-        retry_after = float(raw) if raw and raw.isdigit() else None
-    return await _finish(claim, settings, ok=False, status=status, error=error, retry_after=retry_after)
+    answer = await post_once(client, settings.sms_gateway_url, json=body, headers=headers)
+    return await _finish(claim, settings, ok=answer.ok, status=answer.status, error=answer.error,
+                         retry_after=answer.retry_after)
 
 
 async def _finish(claim: dict[str, Any], settings: Settings, *, ok: bool, status: int | None, error: str | None,

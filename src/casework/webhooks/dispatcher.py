@@ -219,8 +219,6 @@ def _retry_after(response: httpx.Response) -> float | None:
 async def deliver(claim: Claim, client: httpx.AsyncClient, settings: Settings | None = None) -> str:
     """Send one claimed delivery and record the result; returns the new state."""
     settings = settings or get_settings()
-    status: int | None = None
-    retry_after: float | None = None
     secret = crypto.decrypt(claim.secret_enc)
     if secret is None:
         error = "secret_unreadable"  # lost personal-data key?
@@ -233,18 +231,34 @@ async def deliver(claim: Claim, client: httpx.AsyncClient, settings: Settings | 
         headers = signed_headers(secret=secret, body=claim.body, event_id=claim.event_id,
                                  event_type=claim.event_type, delivery_id=claim.delivery_id,
                                  previous_secret=previous)
-        try:
-            response = await client.post(claim.url, content=claim.body, headers=headers)
-        except httpx.HTTPError as exc:
-            error = failure_reason(exc)
-        else:
-            status = response.status_code
-            if 200 <= status < 300:
-                return await _finish(claim, settings, ok=True, status=status, error=None)
-            # The receiver's body is not kept: it could echo anything back.
-            error = f"http_{status}"
-            retry_after = _retry_after(response)
-    return await _finish(claim, settings, ok=False, status=status, error=error, retry_after=retry_after)
+        answer = await post_once(client, claim.url, content=claim.body, headers=headers)
+        return await _finish(claim, settings, ok=answer.ok, status=answer.status, error=answer.error,
+                             retry_after=answer.retry_after)
+    return await _finish(claim, settings, ok=False, status=None, error=error)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How one POST went: ``error`` is a code, never the remote's words."""
+
+    ok: bool
+    status: int | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+async def post_once(client: httpx.AsyncClient, url: str, **request: Any) -> Answer:
+    """One POST (a webhook delivery, an SMS): a 2xx is ok; otherwise the
+    failure as a code and the receiver's Retry-After, if it gave one."""
+    try:
+        response = await client.post(url, **request)
+    except httpx.HTTPError as exc:
+        return Answer(ok=False, error=failure_reason(exc))
+    status = response.status_code
+    if 200 <= status < 300:
+        return Answer(ok=True, status=status)
+    # The receiver's body is not kept: it could echo anything back.
+    return Answer(ok=False, status=status, error=f"http_{status}", retry_after=_retry_after(response))
 
 
 def failure_reason(exc: httpx.HTTPError) -> str:
