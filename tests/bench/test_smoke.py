@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,22 @@ pytestmark = pytest.mark.heavy
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def run_bench(args: list[str], env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """``python -m bench`` in its own process group: past the timeout the
+    whole group is killed (the service and PostgreSQL it started too), so a
+    stuck run fails here instead of leaving a child that holds the output
+    pipe open and the suite waiting on it."""
+    process = subprocess.Popen([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail(f"the benchmark did not end within {timeout} s: {stderr[-4000:]}")
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_smoke_mode_writes_every_measure(tmp_path):
     from bench.run import MEASURES
@@ -28,10 +45,7 @@ def test_smoke_mode_writes_every_measure(tmp_path):
     server = os.environ.get("CASEWORK_TEST_DATABASE_URL") or "tuned"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--server", server, "--out", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
-    )
+    done = run_bench(["--smoke", "--server", server, "--out", str(tmp_path)], env)
     assert done.returncode == 0, done.stderr[-4000:]
     result = json.loads((tmp_path / "smoke.json").read_text(encoding="utf-8"))
     assert set(MEASURES) <= set(result["measures"])
@@ -97,11 +111,7 @@ def test_one_measure_alone_is_printed_and_never_written_over_a_complete_run(tmp_
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--only", "online_submissions", "--server", server,
-         "--out", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
-    )
+    done = run_bench(["--smoke", "--only", "online_submissions", "--server", server, "--out", str(tmp_path)], env)
     assert done.returncode == 0, done.stderr[-4000:]
     assert list(tmp_path.iterdir()) == []
     assert (ROOT / "README.md").read_text(encoding="utf-8") == readme

@@ -23,17 +23,20 @@ pytestmark = pytest.mark.asyncio
 
 
 class Gateway:
-    """Answers each message id with the scripted faults first, then 200."""
+    """Answers a phone's messages with the faults scripted for that phone
+    first, then 200: messages that earlier tests left for other phones do
+    not use up a test's script."""
 
     def __init__(self) -> None:
         self.server = HttpServer(self.handle)
-        self.script: list[str] = []  # "fail" | "slow", consumed per request
+        self.script: dict[str, list[str]] = {}  # phone -> "fail" | "slow" | "ok", consumed per request
         self.received: list[dict] = []
 
     async def handle(self, request: Request) -> Reply:
         body = request.json()
         self.received.append({**body, "authorization": request.headers.get("authorization")})
-        fault = self.script.pop(0) if self.script else "ok"
+        faults = self.script.get(body["phone"])
+        fault = faults.pop(0) if faults else "ok"
         if fault == "fail":
             return Reply(503, {"error": "busy"})
         if fault == "slow":
@@ -82,7 +85,7 @@ async def test_a_registration_is_told_once_through_failures_and_a_timeout(app, u
     number = phone()
     receipt = (await file(app, application(applicant={"name": "郑短信", "phone": number}, sms_consent=True))).json()
     assert (await act(users["village_mediator"], receipt["reference"], "register_online")).status_code == 200
-    gateway.script = ["fail", "slow", "ok"]
+    gateway.script = {number: ["fail", "slow", "ok"]}
     config = settings(gateway)
     await drain(config, db, receipt["reference"])
     sent = gateway.to(number)
@@ -121,7 +124,7 @@ async def test_a_refusal_is_told_with_the_standard_reason_and_a_dead_gateway_is_
     receipt = (await file(app, application(applicant={"name": "孙", "phone": number}))).json()
     await act(users["village_mediator"], receipt["reference"], "refuse_online",
               {"reason": "内部：广告", "reason_code": "not_a_matter"})
-    gateway.script = ["fail", "fail"]
+    gateway.script = {number: ["fail", "fail"]}
     await drain(config, db, receipt["reference"])
     sent = gateway.to(number)
     assert len(sent) == 2 and sent[0]["template_id"] == "SMS_0002"
@@ -180,7 +183,7 @@ async def test_a_phone_is_told_in_the_order_the_case_moved_even_when_the_first_m
     station = users["village_mediator"]
     await act(station, receipt["reference"], "register_online")
     await act(station, receipt["reference"], "accept")
-    gateway.script = ["fail"]  # the registration's first try
+    gateway.script = {number: ["fail"]}  # the registration's first try
     await drain(config, db, receipt["reference"])
     received = [(m["template_id"], m["message_id"]) for m in gateway.to(number)]
     registered = received[0][1]
