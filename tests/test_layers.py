@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("entry", ("casework.app", "casework.cli", "casework.bootstrap", "casework.serving", "casework.demo*",
                "casework.documents.make_templates")),
-    ("http", ("casework.admin", "*.controller", "*_controller", "casework.health", "casework.pages", "casework.dashboard*", "casework.middleware",
+    ("http", ("casework.admin", "casework.routes", "casework.records.read_routes", "*.controller", "*_controller", "casework.health", "casework.pages", "casework.dashboard*", "casework.middleware",
               "casework.errors", "casework.openapi_doc", "casework.openapi_shapes", "casework.access.auth",
               "casework.access.matrix", "casework.proceedings.docs")),
     ("use cases", ("casework.cases.read", "casework.cases.intake", "casework.cases.validation",

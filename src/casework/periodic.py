@@ -30,12 +30,24 @@ async def every(interval_seconds: float, job: Callable[[], Awaitable[Any]], *, f
         await asyncio.sleep(interval_seconds)
 
 
+async def rest(stop: asyncio.Event, seconds: float) -> None:
+    """A loop's pause between rounds: ``seconds``, or less when ``stop`` is set."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
 @asynccontextmanager
 async def for_the_app(loop: Callable[[asyncio.Event], Awaitable[Any]], *, name: str,
-                      grace_seconds: float) -> AsyncIterator[None]:
-    """Run ``loop(stop)`` while the block runs; at its end set ``stop`` and give
-    the loop ``grace_seconds`` to finish what it holds (a delivery in flight
-    keeps its lease and is retried by whoever runs next), then cancel it."""
+                      grace_seconds: float, enabled: bool = True) -> AsyncIterator[None]:
+    """Run ``loop(stop)`` while the block runs (when ``enabled``: background
+    tasks may be off); at its end set ``stop`` and give the loop
+    ``grace_seconds`` to finish what it holds (a delivery in flight keeps its
+    lease and is retried by whoever runs next), then cancel it."""
+    if not enabled:
+        yield
+        return
     stop = asyncio.Event()
     task = asyncio.create_task(loop(stop), name=name)
     try:

@@ -68,3 +68,19 @@ async def test_record_answers_name_their_parts(document):
     assert any(named(option, components) == "LegalAidObjectionRead"
                for option in objection.get("oneOf", [objection]))
     assert named(components["SessionList"]["properties"]["items"], components) == "SessionRead"
+
+
+async def test_every_kind_of_record_is_read_through_its_two_routes(document):
+    """A kind in records.read.KINDS has its words and its list and one-record
+    routes, each answering the kind's structs (a kind added to the table but
+    given no controller line would have no route)."""
+    from casework.records import read, read_routes
+
+    assert set(read_routes._WORDS) == set(read.KINDS)
+    components = document["components"]["schemas"]
+    for path, kind in read.KINDS.items():
+        for route, struct in ((f"/api/v1/cases/{{reference}}/{path}", kind.listing),
+                              (f"/api/v1/cases/{{reference}}/{path}/{{record_id}}", kind.record)):
+            assert route in document["paths"], route
+            answer = document["paths"][route]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            assert named(answer, components) == struct.__name__, (route, answer)

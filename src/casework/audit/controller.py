@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from casework.access.auth import requires
 from casework.audit import service
 from casework.audit.schemas import AuditPage
+from casework.routes import Cursor
 
 
 class AuditController(Controller):
@@ -30,7 +31,7 @@ class AuditController(Controller):
         until: Annotated[dt.datetime | None, Parameter(query="to")] = None,
         source: Literal["case", "admin"] | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        cursor: Annotated[str | None, Parameter(max_length=200)] = None,
+        cursor: Cursor = None,
     ) -> AuditPage:
         return await service.events(request.user, actor=actor, case=case, action=action, since=since,
                                     until=until, source=source, limit=limit, cursor=cursor)

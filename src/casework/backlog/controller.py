@@ -31,6 +31,7 @@ from casework.backlog.schemas import (
 from casework.deadlines.service import holiday_calendar
 from casework.openapi_shapes import operation_with_file_answer
 from casework.problems import invalid
+from casework.routes import Cursor
 
 Prefix = Annotated[str | None, Parameter(pattern=r"^[0-9]{1,12}$", description="division-code prefix")]
 Dimension = Literal["body", "division", "track", "stage", "category"]
@@ -107,7 +108,7 @@ class BacklogController(Controller):
         self, request: Request, division: Prefix = None, track: str | None = None, stage: str | None = None,
         category: str | None = None, body_id: int | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        cursor: Annotated[str | None, Parameter(max_length=40)] = None,
+        cursor: Cursor = None,
     ) -> DueList:
         return await service.due_list(request.user, "overdue", division=division,
                                       filters=_filters(track, stage, category, body_id), limit=limit, cursor=cursor)
@@ -117,7 +118,7 @@ class BacklogController(Controller):
         self, request: Request, division: Prefix = None, track: str | None = None, stage: str | None = None,
         category: str | None = None, body_id: int | None = None,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        cursor: Annotated[str | None, Parameter(max_length=40)] = None,
+        cursor: Cursor = None,
     ) -> DueList:
         return await service.due_list(request.user, "due_soon", division=division,
                                       filters=_filters(track, stage, category, body_id), limit=limit, cursor=cursor)

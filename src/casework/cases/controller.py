@@ -19,6 +19,7 @@ from casework.cases.schemas import (
     RiskLevel,
     Track,
 )
+from casework.routes import Cursor
 
 
 class CaseController(Controller):
@@ -55,7 +56,7 @@ class CaseController(Controller):
         received_from: dt.datetime | None = None,
         received_to: dt.datetime | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=40)] = None,
+        cursor: Cursor = None,
     ) -> CasePage:
         filters = {
             "status": status, "track": track, "stage": stage, "category": category, "division": division,

@@ -16,8 +16,7 @@ from casework.documents import attachments, download
 from casework.documents.attachments import Target
 from casework.documents.schemas import AttachmentPage, AttachmentRead, RecordKind, Withdrawal
 from casework.openapi_shapes import operation_with_file_answer, operation_with_file_body
-
-IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
+from casework.routes import Cursor, IfMatch, with_etag
 
 _UPLOAD = ("The request body is the file itself (any Content-Type; the type is told from its first bytes "
            "and must be one of docs/documents.md's list: 415 otherwise). 413 past the per-file or per-case "
@@ -52,7 +51,7 @@ class AttachmentController(Controller):
     async def list_attachments(
         self, request: Request, reference: str,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=80)] = None,
+        cursor: Cursor = None,
     ) -> AttachmentPage:
         return await attachments.list_page(reference, request.user, limit, cursor)
 
@@ -74,6 +73,5 @@ class AttachmentController(Controller):
           summary="Withdraw a file, saying why: it stays stored and listed, marked withdrawn")
     async def withdraw(self, request: Request, reference: str, attachment_id: int, data: Withdrawal,
                        if_match: IfMatch = None) -> Response[AttachmentRead]:
-        answer, etag = await attachments.withdraw(reference, attachment_id, data.reason, actor=request.user,
-                                                  if_match=if_match)
-        return Response(answer, headers={"ETag": etag})
+        return with_etag(await attachments.withdraw(reference, attachment_id, data.reason, actor=request.user,
+                                                     if_match=if_match))

@@ -22,8 +22,8 @@ from casework.documents.schemas import (
     TemplateRead,
 )
 from casework.openapi_shapes import operation_with_file_answer, operation_with_file_body
+from casework.routes import IfMatch
 
-IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
 Kind = Annotated[str, Parameter(max_length=64)]
 
 

@@ -23,8 +23,7 @@ from casework.openapi_shapes import operation_with_body
 from casework.proceedings import correction, queue, service
 from casework.proceedings.schemas import ACTION_BODIES, EffectiveDateCorrection, WorkQueue
 from casework.proceedings.tracks import registry
-
-IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
+from casework.routes import Cursor, IfMatch
 
 _ABOUT = (
     "Every action carries effective_on (the day it took effect, today when omitted; before today with "
@@ -84,6 +83,6 @@ class ActionController(Controller):
         self,
         request: Request,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=80)] = None,
+        cursor: Cursor = None,
     ) -> WorkQueue:
         return await queue.work_queue(request.user, limit, cursor)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import msgspec
@@ -247,57 +248,38 @@ async def _one(reference: str, actor: Principal, reader: Reader[R], record_id: i
     return items[0]
 
 
-async def session_list(reference: str, actor: Principal) -> s.SessionList:
-    return s.SessionList(items=await _of_case(reference, actor, sessions, None))
+@dataclass(frozen=True)
+class Kind:
+    """A kind of record as its two read routes answer it."""
+
+    what: str  # a missing record is a 404 naming it
+    reader: Callable[[Principal], Reader[Any]]  # the kind's reader for this caller
+    listing: type  # the list's struct: ``items``, oldest first
+    record: type  # one record's struct
 
 
-async def session(reference: str, actor: Principal, record_id: int) -> s.SessionRead:
-    return await _one(reference, actor, sessions, record_id, "session")
+def _same_for_all(reader: Reader[Any]) -> Callable[[Principal], Reader[Any]]:
+    return lambda _actor: reader
 
 
-async def agreement_list(reference: str, actor: Principal) -> s.AgreementList:
-    return s.AgreementList(items=await _of_case(reference, actor, agreements, None))
+# By the path below the case (GET .../{kind}, GET .../{kind}/{record_id}).
+KINDS: dict[str, Kind] = {
+    "sessions": Kind("session", _same_for_all(sessions), s.SessionList, s.SessionRead),
+    "agreements": Kind("agreement", _same_for_all(agreements), s.AgreementList, s.AgreementRead),
+    "judicial-confirmations": Kind("judicial confirmation", _same_for_all(confirmations), s.ConfirmationList,
+                                   s.ConfirmationRead),
+    "reconsideration-decisions": Kind("reconsideration decision", _same_for_all(decisions), s.DecisionList,
+                                      s.DecisionRead),
+    "lawsuits": Kind("lawsuit", lawsuit_reader, s.LawsuitList, s.LawsuitRead),
+    "arbitrations": Kind("arbitration", _same_for_all(arbitrations), s.ArbitrationList, s.ArbitrationRead),
+    "legal-aid": Kind("legal aid", _same_for_all(legal_aid), aid.LegalAidList, aid.LegalAidRead),
+}
 
 
-async def agreement(reference: str, actor: Principal, record_id: int) -> s.AgreementRead:
-    return await _one(reference, actor, agreements, record_id, "agreement")
+async def listing(kind: Kind, reference: str, actor: Principal) -> Any:
+    """The case's records of a kind, as the kind's list struct."""
+    return kind.listing(items=await _of_case(reference, actor, kind.reader(actor), None))
 
 
-async def confirmation_list(reference: str, actor: Principal) -> s.ConfirmationList:
-    return s.ConfirmationList(items=await _of_case(reference, actor, confirmations, None))
-
-
-async def confirmation(reference: str, actor: Principal, record_id: int) -> s.ConfirmationRead:
-    return await _one(reference, actor, confirmations, record_id, "judicial confirmation")
-
-
-async def decision_list(reference: str, actor: Principal) -> s.DecisionList:
-    return s.DecisionList(items=await _of_case(reference, actor, decisions, None))
-
-
-async def decision(reference: str, actor: Principal, record_id: int) -> s.DecisionRead:
-    return await _one(reference, actor, decisions, record_id, "reconsideration decision")
-
-
-async def lawsuit_list(reference: str, actor: Principal) -> s.LawsuitList:
-    return s.LawsuitList(items=await _of_case(reference, actor, lawsuit_reader(actor), None))
-
-
-async def lawsuit(reference: str, actor: Principal, record_id: int) -> s.LawsuitRead:
-    return await _one(reference, actor, lawsuit_reader(actor), record_id, "lawsuit")
-
-
-async def arbitration_list(reference: str, actor: Principal) -> s.ArbitrationList:
-    return s.ArbitrationList(items=await _of_case(reference, actor, arbitrations, None))
-
-
-async def arbitration(reference: str, actor: Principal, record_id: int) -> s.ArbitrationRead:
-    return await _one(reference, actor, arbitrations, record_id, "arbitration")
-
-
-async def legal_aid_list(reference: str, actor: Principal) -> aid.LegalAidList:
-    return aid.LegalAidList(items=await _of_case(reference, actor, legal_aid, None))
-
-
-async def legal_aid_record(reference: str, actor: Principal, record_id: int) -> aid.LegalAidRead:
-    return await _one(reference, actor, legal_aid, record_id, "legal aid")
+async def one(kind: Kind, reference: str, actor: Principal, record_id: int) -> Any:
+    return await _one(reference, actor, kind.reader(actor), record_id, kind.what)

@@ -1,20 +1,18 @@
-"""Routes for a case's reconsideration decisions: read under ``case.read``;
-recorded under ``records.write`` with the case's ETag in If-Match (412
-stale, 428 missing), answering the decision and the case's new ETag."""
+"""The write route for a case's reconsideration decisions, under
+``records.write`` with the case's ETag in If-Match (412 stale, 428
+missing), answering the decision and the case's new ETag. Their reads come
+from records/read_routes.py."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar import Controller, Request, Response, post
 
 from casework.access.auth import requires
-from casework.records import read, reconsideration
+from casework.records import reconsideration
 from casework.records import schemas as s
+from casework.records.read_routes import read_routes
+from casework.routes import IfMatch, with_etag
 
-IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
-READ = [requires("case.read")]
 WRITE = [requires("records.write")]
 
 
@@ -24,18 +22,11 @@ class ReconsiderationRecordController(Controller):
     path = "/api/v1/cases/{reference:str}"
     tags = ["records"]
 
-    @get("/reconsideration-decisions", guards=READ, summary="Reconsideration decisions of the case")
-    async def list_decisions(self, request: Request, reference: str) -> s.DecisionList:
-        return await read.decision_list(reference, request.user)
-
-    @get("/reconsideration-decisions/{record_id:int}", guards=READ, summary="One reconsideration decision")
-    async def get_decision(self, request: Request, reference: str, record_id: int) -> s.DecisionRead:
-        return await read.decision(reference, request.user, record_id)
+    list_decisions, get_decision = read_routes("reconsideration-decisions")
 
     @post("/reconsideration-decisions", guards=WRITE, status_code=201,
           summary="Record the decision (concludes an accepted reconsideration with the decision type)")
     async def create_decision(self, request: Request, reference: str, data: s.DecisionCreate,
                               if_match: IfMatch = None) -> Response[s.DecisionRead]:
-        decision, etag = await reconsideration.record_decision(reference, data, actor=request.user,
-                                                               if_match=if_match)
-        return Response(decision, status_code=201, headers={"ETag": etag})
+        return with_etag(await reconsideration.record_decision(reference, data, actor=request.user,
+                                                               if_match=if_match), 201)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import msgspec
 
 from casework.access.service import Principal
-from casework.admin_log import act_as
+from casework.admin_log import act_as, check_code
 from casework.db import connection, transaction
 from casework.problems import conflict, invalid
 from casework.reference import service
@@ -79,8 +79,7 @@ async def put_body(code: str, data: BodyWrite, actor: Principal) -> BodyRead:
 
 
 async def put_category(code: str, data: CategoryWrite, actor: Principal) -> CategoryRead:
-    if not (0 < len(code) <= 64) or not code.replace("_", "").isalnum():
-        raise invalid([{"field": "code", "message": "letters, digits and underscores, at most 64"}])
+    check_code(code)
     async with transaction():
         async with connection() as conn:
             await act_as(conn, actor)  # the category trigger records the change

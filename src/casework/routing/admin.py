@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from casework.access.service import Principal
-from casework.admin_log import act_as
+from casework.admin_log import act_as, check_code
 from casework.db import connection, transaction
 from casework.problems import invalid, not_found
 from casework.reference.service import reference_changed
@@ -45,8 +45,7 @@ async def put_routing_rule(code: str, data: RoutingRuleWrite, actor: Principal) 
     unknown = sorted(set(data.conditions) - KNOWN_CONDITIONS)
     if unknown:
         raise invalid([{"field": f"conditions.{k}", "message": "unknown condition"} for k in unknown])
-    if not (0 < len(code) <= 64) or not code.replace("_", "").isalnum():
-        raise invalid([{"field": "code", "message": "letters, digits and underscores, at most 64"}])
+    check_code(code)
     async with transaction():
         async with connection() as conn:
             await act_as(conn, actor)  # the routing_rule trigger records the change

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ import structlog
 from casework.cases.events import log_case_event
 from casework.db import connection, transaction
 from casework.deadlines.service import time_limits
-from casework.periodic import for_the_app
+from casework.periodic import for_the_app, rest
 from casework.personal import crypto
 from casework.reference import service as reference
 from casework.settings import Settings, get_settings
@@ -265,20 +264,12 @@ async def run(stop: asyncio.Event, settings: Settings) -> None:
                 await dispatch_once(settings, client)
             except Exception:
                 log.exception("sms_dispatch_failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=settings.webhook_poll_interval_seconds)
-            except TimeoutError:
-                pass
+            await rest(stop, settings.webhook_poll_interval_seconds)
 
 
-@asynccontextmanager
-async def background(settings: Settings) -> AsyncIterator[None]:
-    if not settings.run_background_tasks:
-        yield
-        return
-    async with for_the_app(lambda stop: run(stop, settings), name="sms-dispatcher",
-                           grace_seconds=settings.sms_timeout_seconds + 5):
-        yield
+def background(settings: Settings) -> AbstractAsyncContextManager[None]:
+    return for_the_app(lambda stop: run(stop, settings), name="sms-dispatcher",
+                       grace_seconds=settings.sms_timeout_seconds + 5, enabled=settings.run_background_tasks)
 
 
 

@@ -10,17 +10,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from casework.access.auth import requires
+from casework.routes import Cursor, IfMatch, with_etag
+from casework.supervision import schemas as s
 from casework.supervision import service
-from casework.supervision.schemas import (
-    CaseSupervision,
-    CloseRequest,
-    ResponseCreate,
-    State,
-    SupervisionItem,
-    SupervisionList,
-)
-
-IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False)]
 
 
 class CaseSupervisionController(Controller):
@@ -28,22 +20,20 @@ class CaseSupervisionController(Controller):
     tags = ["supervision"]
 
     @get("/", guards=[requires("case.read")], summary="The case's supervision items (督办), oldest first")
-    async def list_for_case(self, request: Request, reference: str) -> CaseSupervision:
-        return CaseSupervision(reference=reference, items=await service.for_case(reference, request.user))
+    async def list_for_case(self, request: Request, reference: str) -> s.CaseSupervision:
+        return s.CaseSupervision(reference=reference, items=await service.for_case(reference, request.user))
 
     @post("/{item_id:int}/response", guards=[requires("case.act")], status_code=200,
           summary="The handling body answers a supervision item (once; needs If-Match)")
-    async def respond(self, request: Request, reference: str, item_id: int, data: ResponseCreate,
-                      if_match: IfMatch = None) -> Response[SupervisionItem]:
-        item, etag = await service.respond(reference, item_id, data.response, request.user, if_match)
-        return Response(item, headers={"ETag": etag})
+    async def respond(self, request: Request, reference: str, item_id: int, data: s.ResponseCreate,
+                      if_match: IfMatch = None) -> Response[s.SupervisionItem]:
+        return with_etag(await service.respond(reference, item_id, data.response, request.user, if_match))
 
     @post("/{item_id:int}/close", guards=[requires("supervision.manage")], status_code=200,
           summary="A supervisor closes a supervision item, saying why (needs If-Match)")
-    async def close(self, request: Request, reference: str, item_id: int, data: CloseRequest,
-                    if_match: IfMatch = None) -> Response[SupervisionItem]:
-        item, etag = await service.close(reference, item_id, data.reason, request.user, if_match)
-        return Response(item, headers={"ETag": etag})
+    async def close(self, request: Request, reference: str, item_id: int, data: s.CloseRequest,
+                    if_match: IfMatch = None) -> Response[s.SupervisionItem]:
+        return with_etag(await service.close(reference, item_id, data.reason, request.user, if_match))
 
 
 class SupervisionController(Controller):
@@ -54,10 +44,10 @@ class SupervisionController(Controller):
          summary="Supervision items on cases in your jurisdiction, newest first")
     async def list_in_scope(
         self, request: Request,
-        item_state: Annotated[State | None, Parameter(query="state", description="open or closed")] = None,
+        item_state: Annotated[s.State | None, Parameter(query="state", description="open or closed")] = None,
         division: Annotated[str | None, Parameter(pattern=r"^[0-9]{1,12}$")] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=80)] = None,
-    ) -> SupervisionList:
-        return SupervisionList(**await service.in_scope(request.user, state=item_state, division=division, limit=limit,
+        cursor: Cursor = None,
+    ) -> s.SupervisionList:
+        return s.SupervisionList(**await service.in_scope(request.user, state=item_state, division=division, limit=limit,
                                                         cursor=cursor))

@@ -8,6 +8,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 
 from casework.access.auth import requires
+from casework.routes import Cursor
 from casework.webhooks import schemas as s
 from casework.webhooks import service
 
@@ -53,7 +54,7 @@ class WebhookController(Controller):
         # "state" is a reserved parameter name in Litestar: alias the query key.
         delivery_state: Annotated[s.DeliveryState | None, Parameter(query="state")] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=40)] = None,
+        cursor: Cursor = None,
         before_id: Annotated[int | None, Parameter(description="deprecated: pass next_cursor as cursor")] = None,
     ) -> s.WebhookDeliveryPage:
         return await service.list_deliveries(

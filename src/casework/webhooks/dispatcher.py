@@ -34,8 +34,7 @@ import random
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +43,7 @@ import structlog
 
 from casework import metrics
 from casework.db import connection, transaction
-from casework.periodic import for_the_app
+from casework.periodic import for_the_app, rest
 from casework.personal import crypto
 from casework.settings import Settings, get_settings
 from casework.webhooks import signing, targets
@@ -378,20 +377,12 @@ async def run(stop: asyncio.Event, settings: Settings | None = None) -> None:
             except Exception:
                 log.exception("webhook_dispatch_failed")
             if not busy:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=settings.webhook_poll_interval_seconds)
-                except TimeoutError:
-                    pass
+                await rest(stop, settings.webhook_poll_interval_seconds)
     log.info("webhook_dispatcher_stopped", instance=_INSTANCE)
 
 
-@asynccontextmanager
-async def background(settings: Settings | None = None) -> AsyncIterator[None]:
+def background(settings: Settings | None = None) -> AbstractAsyncContextManager[None]:
     """Run the dispatcher for the life of the app when background tasks are on."""
     settings = settings or get_settings()
-    if not settings.run_background_tasks:
-        yield
-        return
-    async with for_the_app(lambda stop: run(stop, settings), name="webhook-dispatcher",
-                           grace_seconds=settings.webhook_timeout_seconds + 5):
-        yield
+    return for_the_app(lambda stop: run(stop, settings), name="webhook-dispatcher",
+                       grace_seconds=settings.webhook_timeout_seconds + 5, enabled=settings.run_background_tasks)
