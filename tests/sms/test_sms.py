@@ -149,14 +149,21 @@ async def test_one_phone_gets_at_most_its_daily_messages(app, users, db, gateway
     assert [e["data"]["why"] for e in events if e["type"] == "sms_not_sent"] == ["throttled_per_phone"]
 
 
-async def test_acceptance_and_an_extension_are_told_with_the_new_due_date(app, users, db, gateway):
-    config = settings(gateway)
+async def accepted_online(app, users, config, name: str):
+    """A case filed online by ``name`` on a new phone, registered and accepted
+    by the station (after the earlier tests' leftovers are sent)."""
     await dispatch_once(config)
     number = phone()
-    receipt = (await file(app, application(applicant={"name": "周", "phone": number}))).json()
+    receipt = (await file(app, application(applicant={"name": name, "phone": number}))).json()
     station = users["village_mediator"]
     await act(station, receipt["reference"], "register_online")
     accepted = await act(station, receipt["reference"], "accept")
+    return number, receipt, station, accepted
+
+
+async def test_acceptance_and_an_extension_are_told_with_the_new_due_date(app, users, db, gateway):
+    config = settings(gateway)
+    number, receipt, station, accepted = await accepted_online(app, users, config, "周")
     assert accepted.status_code == 200, accepted.text
     running = [c for c in accepted.json()["proceeding"]["clocks"] if c["state"] == "running" and c["whose"] == "body"]
     extended = await act(station, receipt["reference"], "extend_deadline", {
@@ -173,16 +180,11 @@ async def test_acceptance_and_an_extension_are_told_with_the_new_due_date(app, u
                      ("extended", {"reference": receipt["reference"], "due_on": due_after})]
 
 
-
 async def test_a_phone_is_told_in_the_order_the_case_moved_even_when_the_first_message_fails(
         app, users, db, gateway):
     config = settings(gateway)
-    await dispatch_once(config)
-    number = phone()
-    receipt = (await file(app, application(applicant={"name": "吴", "phone": number}))).json()
-    station = users["village_mediator"]
-    await act(station, receipt["reference"], "register_online")
-    await act(station, receipt["reference"], "accept")
+    number, receipt, _station, accepted = await accepted_online(app, users, config, "吴")
+    assert accepted.status_code == 200, accepted.text
     gateway.script = {number: ["fail"]}  # the registration's first try
     await drain(config, db, receipt["reference"])
     received = [(m["template_id"], m["message_id"]) for m in gateway.to(number)]
@@ -190,6 +192,7 @@ async def test_a_phone_is_told_in_the_order_the_case_moved_even_when_the_first_m
     assert received == [("SMS_0001", registered), ("SMS_0001", registered),
                         ("accepted", received[2][1])], received
     assert int(received[2][1].rsplit("-", 1)[1]) > int(registered.rsplit("-", 1)[1])
+
 
 # ---------------------------------------------------------------- forwarded, concluded, the party's window
 
