@@ -16,18 +16,11 @@ from typing import Any
 
 from casework import timeutil
 from casework.access.service import Principal
-from casework.problems import invalid
 
 AUDITED_BY_TRIGGER = frozenset({
     "body", "calendar_day", "calendar_year", "category", "division", "public_reason", "routing_rule",
     "time_limit", "user",
 })
-
-
-def check_code(code: str) -> None:
-    """The code an administrator gives a new category or routing rule."""
-    if not (0 < len(code) <= 64) or not code.replace("_", "").isalnum():
-        raise invalid([{"field": "code", "message": "letters, digits and underscores, at most 64"}])
 
 
 async def act_as(conn: Any, actor: Principal | None, *, role: str | None = None) -> None:

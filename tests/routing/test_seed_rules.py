@@ -113,3 +113,17 @@ async def test_an_admin_corrects_a_rule_and_routing_follows(users):
     finally:
         restore = {**corrected, "track": rule["track"], "body_kind": rule["body_kind"]}
         assert (await users["admin"].put("/api/v1/routing-rules/labour_dispute", json=restore)).status_code == 200
+
+
+async def test_a_rule_or_a_category_with_a_code_of_other_signs_is_refused_naming_the_code(users, db):
+    rule = (await users["admin"].get("/api/v1/routing-rules")).json()["items"][0]
+    body = {k: rule[k] for k in ("position", "conditions", "track", "body_kind", "reason_zh", "reason_en", "source",
+                                 "active", "body_max_level")}
+    category = {"label_zh": "测试", "label_en": "test", "civil": True, "law_related": False, "position": 999}
+    for path, data in (("/api/v1/routing-rules/bad-code", body), ("/api/v1/categories/bad-code", category)):
+        refused = await users["admin"].put(path, json=data)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in refused.json()["errors"]] == ["code"]
+    assert await db.fetchval("SELECT count(*) FROM routing_rule WHERE code = 'bad-code'") == 0
+    assert await db.fetchval("SELECT count(*) FROM category WHERE code = 'bad-code'") == 0

@@ -44,28 +44,28 @@ class LegalAidController(Controller):
     async def legal_aid_worker(self, request: Request, reference: str, record_id: int,
                                data: s.WorkerAssignment, if_match: IfMatch = None) -> Response[s.LegalAidRead]:
         return with_etag(await legal_aid.assign_worker(reference, record_id, data, actor=request.user,
-                                                      if_match=if_match))
+                                                       if_match=if_match))
 
     @post("/legal-aid/{record_id:int}/lawyer", guards=WRITE, status_code=200,
           summary="The lawyer assigned (kept for one version: use .../worker)")
     async def legal_aid_lawyer(self, request: Request, reference: str, record_id: int,
                                data: s.LawyerAssignment, if_match: IfMatch = None) -> Response[s.LegalAidRead]:
         return with_etag(await legal_aid.assign_worker(reference, record_id, data, actor=request.user,
-                                                      if_match=if_match))
+                                                       if_match=if_match))
 
     @post("/legal-aid/{record_id:int}/papers", guards=WRITE, status_code=200,
           summary="The papers of an application granted before them (priority, art. 44) are in")
     async def legal_aid_papers(self, request: Request, reference: str, record_id: int,
                                data: s.LegalAidPapers, if_match: IfMatch = None) -> Response[s.LegalAidRead]:
         return with_etag(await legal_aid.papers_completed(reference, record_id, data, actor=request.user,
-                                                         if_match=if_match))
+                                                          if_match=if_match))
 
     @post("/legal-aid/{record_id:int}/objection", guards=WRITE, status_code=200,
           summary="The applicant objects to a refusal or termination: the justice bureau's 5 days start")
     async def legal_aid_objection(self, request: Request, reference: str, record_id: int,
                                   data: s.LegalAidObjection, if_match: IfMatch = None) -> Response[s.LegalAidRead]:
         return with_etag(await legal_aid.object_to(reference, record_id, data, actor=request.user,
-                                                  if_match=if_match))
+                                                   if_match=if_match))
 
     @post("/legal-aid/{record_id:int}/objection/decision", guards=WRITE, status_code=200,
           summary="The justice bureau decides the objection")
@@ -73,7 +73,7 @@ class LegalAidController(Controller):
                                            data: s.ObjectionDecision,
                                            if_match: IfMatch = None) -> Response[s.LegalAidRead]:
         return with_etag(await legal_aid.decide_objection(reference, record_id, data, actor=request.user,
-                                                         if_match=if_match))
+                                                          if_match=if_match))
 
     @post("/legal-aid/{record_id:int}/outcome", guards=WRITE, status_code=200,
           summary="How it ended: concluded (办结), terminated (终止, art. 48, with its reason) or withdrawn")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import msgspec
 
 from casework.access.service import Principal
-from casework.admin_log import act_as, check_code
+from casework.admin_log import act_as
 from casework.db import connection, transaction
 from casework.problems import conflict, invalid
 from casework.reference import service
@@ -79,7 +79,7 @@ async def put_body(code: str, data: BodyWrite, actor: Principal) -> BodyRead:
 
 
 async def put_category(code: str, data: CategoryWrite, actor: Principal) -> CategoryRead:
-    check_code(code)
+    service.check_code(code)
     async with transaction():
         async with connection() as conn:
             await act_as(conn, actor)  # the category trigger records the change

@@ -8,7 +8,7 @@ import msgspec
 
 from casework.cache import cached, invalidate
 from casework.db import connection
-from casework.problems import not_found
+from casework.problems import invalid, not_found
 from casework.reference.schemas import BodyList, BodyRead, DivisionList, DivisionRead
 
 
@@ -89,3 +89,9 @@ async def public_reasons() -> dict[str, dict[str, Any]]:
 
 def reference_changed() -> None:
     invalidate()
+
+
+def check_code(code: str) -> None:
+    """The code an administrator gives a new category or routing rule."""
+    if not (0 < len(code) <= 64) or not code.replace("_", "").isalnum():
+        raise invalid([{"field": "code", "message": "letters, digits and underscores, at most 64"}])

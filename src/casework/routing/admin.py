@@ -11,10 +11,10 @@ from typing import Any
 import msgspec
 
 from casework.access.service import Principal
-from casework.admin_log import act_as, check_code
+from casework.admin_log import act_as
 from casework.db import connection, transaction
 from casework.problems import invalid, not_found
-from casework.reference.service import reference_changed
+from casework.reference.service import check_code, reference_changed
 from casework.routing.rules import KNOWN_CONDITIONS
 from casework.routing.schemas import RoutingRuleList, RoutingRuleRead, RoutingRuleWrite
 

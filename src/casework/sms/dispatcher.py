@@ -36,7 +36,7 @@ from casework.periodic import for_the_app, rest
 from casework.personal import crypto
 from casework.reference import service as reference
 from casework.settings import Settings, get_settings
-from casework.webhooks.dispatcher import backoff_seconds, post_once
+from casework.webhooks.dispatcher import Answer, backoff_seconds, post_once
 
 log = structlog.get_logger(__name__)
 
@@ -197,20 +197,18 @@ async def claim_due(settings: Settings, limit: int = 50) -> list[dict[str, Any]]
 async def send(claim: dict[str, Any], client: httpx.AsyncClient, settings: Settings) -> str:
     phone = crypto.decrypt(claim["phone_enc"])
     if phone is None:
-        return await _finish(claim, settings, ok=False, status=None, error="phone_unreadable", give_up=True)
+        return await _finish(claim, settings, Answer(ok=False, error="phone_unreadable"), give_up=True)
     body = {"message_id": f"casework-sms-{claim['id']}", "phone": phone, "template_id": claim["template_id"],
             "params": json.loads(claim["params"])}
     headers = {"Authorization": f"Bearer {settings.sms_gateway_token}"} if settings.sms_gateway_token else {}
-    answer = await post_once(client, settings.sms_gateway_url, json=body, headers=headers)
-    return await _finish(claim, settings, ok=answer.ok, status=answer.status, error=answer.error,
-                         retry_after=answer.retry_after)
+    return await _finish(claim, settings, await post_once(client, settings.sms_gateway_url, json=body, headers=headers))
 
 
-async def _finish(claim: dict[str, Any], settings: Settings, *, ok: bool, status: int | None, error: str | None,
-                  retry_after: float | None = None, give_up: bool = False) -> str:
+async def _finish(claim: dict[str, Any], settings: Settings, answer: Answer, *, give_up: bool = False) -> str:
+    ok, status, error = answer.ok, answer.status, answer.error
     attempts = claim["attempts"] + 1
     state = "sent" if ok else "dead" if give_up or attempts >= settings.sms_max_attempts else "pending"
-    delay = backoff_seconds(attempts, settings, retry_after) if state == "pending" else 0.0
+    delay = backoff_seconds(attempts, settings, answer.retry_after) if state == "pending" else 0.0
     async with transaction():
         async with connection() as conn:
             updated = await conn.fetchrow(

@@ -219,21 +219,16 @@ async def deliver(claim: Claim, client: httpx.AsyncClient, settings: Settings | 
     """Send one claimed delivery and record the result; returns the new state."""
     settings = settings or get_settings()
     secret = crypto.decrypt(claim.secret_enc)
-    if secret is None:
-        error = "secret_unreadable"  # lost personal-data key?
-    elif carries_personal_data(json.loads(claim.body)):
-        return await _finish(claim, settings, ok=False, status=None, error="personal_data_held_back",
-                             give_up=True)
-    else:
-        # An unreadable previous secret only drops its signature: the current one signs.
-        previous = crypto.decrypt(claim.previous_secret_enc) if claim.previous_secret_enc else None
-        headers = signed_headers(secret=secret, body=claim.body, event_id=claim.event_id,
-                                 event_type=claim.event_type, delivery_id=claim.delivery_id,
-                                 previous_secret=previous)
-        answer = await post_once(client, claim.url, content=claim.body, headers=headers)
-        return await _finish(claim, settings, ok=answer.ok, status=answer.status, error=answer.error,
-                             retry_after=answer.retry_after)
-    return await _finish(claim, settings, ok=False, status=None, error=error)
+    if secret is None:  # lost personal-data key?
+        return await _finish(claim, settings, Answer(ok=False, error="secret_unreadable"))
+    if carries_personal_data(json.loads(claim.body)):
+        return await _finish(claim, settings, Answer(ok=False, error="personal_data_held_back"), give_up=True)
+    # An unreadable previous secret only drops its signature: the current one signs.
+    previous = crypto.decrypt(claim.previous_secret_enc) if claim.previous_secret_enc else None
+    headers = signed_headers(secret=secret, body=claim.body, event_id=claim.event_id,
+                             event_type=claim.event_type, delivery_id=claim.delivery_id,
+                             previous_secret=previous)
+    return await _finish(claim, settings, await post_once(client, claim.url, content=claim.body, headers=headers))
 
 
 @dataclass(frozen=True)
@@ -297,8 +292,8 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return found
 
 
-async def _finish(claim: Claim, settings: Settings, *, ok: bool, status: int | None, error: str | None,
-                  retry_after: float | None = None, give_up: bool = False) -> str:
+async def _finish(claim: Claim, settings: Settings, answer: Answer, *, give_up: bool = False) -> str:
+    ok, status, error = answer.ok, answer.status, answer.error
     attempts = claim.attempts + 1
     if ok:
         state = "delivered"
@@ -306,7 +301,7 @@ async def _finish(claim: Claim, settings: Settings, *, ok: bool, status: int | N
         state = "dead"
     else:
         state = "pending"
-    delay = backoff_seconds(attempts, settings, retry_after) if state == "pending" else 0.0
+    delay = backoff_seconds(attempts, settings, answer.retry_after) if state == "pending" else 0.0
     async with connection() as conn:
         updated = await conn.fetchval(
             """UPDATE webhook_delivery
